@@ -1,0 +1,243 @@
+//! Command line and environment configuration: one clap struct, every flag with an `OFFCLOUD_*` variable.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "offcloud",
+    version,
+    about = "Offline emulator of the Memgraph, TypeDB Cloud, Hasura Cloud and Dgraph Cloud control-plane APIs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Exit 0 when the server on the configured port answers healthy, 1 otherwise.
+    Healthcheck,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Address every listener binds to.
+    #[arg(long, env = "OFFCLOUD_BIND", default_value = "0.0.0.0", global = true)]
+    pub bind: IpAddr,
+
+    /// Main listener: every service under a prefix (/memgraph, ...) and the control API under /_offcloud.
+    /// A number, 0 for any free port, or `off`.
+    #[arg(long, env = "OFFCLOUD_PORT", default_value = "4600", global = true)]
+    pub port: PortSetting,
+
+    /// Memgraph listener, serving the Memgraph API at the root (0 = any free port, `off` = disabled).
+    #[arg(
+        long,
+        env = "OFFCLOUD_MEMGRAPH_PORT",
+        default_value = "4601",
+        global = true
+    )]
+    pub memgraph_port: PortSetting,
+
+    /// Database: `sqlite::memory:` (default: a clean slate at every start) or `sqlite://PATH` to
+    /// persist. Sessions other than `default` get their own file beside PATH.
+    #[arg(long, env = "OFFCLOUD_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Persist state in this folder (as `offcloud.db` and one file per extra session).
+    /// Ignored when --database-url is given.
+    #[arg(long, env = "OFFCLOUD_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+
+    /// Log format.
+    #[arg(long, env = "OFFCLOUD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "OFFCLOUD_BODY_LIMIT", default_value_t = 10 * 1024 * 1024, global = true)]
+    pub body_limit: usize,
+
+    /// Secret used to sign every token the emulated services issue. By default one is generated
+    /// per session and kept in its database, so tokens survive a restart of a persistent database;
+    /// set it to make tokens fully deterministic.
+    #[arg(
+        long,
+        env = "OFFCLOUD_SIGNING_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub signing_secret: Option<String>,
+
+    /// Memgraph: let requests without credentials in, as an admin of a development tenant
+    /// (the real service's development mode).
+    #[arg(long, env = "OFFCLOUD_MEMGRAPH_DEV_MODE", global = true)]
+    pub memgraph_dev_mode: bool,
+
+    /// Memgraph: lifetime of the JWTs issued by /v1/auth/login (e.g. 7d, 12h, 30m, 90s).
+    #[arg(
+        long,
+        env = "OFFCLOUD_MEMGRAPH_JWT_TTL",
+        default_value = "7d",
+        global = true
+    )]
+    pub memgraph_jwt_ttl: Ttl,
+
+    /// Memgraph: the role a request authenticated by an API key acts with (the real service does
+    /// not document it).
+    #[arg(long, env = "OFFCLOUD_MEMGRAPH_API_KEY_ROLE", value_enum, default_value_t = ApiKeyRole::Editor, global = true)]
+    pub memgraph_api_key_role: ApiKeyRole,
+}
+
+impl Config {
+    /// The configuration used when nothing is given: what `offcloud` alone runs with.
+    pub fn defaults() -> Config {
+        Cli::parse_from(["offcloud"]).config
+    }
+
+    /// Where state lives, from --database-url or --data-dir.
+    pub fn storage(&self) -> Result<Storage, String> {
+        if let Some(url) = &self.database_url {
+            return Storage::from_url(url);
+        }
+        if let Some(dir) = &self.data_dir {
+            return Ok(Storage::File(dir.join("offcloud.db")));
+        }
+        Ok(Storage::Memory)
+    }
+}
+
+/// Where session databases live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    Memory,
+    /// The default session's file; other sessions live beside it.
+    File(PathBuf),
+}
+
+impl Storage {
+    fn from_url(url: &str) -> Result<Storage, String> {
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .ok_or_else(|| format!("--database-url must start with sqlite:// (got {url:?})"))?;
+        // Connection options in the URL are ours to choose (WAL, busy timeout), so drop them.
+        let path = rest.split('?').next().unwrap_or_default();
+        match path {
+            ":memory:" | "" => Ok(Storage::Memory),
+            path => Ok(Storage::File(PathBuf::from(path))),
+        }
+    }
+}
+
+/// A listener's port: a number, 0 for any free port, or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortSetting {
+    Off,
+    Port(u16),
+}
+
+impl FromStr for PortSetting {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "off" | "OFF" | "none" | "disabled" => Ok(PortSetting::Off),
+            n => n
+                .parse()
+                .map(PortSetting::Port)
+                .map_err(|_| format!("expected a port number, 0 or `off`, got {s:?}")),
+        }
+    }
+}
+
+impl fmt::Display for PortSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PortSetting::Off => f.write_str("off"),
+            PortSetting::Port(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+/// A duration written as a number with an optional unit: s (default), m, h or d.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ttl(pub Duration);
+
+impl FromStr for Ttl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+            Some(i) => s.split_at(i),
+            None => (s, "s"),
+        };
+        let n: u64 = digits
+            .parse()
+            .map_err(|_| format!("expected a duration such as 7d, 12h, 30m or 90s, got {s:?}"))?;
+        let secs = match unit {
+            "s" => n,
+            "m" => n * 60,
+            "h" => n * 3600,
+            "d" => n * 86_400,
+            _ => return Err(format!("unknown duration unit {unit:?} (use s, m, h or d)")),
+        };
+        Ok(Ttl(Duration::from_secs(secs)))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiKeyRole {
+    Editor,
+    Admin,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_accept_numbers_zero_and_off() {
+        assert_eq!("4600".parse(), Ok(PortSetting::Port(4600)));
+        assert_eq!("0".parse(), Ok(PortSetting::Port(0)));
+        assert_eq!("off".parse(), Ok(PortSetting::Off));
+        assert!("http".parse::<PortSetting>().is_err());
+    }
+
+    #[test]
+    fn ttls_take_units() {
+        assert_eq!("7d".parse(), Ok(Ttl(Duration::from_secs(604_800))));
+        assert_eq!("90".parse(), Ok(Ttl(Duration::from_secs(90))));
+        assert_eq!("30m".parse(), Ok(Ttl(Duration::from_secs(1800))));
+        assert!("7w".parse::<Ttl>().is_err());
+    }
+
+    #[test]
+    fn database_urls_map_to_storage() {
+        assert_eq!(Storage::from_url("sqlite::memory:"), Ok(Storage::Memory));
+        assert_eq!(
+            Storage::from_url("sqlite:///var/lib/offcloud.db?mode=rwc"),
+            Ok(Storage::File("/var/lib/offcloud.db".into()))
+        );
+        assert_eq!(
+            Storage::from_url("sqlite://data/x.db"),
+            Ok(Storage::File("data/x.db".into()))
+        );
+        assert!(Storage::from_url("postgres://x").is_err());
+    }
+}

@@ -1,0 +1,45 @@
+//! The control API's own error shape: `{"error": "<message>"}` with a fitting status. Also used by
+//! the front door for requests it cannot route.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::Internal;
+
+pub fn response(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+pub fn not_found(path: &str) -> Response {
+    response(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "no route for {path}: services are under /memgraph, the control API under /_offcloud"
+        ),
+    )
+}
+
+pub struct ControlError(Response);
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl From<Internal> for ControlError {
+    fn from(e: Internal) -> Self {
+        e.log();
+        ControlError(response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+        ))
+    }
+}
+
+impl ControlError {
+    pub fn bad_request(message: &str) -> ControlError {
+        ControlError(response(StatusCode::BAD_REQUEST, message))
+    }
+}

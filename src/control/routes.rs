@@ -1,0 +1,126 @@
+use axum::Json;
+use axum::extract::{Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::{self, ControlError};
+use crate::AppState;
+use crate::config::Storage;
+use crate::routing::Service;
+use crate::session::SessionName;
+
+/// Readiness: the default session's database answers.
+pub async fn health(State(state): State<AppState>) -> Response {
+    let db_ok = match state.sessions.get(&SessionName::default_session()).await {
+        Ok(session) => crate::db::ping(session.db()).await,
+        Err(_) => false,
+    };
+    if db_ok {
+        Json(json!({"status": "healthy"})).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unhealthy"})),
+        )
+            .into_response()
+    }
+}
+
+pub async fn info(State(state): State<AppState>) -> Json<Value> {
+    let config = &state.config;
+    let listener_port = |service: Service| {
+        state
+            .listeners
+            .iter()
+            .find(|l| l.service == Some(service))
+            .map(|l| l.address.port())
+    };
+    let services: Vec<Value> = Service::ALL
+        .iter()
+        .map(|&s| {
+            let mut hosts: Vec<String> = s.real_hosts().iter().map(|h| (*h).to_owned()).collect();
+            hosts.push(format!("{}.localhost", s.name()));
+            json!({
+                "name": s.name(),
+                "prefix": format!("/{}", s.name()),
+                "port": listener_port(s),
+                "hosts": hosts,
+            })
+        })
+        .collect();
+    let storage = match config.storage() {
+        Ok(Storage::File(path)) => json!({"kind": "file", "path": path}),
+        _ => json!({"kind": "memory"}),
+    };
+    Json(json!({
+        "name": "offcloud",
+        "version": env!("CARGO_PKG_VERSION"),
+        "services": services,
+        "listeners": *state.listeners,
+        "sessions": state.sessions.names(),
+        "settings": {
+            "bind": config.bind,
+            "storage": storage,
+            "body_limit": config.body_limit,
+            "log_format": format!("{:?}", config.log_format).to_lowercase(),
+            "signing_secret": if config.signing_secret.is_some() { "configured" } else { "generated per session" },
+            "memgraph": {
+                "dev_mode": config.memgraph_dev_mode,
+                "jwt_ttl_seconds": config.memgraph_jwt_ttl.0.as_secs(),
+                "api_key_role": config.memgraph_api_key_role,
+            },
+        },
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ResetQuery {
+    session: Option<String>,
+    #[serde(default)]
+    all: bool,
+}
+
+/// Wipes the request's session (or `?session=NAME`, or every session with `?all=true`).
+pub async fn reset(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Json<Value>, ControlError> {
+    let query: ResetQuery = Query::try_from_uri(req.uri())
+        .map(|Query(q)| q)
+        .map_err(|e| ControlError::bad_request(&e.body_text()))?;
+    let sessions = if query.all {
+        state.sessions.opened()
+    } else {
+        let name = match query.session {
+            Some(name) => SessionName::parse(&name).ok_or_else(|| {
+                ControlError::bad_request(&format!("invalid session name {name:?}"))
+            })?,
+            None => SessionName::of(req.extensions()),
+        };
+        vec![state.sessions.get(&name).await?]
+    };
+    let mut names = Vec::with_capacity(sessions.len());
+    for session in sessions {
+        session.reset().await?;
+        names.push(session.name().to_owned());
+    }
+    names.sort();
+    Ok(Json(json!({ "reset": names })))
+}
+
+pub async fn not_found(req: Request) -> Response {
+    error::not_found(&format!("/_offcloud{}", req.uri().path()))
+}
+
+pub async fn method_not_allowed(req: Request) -> Response {
+    error::response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!(
+            "{} is not allowed on /_offcloud{}",
+            req.method(),
+            req.uri().path()
+        ),
+    )
+}

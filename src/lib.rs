@@ -1,0 +1,42 @@
+//! offcloud: one binary that plays four cloud control-plane APIs offline (see SPEC.md).
+//!
+//! [`Server::bind`] builds the application from a [`Config`]; `main.rs` only parses the command
+//! line and waits for a signal, and the integration tests start the same server on free ports.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod control;
+pub mod db;
+pub mod error;
+pub mod healthcheck;
+pub mod memgraph;
+pub mod routing;
+pub mod server;
+pub mod session;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use config::Config;
+pub use server::{ListenerInfo, Server};
+
+/// What every handler can reach. Per-request state (the session) comes from the request.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub sessions: session::Sessions,
+    pub listeners: Arc<Vec<ListenerInfo>>,
+    pub memgraph: memgraph::Shared,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    #[error("cannot open the database: {0}")]
+    Database(error::Internal),
+}

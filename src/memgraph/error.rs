@@ -1,0 +1,85 @@
+//! Memgraph's wire errors, as FastAPI writes them: `{"detail": ...}` with the status, and the
+//! `WWW-Authenticate: Bearer` header on 401s (spec §4.3–4.5). Every message lives here.
+
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::error::Internal;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// No usable credentials (spec §5.3, §4.5).
+    NotAuthenticated,
+    /// A bearer token that is present but invalid or expired, and no API key to fall back on.
+    InvalidToken,
+    /// Login with an unknown email or a wrong password.
+    IncorrectLogin,
+    /// Authenticated, but the role is too low (spec §5.7).
+    Forbidden,
+    NotFound(&'static str),
+    BadRequest(&'static str),
+    /// 422, one pydantic error object per problem (see `validation.rs`).
+    Validation(Vec<Value>),
+    PayloadTooLarge,
+    Internal(Internal),
+}
+
+impl ApiError {
+    pub fn validation(error: Value) -> ApiError {
+        ApiError::Validation(vec![error])
+    }
+}
+
+impl From<Internal> for ApiError {
+    fn from(e: Internal) -> Self {
+        ApiError::Internal(e)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, detail) = match self {
+            ApiError::NotAuthenticated => return unauthorized("Not authenticated"),
+            ApiError::InvalidToken => return unauthorized("Could not validate credentials"),
+            ApiError::IncorrectLogin => return unauthorized("Incorrect email or password"),
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, json!("Insufficient permissions")),
+            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, json!(what)),
+            ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, json!(why)),
+            ApiError::Validation(errors) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, Value::Array(errors))
+            }
+            ApiError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!("Request Entity Too Large"),
+            ),
+            ApiError::Internal(e) => {
+                e.log();
+                // Starlette's ServerErrorMiddleware answers in plain text.
+                return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+                    .into_response();
+            }
+        };
+        detail_response(status, detail)
+    }
+}
+
+pub fn detail_response(status: StatusCode, detail: Value) -> Response {
+    (status, Json(json!({ "detail": detail }))).into_response()
+}
+
+fn unauthorized(detail: &str) -> Response {
+    let mut response = detail_response(StatusCode::UNAUTHORIZED, json!(detail));
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
+    response
+}

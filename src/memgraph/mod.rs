@@ -1,0 +1,168 @@
+//! Memgraph, the AI-memory platform at `api.memgraph.ai` (not the graph database): a FastAPI
+//! service. Spec: `shared/spec/memgraph.md`. This module holds the accounts and access part
+//! (onboarding, login, API keys, users, tenant, stats, export) and FastAPI's router behaviour:
+//! 404 `{"detail":"Not Found"}`, 405 with `Allow`, 307 to drop a trailing slash (spec §4.2).
+
+mod auth;
+mod error;
+mod metrics;
+mod model;
+mod routes;
+mod store;
+mod validation;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{OriginalUri, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use serde_json::json;
+
+use crate::AppState;
+use crate::config::Config;
+use error::detail_response;
+
+pub use metrics::Metrics;
+
+/// Memgraph state shared by every session of one running offcloud.
+#[derive(Clone)]
+pub struct Shared {
+    pub metrics: Arc<Metrics>,
+}
+
+impl Shared {
+    pub fn new(_config: &Config) -> Shared {
+        Shared {
+            metrics: Arc::new(Metrics::new()),
+        }
+    }
+}
+
+/// Every route, in one table: the router is built from it, and the trailing-slash redirect
+/// consults it.
+fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    use routes::*;
+    vec![
+        ("/health", get(health)),
+        ("/metrics", get(metrics)),
+        ("/v1/auth/onboard", post(onboard)),
+        ("/v1/auth/login", post(login)),
+        ("/v1/auth/me", get(me)),
+        ("/v1/auth/whoami", get(whoami)),
+        ("/v1/api-keys", get(list_api_keys).post(create_api_key)),
+        (
+            "/v1/api-keys/{key_id}",
+            axum::routing::delete(revoke_api_key),
+        ),
+        ("/v1/users", get(list_users).post(create_user)),
+        (
+            "/v1/users/{user_id}",
+            get(get_user).patch(update_user).delete(delete_user),
+        ),
+        ("/v1/tenant", get(get_tenant).patch(update_tenant)),
+        ("/v1/stats", get(stats)),
+        // The real method is unknown; POST is served too (spec §6.9, emulator choice).
+        ("/v1/admin/export", get(export).post(export)),
+    ]
+}
+
+pub fn router(state: AppState) -> Router {
+    let table = routes();
+    let templates: Arc<[&'static str]> = table.iter().map(|(path, _)| *path).collect();
+    let mut router = Router::new();
+    for (path, methods) in table {
+        router = router.route(path, methods);
+    }
+    router
+        .fallback(move |req: Request| not_found(templates.clone(), req))
+        .layer(middleware::map_response(method_not_allowed))
+        .layer(middleware::from_fn_with_state(
+            state.memgraph.metrics.clone(),
+            metrics::track,
+        ))
+        .with_state(state)
+}
+
+/// FastAPI's `redirect_slashes`: `/v1/stats/` answers 307 to `/v1/stats` when that route
+/// exists; anything else unknown is 404 `{"detail":"Not Found"}`.
+async fn not_found(templates: Arc<[&'static str]>, req: Request) -> Response {
+    let path = req.uri().path();
+    let trimmed = path.trim_end_matches('/');
+    if path.ends_with('/')
+        && !trimmed.is_empty()
+        && templates.iter().any(|t| matches_template(t, trimmed))
+    {
+        // The Location keeps whatever prefix the client used (/memgraph, /_session/NAME).
+        let original = req
+            .extensions()
+            .get::<OriginalUri>()
+            .map_or_else(|| req.uri().clone(), |o| o.0.clone());
+        let original_path = original.path().trim_end_matches('/');
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let query = original
+            .query()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        let location = format!("http://{host}{original_path}{query}");
+        if let Ok(location) = HeaderValue::from_str(&location) {
+            return (
+                StatusCode::TEMPORARY_REDIRECT,
+                [(header::LOCATION, location)],
+                Body::empty(),
+            )
+                .into_response();
+        }
+    }
+    detail_response(StatusCode::NOT_FOUND, json!("Not Found"))
+}
+
+/// Whether a concrete path fits a route template such as `/v1/users/{user_id}`.
+fn matches_template(template: &str, path: &str) -> bool {
+    let mut want = template.split('/');
+    let mut have = path.split('/');
+    loop {
+        match (want.next(), have.next()) {
+            (None, None) => return true,
+            (Some(w), Some(h)) if w.starts_with('{') && !h.is_empty() => continue,
+            (Some(w), Some(h)) if w == h => continue,
+            _ => return false,
+        }
+    }
+}
+
+/// axum answers a wrong method with an empty 405 and an `Allow` header; FastAPI adds a body.
+async fn method_not_allowed(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let (parts, _) = response.into_parts();
+    let mut fastapi = detail_response(StatusCode::METHOD_NOT_ALLOWED, json!("Method Not Allowed"));
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        fastapi.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    fastapi
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_match_whole_segments() {
+        assert!(matches_template("/v1/users/{user_id}", "/v1/users/abc"));
+        assert!(!matches_template("/v1/users/{user_id}", "/v1/users"));
+        assert!(!matches_template("/v1/users/{user_id}", "/v1/users/abc/x"));
+        assert!(matches_template("/v1/stats", "/v1/stats"));
+        assert!(!matches_template("/v1/stats", "/v1/statsx"));
+    }
+}

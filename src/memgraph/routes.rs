@@ -1,0 +1,405 @@
+//! Memgraph's accounts and access routes: public endpoints, identity, API keys, users, tenant,
+//! stats and export (spec §6.1, 6.2, 6.6–6.9). Handlers are thin: validate, call the store, shape.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use uuid::Uuid;
+
+use super::auth::{Admin, Authorized, Caller, Claims, Dashboard, Via, Viewer, issue_token};
+use super::error::ApiError;
+use super::model::{
+    ApiKey, ApiKeyCreated, Export, ExportTenant, ExportUser, Me, Onboarded, Role, Stats, StatusId,
+    Tenant, TokenResponse, User, Whoami,
+};
+use super::store::{NewApiKey, NewUser, Store, UserPatch};
+use super::validation::{self, Fields, FormFields, JsonObject, PathParam};
+use crate::AppState;
+use crate::auth::{Secret, new_api_key, password, sha256_hex};
+use crate::error::Internal;
+
+/// Keys look like the documented `mg_live_abc123...` (spec §5.5).
+const API_KEY_PREFIX: &str = "mg_live_";
+/// How much of a key listings show.
+const KEY_PREFIX_LEN: usize = 12;
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+// ---- public ------------------------------------------------------------------------------
+
+pub async fn health(store: Store) -> Response {
+    if crate::db::ping(store.session().db()).await {
+        Json(serde_json::json!({"status": "healthy", "database": "connected"})).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "unhealthy", "database": "disconnected"})),
+        )
+            .into_response()
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.memgraph.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Creates a tenant, its admin and a first API key (spec §6.1).
+pub async fn onboard(store: Store, body: JsonObject) -> Result<Json<Onboarded>> {
+    let mut f = Fields::new(&body);
+    let email = f.email("email");
+    let password = Secret::new(f.string("password"));
+    let full_name = f.string("full_name");
+    let cluster_name = f.string("cluster_name");
+    let sector = f.string("sector");
+    f.finish()?;
+
+    // Checked before the (deliberately slow) hashing; the unique index settles races.
+    if store.user_by_email(&email).await?.is_some() {
+        return Err(ApiError::BadRequest("Email already registered"));
+    }
+    let admin = NewUser {
+        id: new_id(),
+        email,
+        full_name: Some(full_name),
+        password_hash: password::hash(&password).await?,
+        role: Role::Admin,
+    };
+    let (key, plaintext) = new_key("default", None);
+    let tenant_id = new_id();
+    store
+        .onboard(&tenant_id, &cluster_name, &sector, &admin, &key)
+        .await?;
+    Ok(Json(Onboarded {
+        tenant_id,
+        api_key: plaintext.expose().to_owned(),
+        user_id: admin.id,
+    }))
+}
+
+/// OAuth2 password flow: form fields `username` (the email) and `password` (spec §6.1, §4.5).
+pub async fn login(
+    State(state): State<AppState>,
+    store: Store,
+    form: FormFields,
+) -> Result<Json<TokenResponse>> {
+    let mut errors = Vec::new();
+    for field in ["username", "password"] {
+        if form.get(field).is_none() {
+            errors.push(validation::missing(
+                serde_json::json!(["body", field]),
+                serde_json::Value::Null,
+            ));
+        }
+    }
+    if let Some(grant_type) = form.get("grant_type").filter(|g| *g != "password") {
+        errors.push(validation::error(
+            "string_pattern_mismatch",
+            serde_json::json!(["body", "grant_type"]),
+            "String should match pattern '^password$'",
+            serde_json::json!(grant_type),
+            Some(serde_json::json!({"pattern": "^password$"})),
+        ));
+    }
+    let (Some(username), Some(given), true) = (
+        form.get("username"),
+        form.get("password"),
+        errors.is_empty(),
+    ) else {
+        return Err(ApiError::Validation(errors));
+    };
+
+    let user = store.user_by_email(username).await?;
+    let given = Secret::new(given.to_owned());
+    let Some(user) = user else {
+        return Err(ApiError::IncorrectLogin);
+    };
+    if !password::verify(&given, &user.password_hash).await? {
+        return Err(ApiError::IncorrectLogin);
+    }
+    if !user.is_active {
+        return Err(ApiError::BadRequest("Inactive user"));
+    }
+    let now = store.session().clock().unix_seconds();
+    let ttl = i64::try_from(state.config.memgraph_jwt_ttl.0.as_secs()).unwrap_or(i64::MAX);
+    let claims = Claims {
+        sub: user.id,
+        tenant_id: user.tenant_id,
+        role: user.role,
+        email: user.email,
+        iat: now,
+        exp: now.saturating_add(ttl),
+    };
+    Ok(Json(TokenResponse {
+        access_token: issue_token(&store, &claims).await?,
+        token_type: "bearer",
+    }))
+}
+
+// ---- identity ----------------------------------------------------------------------------
+
+pub async fn me(caller: Caller, store: Store) -> Result<Json<Me>> {
+    let Via::User { user_id } = &caller.via else {
+        return Err(ApiError::NotAuthenticated);
+    };
+    let user = store
+        .user(&caller.tenant_id, user_id)
+        .await?
+        .ok_or(ApiError::NotAuthenticated)?;
+    let tenant = tenant_of(&store, &caller).await?;
+    Ok(Json(Me {
+        id: user.id.clone(),
+        user_id: user.id,
+        email: user.email,
+        full_name: user.full_name,
+        role: user.role,
+        tenant_id: tenant.id,
+        tenant_name: tenant.name,
+        created_at: user.created_at,
+    }))
+}
+
+pub async fn whoami(caller: Caller, store: Store) -> Result<Json<Whoami>> {
+    let tenant = tenant_of(&store, &caller).await?;
+    let (auth_type, key_id, user_id, email) = match caller.via {
+        Via::ApiKey { key_id } => ("api_key", Some(key_id), None, None),
+        Via::User { user_id } => {
+            let email = store.user(&tenant.id, &user_id).await?.map(|u| u.email);
+            ("jwt", None, Some(user_id), email)
+        }
+        Via::Anonymous => ("anonymous", None, None, None),
+    };
+    Ok(Json(Whoami {
+        tenant_id: tenant.id,
+        tenant_name: tenant.name,
+        auth_type,
+        role: caller.role,
+        key_id,
+        user_id,
+        email,
+    }))
+}
+
+// ---- API keys ----------------------------------------------------------------------------
+
+pub async fn create_api_key(
+    auth: Dashboard<Admin>,
+    store: Store,
+    body: JsonObject,
+) -> Result<Response> {
+    let mut f = Fields::new(&body);
+    let name = f.string("name");
+    f.finish()?;
+    let created_by = match &auth.caller.via {
+        Via::User { user_id } => Some(user_id.clone()),
+        _ => None,
+    };
+    let (key, plaintext) = new_key(&name, created_by);
+    let created_at = store.create_api_key(&auth.caller.tenant_id, &key).await?;
+    let created = ApiKeyCreated {
+        id: key.id,
+        name: key.name,
+        api_key: plaintext.expose().to_owned(),
+        key_prefix: key.key_prefix,
+        created_at,
+    };
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+pub async fn list_api_keys(auth: Dashboard<Admin>, store: Store) -> Result<Json<Vec<ApiKey>>> {
+    Ok(Json(store.api_keys(&auth.caller.tenant_id).await?))
+}
+
+pub async fn revoke_api_key(
+    auth: Dashboard<Admin>,
+    store: Store,
+    PathParam(key_id): PathParam,
+) -> Result<Json<StatusId>> {
+    if !store
+        .revoke_api_key(&auth.caller.tenant_id, &key_id)
+        .await?
+    {
+        return Err(ApiError::NotFound("API key not found"));
+    }
+    Ok(Json(StatusId {
+        status: "revoked",
+        id: key_id,
+    }))
+}
+
+// ---- users -------------------------------------------------------------------------------
+
+pub async fn list_users(auth: Dashboard<Admin>, store: Store) -> Result<Json<Vec<User>>> {
+    Ok(Json(store.users(&auth.caller.tenant_id).await?))
+}
+
+pub async fn create_user(
+    auth: Dashboard<Admin>,
+    store: Store,
+    body: JsonObject,
+) -> Result<Response> {
+    let mut f = Fields::new(&body);
+    let email = f.email("email");
+    let password = Secret::new(f.string("password"));
+    let full_name = f.opt_string("full_name");
+    let role = f.opt_role("role").unwrap_or(Role::Viewer);
+    f.finish()?;
+    if store.user_by_email(&email).await?.is_some() {
+        return Err(ApiError::BadRequest("Email already registered"));
+    }
+    let user = NewUser {
+        id: new_id(),
+        email,
+        full_name,
+        password_hash: password::hash(&password).await?,
+        role,
+    };
+    let user = store.create_user(&auth.caller.tenant_id, &user).await?;
+    Ok((StatusCode::CREATED, Json(user)).into_response())
+}
+
+pub async fn get_user(
+    auth: Dashboard<Admin>,
+    store: Store,
+    PathParam(user_id): PathParam,
+) -> Result<Json<User>> {
+    let user = store.user(&auth.caller.tenant_id, &user_id).await?;
+    Ok(Json(user.ok_or(ApiError::NotFound("User not found"))?))
+}
+
+pub async fn update_user(
+    auth: Dashboard<Admin>,
+    store: Store,
+    PathParam(user_id): PathParam,
+    body: JsonObject,
+) -> Result<Json<User>> {
+    let mut f = Fields::new(&body);
+    let role = f.opt_role("role");
+    let full_name = f.opt_string("full_name");
+    let is_active = f.opt_bool("is_active");
+    let new_password = f.opt_string("password").map(Secret::new);
+    f.finish()?;
+    let password_hash = match new_password {
+        Some(p) => Some(password::hash(&p).await?),
+        None => None,
+    };
+    let patch = UserPatch {
+        role,
+        full_name,
+        is_active,
+        password_hash,
+    };
+    let user = store
+        .update_user(&auth.caller.tenant_id, &user_id, &patch)
+        .await?;
+    Ok(Json(user.ok_or(ApiError::NotFound("User not found"))?))
+}
+
+pub async fn delete_user(
+    auth: Dashboard<Admin>,
+    store: Store,
+    PathParam(user_id): PathParam,
+) -> Result<Json<StatusId>> {
+    if matches!(&auth.caller.via, Via::User { user_id: me } if *me == user_id) {
+        return Err(ApiError::BadRequest("Cannot delete yourself"));
+    }
+    if !store.delete_user(&auth.caller.tenant_id, &user_id).await? {
+        return Err(ApiError::NotFound("User not found"));
+    }
+    Ok(Json(StatusId {
+        status: "deleted",
+        id: user_id,
+    }))
+}
+
+// ---- tenant, stats, export ---------------------------------------------------------------
+
+/// Readable with an API key too: the emulator's choice beside `--memgraph-api-key-role` (spec §6.8).
+pub async fn get_tenant(auth: Authorized<Viewer>, store: Store) -> Result<Json<Tenant>> {
+    Ok(Json(tenant_of(&store, &auth.caller).await?))
+}
+
+pub async fn update_tenant(
+    auth: Dashboard<Admin>,
+    store: Store,
+    body: JsonObject,
+) -> Result<Json<Tenant>> {
+    let mut f = Fields::new(&body);
+    let name = f.opt_string("name");
+    let sector = f.opt_string("sector");
+    let settings = f.opt_object("settings");
+    f.finish()?;
+    let tenant = store
+        .update_tenant(
+            &auth.caller.tenant_id,
+            name.as_deref(),
+            sector.as_deref(),
+            settings.as_ref(),
+        )
+        .await?;
+    Ok(Json(
+        tenant.ok_or_else(|| Internal::msg("caller's tenant is gone"))?,
+    ))
+}
+
+pub async fn stats(auth: Authorized<Viewer>, store: Store) -> Result<Json<Stats>> {
+    Ok(Json(store.stats(&auth.caller.tenant_id).await?))
+}
+
+pub async fn export(auth: Dashboard<Admin>, store: Store) -> Result<Json<Export>> {
+    let tenant = tenant_of(&store, &auth.caller).await?;
+    let users = store.users(&tenant.id).await?;
+    Ok(Json(Export {
+        version: 1,
+        exported_at: store.now(),
+        tenant: ExportTenant {
+            id: tenant.id,
+            name: tenant.name,
+            sector: tenant.sector,
+            settings: tenant.settings,
+        },
+        users: users
+            .into_iter()
+            .map(|u| ExportUser {
+                id: u.id,
+                email: u.email,
+                full_name: u.full_name,
+                role: u.role,
+            })
+            .collect(),
+    }))
+}
+
+// ---- helpers -----------------------------------------------------------------------------
+
+fn new_id() -> String {
+    Uuid::new_v4().to_string()
+}
+
+/// A fresh key: what to store, and the plaintext to show once.
+fn new_key(name: &str, created_by: Option<String>) -> (NewApiKey, Secret) {
+    let plaintext = new_api_key(API_KEY_PREFIX);
+    let key = NewApiKey {
+        id: new_id(),
+        name: name.to_owned(),
+        key_prefix: plaintext.expose().chars().take(KEY_PREFIX_LEN).collect(),
+        key_hash: sha256_hex(plaintext.expose()),
+        created_by,
+    };
+    (key, plaintext)
+}
+
+/// The caller's own tenant; it exists as long as the caller does.
+async fn tenant_of(store: &Store, caller: &Caller) -> Result<Tenant> {
+    Ok(store
+        .tenant(&caller.tenant_id)
+        .await?
+        .ok_or_else(|| Internal::msg("caller's tenant is gone"))?)
+}

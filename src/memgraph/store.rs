@@ -1,0 +1,441 @@
+//! All of Memgraph's SQL. A [`Store`] is the request's session database; every function that
+//! reads tenant data takes the tenant id first, so an unscoped query is hard to write and another
+//! tenant's record is simply not found.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde_json::{Map, Value};
+use sqlx::SqliteConnection;
+
+use super::error::ApiError;
+use super::model::{ApiKey, Role, Stats, Tenant, User, default_tenant_settings};
+use crate::AppState;
+use crate::clock::iso;
+use crate::error::{Internal, is_unique_violation};
+use crate::session::Session;
+
+/// The tenant anonymous callers belong to in development mode (spec §5.3, emulator choice).
+pub const DEV_TENANT_ID: &str = "00000000-0000-4000-8000-000000000000";
+
+pub struct Store {
+    session: Session,
+}
+
+impl FromRequestParts<AppState> for Store {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let session = state.sessions.of(&parts.extensions).await?;
+        Ok(Store { session })
+    }
+}
+
+/// Writes that can be refused for a reason the client should hear about.
+#[derive(Debug)]
+pub enum WriteError {
+    EmailTaken,
+    LastAdmin,
+    Internal(Internal),
+}
+
+impl From<sqlx::Error> for WriteError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_unique_violation(&e) {
+            WriteError::EmailTaken
+        } else {
+            WriteError::Internal(e.into())
+        }
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::EmailTaken => ApiError::BadRequest("Email already registered"),
+            WriteError::LastAdmin => ApiError::BadRequest("Cannot remove the last admin"),
+            WriteError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+pub struct NewUser {
+    pub id: String,
+    pub email: String,
+    pub full_name: Option<String>,
+    pub password_hash: String,
+    pub role: Role,
+}
+
+pub struct NewApiKey {
+    pub id: String,
+    pub name: String,
+    pub key_prefix: String,
+    pub key_hash: String,
+    pub created_by: Option<String>,
+}
+
+#[derive(Default)]
+pub struct UserPatch {
+    pub role: Option<Role>,
+    pub full_name: Option<String>,
+    pub is_active: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+/// Who an API key belongs to.
+pub struct KeyOwner {
+    pub key_id: String,
+    pub tenant_id: String,
+}
+
+const USER_COLUMNS: &str =
+    "id, email, full_name, role, tenant_id, is_active, created_at, password_hash";
+const KEY_COLUMNS: &str =
+    "id, name, key_prefix, created_at, last_used_at, revoked_at IS NULL AS is_active";
+
+impl Store {
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Now, on the session's clock, as stored and sent.
+    pub fn now(&self) -> String {
+        iso(self.session.clock().now())
+    }
+
+    // ---- tenants -------------------------------------------------------------------------
+
+    /// Onboarding in one transaction: the tenant, its admin, and its first key.
+    pub async fn onboard(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        sector: &str,
+        admin: &NewUser,
+        key: &NewApiKey,
+    ) -> Result<(), WriteError> {
+        let now = self.now();
+        let mut tx = self.session.db().begin().await?;
+        sqlx::query(
+            "INSERT INTO memgraph_tenants (id, name, sector, settings, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(tenant_id)
+        .bind(name)
+        .bind(sector)
+        .bind(default_tenant_settings().to_string())
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        insert_user(&mut tx, tenant_id, admin, &now).await?;
+        insert_api_key(&mut tx, tenant_id, key, &now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn tenant(&self, tenant_id: &str) -> Result<Option<Tenant>, Internal> {
+        let mut conn = self.session.db().acquire().await?;
+        Ok(fetch_tenant(&mut conn, tenant_id).await?)
+    }
+
+    /// Changes the given fields; `settings` is merged shallowly into the stored ones (a key set
+    /// to null stays, as null). `None` when the tenant does not exist.
+    pub async fn update_tenant(
+        &self,
+        tenant_id: &str,
+        name: Option<&str>,
+        sector: Option<&str>,
+        settings: Option<&Map<String, Value>>,
+    ) -> Result<Option<Tenant>, Internal> {
+        let mut tx = self.session.db().begin().await?;
+        let Some(mut tenant) = fetch_tenant(&mut tx, tenant_id).await? else {
+            return Ok(None);
+        };
+        if let Some(name) = name {
+            tenant.name = name.to_owned();
+        }
+        if let Some(sector) = sector {
+            tenant.sector = Some(sector.to_owned());
+        }
+        for (key, value) in settings.into_iter().flatten() {
+            tenant.settings.insert(key.clone(), value.clone());
+        }
+        sqlx::query("UPDATE memgraph_tenants SET name = ?, sector = ?, settings = ? WHERE id = ?")
+            .bind(&tenant.name)
+            .bind(&tenant.sector)
+            .bind(Value::Object(tenant.settings.clone()).to_string())
+            .bind(tenant_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(tenant))
+    }
+
+    /// The development tenant, created the first time an anonymous caller needs it.
+    pub async fn ensure_dev_tenant(&self) -> Result<(), Internal> {
+        sqlx::query(
+            "INSERT OR IGNORE INTO memgraph_tenants (id, name, sector, settings, created_at)
+             VALUES (?, 'Development', NULL, ?, ?)",
+        )
+        .bind(DEV_TENANT_ID)
+        .bind(default_tenant_settings().to_string())
+        .bind(self.now())
+        .execute(self.session.db())
+        .await?;
+        Ok(())
+    }
+
+    // ---- users ---------------------------------------------------------------------------
+
+    /// Any tenant's user, by login email (case-insensitive).
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, Internal> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM memgraph_users WHERE email_lower = ?"
+        ))
+        .bind(email.to_lowercase())
+        .fetch_optional(self.session.db())
+        .await?)
+    }
+
+    pub async fn user(&self, tenant_id: &str, user_id: &str) -> Result<Option<User>, Internal> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM memgraph_users WHERE tenant_id = ? AND id = ?"
+        ))
+        .bind(tenant_id)
+        .bind(user_id)
+        .fetch_optional(self.session.db())
+        .await?)
+    }
+
+    pub async fn users(&self, tenant_id: &str) -> Result<Vec<User>, Internal> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM memgraph_users WHERE tenant_id = ? ORDER BY created_at, id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(self.session.db())
+        .await?)
+    }
+
+    pub async fn create_user(&self, tenant_id: &str, user: &NewUser) -> Result<User, WriteError> {
+        let mut tx = self.session.db().begin().await?;
+        insert_user(&mut tx, tenant_id, user, &self.now()).await?;
+        tx.commit().await?;
+        self.user(tenant_id, &user.id)
+            .await
+            .map_err(WriteError::Internal)?
+            .ok_or_else(|| WriteError::Internal(Internal::msg("created user vanished")))
+    }
+
+    /// Applies a patch, refusing one that would leave the tenant without an active admin.
+    /// `None` when the user is not in this tenant.
+    pub async fn update_user(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        patch: &UserPatch,
+    ) -> Result<Option<User>, WriteError> {
+        let mut tx = self.session.db().begin().await?;
+        let demotes =
+            patch.role.is_some_and(|r| r != Role::Admin) || patch.is_active == Some(false);
+        if demotes && is_last_admin(&mut tx, tenant_id, user_id).await? {
+            return Err(WriteError::LastAdmin);
+        }
+        let changed = sqlx::query(
+            "UPDATE memgraph_users SET role = coalesce(?, role), full_name = coalesce(?, full_name),
+                    is_active = coalesce(?, is_active), password_hash = coalesce(?, password_hash),
+                    updated_at = ?
+              WHERE tenant_id = ? AND id = ?",
+        )
+        .bind(patch.role)
+        .bind(&patch.full_name)
+        .bind(patch.is_active)
+        .bind(&patch.password_hash)
+        .bind(self.now())
+        .bind(tenant_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.user(tenant_id, user_id)
+            .await
+            .map_err(WriteError::Internal)
+    }
+
+    /// Deletes a user, unless they are the tenant's last active admin. `false` when not found.
+    pub async fn delete_user(&self, tenant_id: &str, user_id: &str) -> Result<bool, WriteError> {
+        let mut tx = self.session.db().begin().await?;
+        if is_last_admin(&mut tx, tenant_id, user_id).await? {
+            return Err(WriteError::LastAdmin);
+        }
+        let deleted = sqlx::query("DELETE FROM memgraph_users WHERE tenant_id = ? AND id = ?")
+            .bind(tenant_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(deleted > 0)
+    }
+
+    // ---- API keys ------------------------------------------------------------------------
+
+    pub async fn create_api_key(
+        &self,
+        tenant_id: &str,
+        key: &NewApiKey,
+    ) -> Result<String, Internal> {
+        let now = self.now();
+        let mut conn = self.session.db().acquire().await?;
+        insert_api_key(&mut conn, tenant_id, key, &now).await?;
+        Ok(now)
+    }
+
+    pub async fn api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>, Internal> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {KEY_COLUMNS} FROM memgraph_api_keys WHERE tenant_id = ? ORDER BY created_at, id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(self.session.db())
+        .await?)
+    }
+
+    /// Revokes a key of this tenant; `false` when there is no such key.
+    pub async fn revoke_api_key(&self, tenant_id: &str, key_id: &str) -> Result<bool, Internal> {
+        let found = sqlx::query(
+            "UPDATE memgraph_api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE tenant_id = ? AND id = ?",
+        )
+        .bind(self.now())
+        .bind(tenant_id)
+        .bind(key_id)
+        .execute(self.session.db())
+        .await?
+        .rows_affected();
+        Ok(found > 0)
+    }
+
+    /// The owner of a live key with this hash, noting the use (to the minute, so that steady
+    /// traffic does not turn every read into a write).
+    pub async fn use_api_key(&self, key_hash: &str) -> Result<Option<KeyOwner>, Internal> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT id, tenant_id FROM memgraph_api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+        )
+        .bind(key_hash)
+        .fetch_optional(self.session.db())
+        .await?;
+        let Some((key_id, tenant_id)) = row else {
+            return Ok(None);
+        };
+        let now = self.session.clock().now();
+        let stale = iso(now - time::Duration::minutes(1));
+        sqlx::query(
+            "UPDATE memgraph_api_keys SET last_used_at = ?
+              WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+        )
+        .bind(iso(now))
+        .bind(&key_id)
+        .bind(stale)
+        .execute(self.session.db())
+        .await?;
+        Ok(Some(KeyOwner { key_id, tenant_id }))
+    }
+
+    // ---- memory --------------------------------------------------------------------------
+
+    pub async fn stats(&self, tenant_id: &str) -> Result<Stats, Internal> {
+        Ok(sqlx::query_as(
+            "SELECT ?1 AS tenant_id,
+                (SELECT count(*) FROM memgraph_events WHERE tenant_id = ?1) AS total_events,
+                (SELECT count(*) FROM memgraph_episodes WHERE tenant_id = ?1) AS total_episodes,
+                (SELECT count(*) FROM memgraph_beliefs WHERE tenant_id = ?1) AS total_beliefs,
+                (SELECT count(*) FROM memgraph_beliefs WHERE tenant_id = ?1 AND is_active) AS active_beliefs,
+                (SELECT count(*) FROM memgraph_episodes
+                  WHERE tenant_id = ?1 AND consolidation_status = 'pending') AS pending_episodes,
+                (SELECT count(*) FROM (SELECT user_id FROM memgraph_events WHERE tenant_id = ?1
+                                       UNION SELECT subject_id FROM memgraph_beliefs WHERE tenant_id = ?1)
+                ) AS total_users",
+        )
+        .bind(tenant_id)
+        .fetch_one(self.session.db())
+        .await?)
+    }
+}
+
+async fn fetch_tenant(
+    conn: &mut SqliteConnection,
+    tenant_id: &str,
+) -> Result<Option<Tenant>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name, sector, created_at, settings FROM memgraph_tenants WHERE id = ?",
+    )
+    .bind(tenant_id)
+    .fetch_optional(conn)
+    .await
+}
+
+async fn insert_user(
+    conn: &mut SqliteConnection,
+    tenant_id: &str,
+    user: &NewUser,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO memgraph_users
+            (id, tenant_id, email, email_lower, full_name, password_hash, role, is_active, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+    )
+    .bind(&user.id)
+    .bind(tenant_id)
+    .bind(&user.email)
+    .bind(user.email.to_lowercase())
+    .bind(&user.full_name)
+    .bind(&user.password_hash)
+    .bind(user.role)
+    .bind(now)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_api_key(
+    conn: &mut SqliteConnection,
+    tenant_id: &str,
+    key: &NewApiKey,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO memgraph_api_keys (id, tenant_id, name, key_prefix, key_hash, created_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&key.id)
+    .bind(tenant_id)
+    .bind(&key.name)
+    .bind(&key.key_prefix)
+    .bind(&key.key_hash)
+    .bind(&key.created_by)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether this user is an active admin and no other active admin of the tenant remains.
+async fn is_last_admin(
+    conn: &mut SqliteConnection,
+    tenant_id: &str,
+    user_id: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM memgraph_users
+                         WHERE tenant_id = ?1 AND id = ?2 AND role = 'admin' AND is_active)
+            AND NOT EXISTS (SELECT 1 FROM memgraph_users
+                             WHERE tenant_id = ?1 AND id <> ?2 AND role = 'admin' AND is_active)",
+    )
+    .bind(tenant_id)
+    .bind(user_id)
+    .fetch_one(conn)
+    .await
+}

@@ -1,0 +1,270 @@
+//! The front door every listener shares: it picks the request's session (`/_session/NAME/` prefix
+//! or `X-Offcloud-Session` header) and the service that answers it (the listener's own service, a
+//! real host name in `Host`, or a `/memgraph`-style prefix on the main listener), strips what it
+//! consumed from the path, and hands the request to that service's router, which always sees the
+//! service's real paths at the root.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::uri::PathAndQuery;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::Response;
+use tower::ServiceExt;
+
+use crate::AppState;
+use crate::control;
+use crate::session::{SESSION_HEADER, SessionName};
+
+/// The emulated services. Adding one means a variant here, its folder, and its port in `Config`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Memgraph,
+}
+
+impl Service {
+    pub const ALL: &'static [Service] = &[Service::Memgraph];
+
+    /// Its path prefix on the main listener, and its `<name>.localhost` host name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Memgraph => "memgraph",
+        }
+    }
+
+    /// Host names of the real service: requests carrying them go to this service at the root,
+    /// so a network alias can stand in for the real host.
+    pub fn real_hosts(self) -> &'static [&'static str] {
+        match self {
+            Service::Memgraph => &["api.memgraph.ai"],
+        }
+    }
+
+    fn router(self, state: &AppState) -> Router {
+        match self {
+            Service::Memgraph => crate::memgraph::router(state.clone()),
+        }
+    }
+
+    fn for_host(host: &str) -> Option<Service> {
+        Service::ALL.iter().copied().find(|s| {
+            s.real_hosts().contains(&host)
+                || host
+                    .strip_suffix(".localhost")
+                    .is_some_and(|name| name == s.name())
+        })
+    }
+}
+
+/// What a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerKind {
+    /// Every service under its prefix, and the control API under `/_offcloud`.
+    Main,
+    /// One service at the root.
+    Service(Service),
+}
+
+/// Where the request was sent, as the client wrote it, minus the path the service sees:
+/// `/_session/x/memgraph` for `/_session/x/memgraph/v1/stats`. Services use it to build URLs
+/// that lead back through the same route (redirects, links).
+#[derive(Debug, Clone, Default)]
+pub struct MountPath(pub String);
+
+#[derive(Clone)]
+pub struct FrontDoor {
+    kind: ListenerKind,
+    routers: Arc<Routers>,
+}
+
+struct Routers {
+    services: Vec<(Service, Router)>,
+    control: Router,
+}
+
+impl FrontDoor {
+    pub fn new(kind: ListenerKind, state: &AppState) -> FrontDoor {
+        let services = match kind {
+            ListenerKind::Main => Service::ALL.iter().map(|s| (*s, s.router(state))).collect(),
+            ListenerKind::Service(s) => vec![(s, s.router(state))],
+        };
+        FrontDoor {
+            kind,
+            routers: Arc::new(Routers {
+                services,
+                control: control::router(state.clone()),
+            }),
+        }
+    }
+
+    /// The listener's whole application: the front door plus the layers every request passes.
+    pub fn into_router(self, state: &AppState) -> Router {
+        let door = Router::new().fallback_service(tower::service_fn(move |req| {
+            let door = self.clone();
+            async move { Ok::<_, Infallible>(door.dispatch(req).await) }
+        }));
+        crate::server::with_request_layers(door, state.config.body_limit)
+    }
+
+    async fn dispatch(&self, mut req: Request) -> Response {
+        let path = req.uri().path().to_owned();
+
+        let (session, after_session) = match split_session_prefix(&path) {
+            Some((name, rest)) => (SessionName::parse(name).ok_or(name.to_owned()), rest),
+            None => (session_from_header(req.headers()), path.as_str()),
+        };
+        let session = match session {
+            Ok(session) => session,
+            Err(bad) => return invalid_session(&bad),
+        };
+        let Some((router, rest)) = self.pick(req.headers(), req.uri(), after_session) else {
+            return control::error::not_found(after_session);
+        };
+        // `rest` is a suffix of `path`: what comes before it was consumed here.
+        let mount = MountPath(path[..path.len() - rest.len()].to_owned());
+
+        let rest = if rest.is_empty() { "/" } else { rest };
+        let new_uri = match req.uri().query() {
+            Some(q) => format!("{rest}?{q}"),
+            None => rest.to_owned(),
+        };
+        match PathAndQuery::try_from(new_uri) {
+            Ok(pq) => *req.uri_mut() = Uri::from(pq),
+            Err(_) => return control::error::not_found(rest),
+        }
+        req.extensions_mut().insert(session);
+        req.extensions_mut().insert(mount);
+        match router.clone().oneshot(req).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+
+    /// The router for this request and the path it should see.
+    fn pick<'p>(
+        &self,
+        headers: &HeaderMap,
+        uri: &Uri,
+        path: &'p str,
+    ) -> Option<(&Router, &'p str)> {
+        let routers = &self.routers;
+        if let ListenerKind::Service(_) = self.kind {
+            return routers.services.first().map(|(_, r)| (r, path));
+        }
+        if let Some(service) = host_of(headers, uri).and_then(|h| Service::for_host(&h)) {
+            return routers.router_of(service).map(|r| (r, path));
+        }
+        let (first, rest) = split_first_segment(path);
+        if first == control::PREFIX {
+            return Some((&routers.control, rest));
+        }
+        routers
+            .services
+            .iter()
+            .find(|(s, _)| s.name() == first)
+            .map(|(_, r)| (r, rest))
+    }
+}
+
+impl Routers {
+    fn router_of(&self, service: Service) -> Option<&Router> {
+        self.services
+            .iter()
+            .find(|(s, _)| *s == service)
+            .map(|(_, r)| r)
+    }
+}
+
+/// `/_session/NAME/rest` → (`NAME`, `/rest`).
+fn split_session_prefix(path: &str) -> Option<(&str, &str)> {
+    let after = path.strip_prefix("/_session/")?;
+    Some(match after.find('/') {
+        Some(i) => (&after[..i], &after[i..]),
+        None => (after, ""),
+    })
+}
+
+/// `/memgraph/v1/x` → (`memgraph`, `/v1/x`).
+fn split_first_segment(path: &str) -> (&str, &str) {
+    let trimmed = path.strip_prefix('/').unwrap_or(path);
+    match trimmed.find('/') {
+        Some(i) => (&trimmed[..i], &trimmed[i..]),
+        None => (trimmed, ""),
+    }
+}
+
+fn session_from_header(headers: &HeaderMap) -> Result<SessionName, String> {
+    match headers.get(SESSION_HEADER) {
+        None => Ok(SessionName::default_session()),
+        Some(value) => {
+            let text = value.to_str().unwrap_or_default().trim();
+            SessionName::parse(text).ok_or_else(|| text.to_owned())
+        }
+    }
+}
+
+/// The host name the client addressed, lowercase, without port.
+fn host_of(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    let raw = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.host())?;
+    let host = if raw.starts_with('[') {
+        // An IPv6 literal: `[::1]:4600`.
+        raw.find(']').map_or(raw, |end| &raw[..=end])
+    } else {
+        raw.split(':').next().unwrap_or(raw)
+    };
+    Some(host.trim_end_matches('.').to_ascii_lowercase())
+}
+
+fn invalid_session(name: &str) -> Response {
+    control::error::response(
+        StatusCode::BAD_REQUEST,
+        &format!(
+            "invalid session name {name:?}: use 1 to 64 letters, digits, '_', '-' or '.', not starting with '.'"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_prefixes_split_off() {
+        assert_eq!(
+            split_session_prefix("/_session/job1/memgraph/v1/stats"),
+            Some(("job1", "/memgraph/v1/stats"))
+        );
+        assert_eq!(split_session_prefix("/_session/job1"), Some(("job1", "")));
+        assert_eq!(split_session_prefix("/memgraph/v1"), None);
+    }
+
+    #[test]
+    fn hosts_route_to_services() {
+        assert_eq!(
+            Service::for_host("api.memgraph.ai"),
+            Some(Service::Memgraph)
+        );
+        assert_eq!(
+            Service::for_host("memgraph.localhost"),
+            Some(Service::Memgraph)
+        );
+        assert_eq!(Service::for_host("localhost"), None);
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, "API.memgraph.ai:443".parse().unwrap());
+        assert_eq!(
+            host_of(&headers, &Uri::from_static("/")),
+            Some("api.memgraph.ai".into())
+        );
+        headers.insert(header::HOST, "[::1]:4600".parse().unwrap());
+        assert_eq!(
+            host_of(&headers, &Uri::from_static("/")),
+            Some("[::1]".into())
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! Binding the listeners and serving them until told to stop.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request, Response};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::config::{Config, PortSetting};
+use crate::routing::{FrontDoor, ListenerKind, Service};
+use crate::session::{SessionName, Sessions};
+use crate::{AppState, StartError};
+
+/// A bound listener, as `/_offcloud/info` and the start-up log describe it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListenerInfo {
+    /// `main`, or the service's name.
+    pub name: &'static str,
+    pub address: SocketAddr,
+    #[serde(skip)]
+    pub service: Option<Service>,
+}
+
+/// Listeners bound, state ready, not serving yet.
+pub struct Server {
+    state: AppState,
+    listeners: Vec<(ListenerKind, TcpListener)>,
+}
+
+impl Server {
+    /// Binds every enabled listener and opens the default session (so a bad database path fails
+    /// here, not at the first request).
+    pub async fn bind(config: Config) -> Result<Server, StartError> {
+        let storage = config.storage().map_err(StartError::Config)?;
+        let mut wanted = vec![(ListenerKind::Main, config.port)];
+        wanted.push((
+            ListenerKind::Service(Service::Memgraph),
+            config.memgraph_port,
+        ));
+
+        let mut listeners = Vec::new();
+        let mut infos = Vec::new();
+        for (kind, port) in wanted {
+            let PortSetting::Port(port) = port else {
+                continue;
+            };
+            let address = SocketAddr::new(config.bind, port);
+            let listener = TcpListener::bind(address)
+                .await
+                .map_err(|e| StartError::Bind(address, e))?;
+            let address = listener
+                .local_addr()
+                .map_err(|e| StartError::Bind(address, e))?;
+            let (name, service) = match kind {
+                ListenerKind::Main => ("main", None),
+                ListenerKind::Service(s) => (s.name(), Some(s)),
+            };
+            infos.push(ListenerInfo {
+                name,
+                address,
+                service,
+            });
+            listeners.push((kind, listener));
+        }
+
+        let sessions = Sessions::new(storage, config.signing_secret.clone());
+        sessions
+            .get(&SessionName::default_session())
+            .await
+            .map_err(StartError::Database)?;
+        let state = AppState::new(config, sessions, infos);
+        Ok(Server { state, listeners })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn listeners(&self) -> &[ListenerInfo] {
+        &self.state.listeners
+    }
+
+    /// The address of the main listener (`"main"`) or of a service's own listener.
+    pub fn address(&self, name: &str) -> Option<SocketAddr> {
+        self.listeners()
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| l.address)
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        for info in self.listeners() {
+            let what = match info.service {
+                None => "every service under /<service>, control API under /_offcloud".to_owned(),
+                Some(s) => format!("{} at the root", s.name()),
+            };
+            tracing::info!("listening on http://{} ({what})", info.address);
+        }
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut tasks = tokio::task::JoinSet::new();
+        for (kind, listener) in self.listeners {
+            let app = FrontDoor::new(kind, &self.state).into_router(&self.state);
+            let mut stop = stop_rx.clone();
+            tasks.spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stop.wait_for(|stopped| *stopped).await;
+                    })
+                    .await
+            });
+        }
+        shutdown.await;
+        tracing::info!("shutting down");
+        let _ = stop_tx.send(true);
+        while let Some(result) = tasks.join_next().await {
+            result.map_err(std::io::Error::other)??;
+        }
+        for session in self.state.sessions.opened() {
+            session.db().close().await;
+        }
+        Ok(())
+    }
+}
+
+/// Adds the layers every request passes through, on every listener: request ids, tracing, a body
+/// size limit, and a last line of defence against panics.
+pub fn with_request_layers(router: Router, body_limit: usize) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<Body>| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    // The path only: query strings may carry secrets, headers certainly do.
+                    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), id)
+                })
+                .on_request(())
+                .on_response(|res: &Response<Body>, latency: Duration, _: &Span| {
+                    tracing::debug!(status = res.status().as_u16(), ?latency, "response");
+                }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+impl AppState {
+    fn new(config: Config, sessions: Sessions, listeners: Vec<ListenerInfo>) -> AppState {
+        AppState {
+            memgraph: crate::memgraph::Shared::new(&config),
+            config: Arc::new(config),
+            sessions,
+            listeners: Arc::new(listeners),
+        }
+    }
+}
