@@ -1,1 +1,10 @@
+//! offcloud's integration tests: one binary (it links once), one module per area.
 
+mod binary;
+mod memgraph_accounts;
+mod memgraph_errors;
+mod memgraph_roles;
+mod memgraph_sdk;
+mod persistence;
+mod sessions;
+mod support;

@@ -1,0 +1,103 @@
+//! The real Python `memgraph-sdk` (PyPI) against offcloud: `tests/sdk/memgraph_sdk_check.py`.
+//!
+//! The SDK lives in a virtualenv: `$OFFCLOUD_SDK_PYTHON` if set (what `.ci/run` does), otherwise
+//! `target/sdk-venv`, created here on first use with `python3 -m venv` and pip.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{TestServer, send, str_of};
+
+/// The SDK version the spec describes.
+const SDK: &str = "memgraph-sdk==0.8.6";
+
+fn sdk_python() -> PathBuf {
+    if let Some(python) = std::env::var_os("OFFCLOUD_SDK_PYTHON") {
+        return PathBuf::from(python);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/sdk-venv");
+    let python = venv.join("bin/python");
+    let ready = Command::new(&python)
+        .args(["-c", "import memgraph_sdk"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ready {
+        let made = Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(&venv)
+            .status();
+        assert!(
+            made.is_ok_and(|s| s.success()),
+            "python3 -m venv failed: install Python 3 or set OFFCLOUD_SDK_PYTHON"
+        );
+        let installed = Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", SDK])
+            .status();
+        assert!(
+            installed.is_ok_and(|s| s.success()),
+            "pip install {SDK} failed"
+        );
+    }
+    python
+}
+
+async fn run_sdk_check(s: &TestServer, base_url: String, session_base: &str) {
+    let a = s.onboard_at(session_base, "sdk@example.com").await;
+    let (status, created) = send(
+        s.http
+            .post(format!("{session_base}/v1/api-keys"))
+            .bearer_auth(&a.token)
+            .json(&json!({"name": "to-revoke"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let revoked = str_of(&created["api_key"]);
+    let (status, _) = send(
+        s.http
+            .delete(format!(
+                "{session_base}/v1/api-keys/{}",
+                str_of(&created["id"])
+            ))
+            .bearer_auth(&a.token),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/memgraph_sdk_check.py");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(sdk_python())
+            .arg(script)
+            .env("OFFCLOUD_BASE_URL", base_url)
+            .env("OFFCLOUD_API_KEY", &a.api_key)
+            .env("OFFCLOUD_TENANT_ID", &a.tenant_id)
+            .env("OFFCLOUD_TENANT", format!("{} workspace", a.email))
+            .env("OFFCLOUD_REVOKED", revoked)
+            .env_remove("MEMGRAPH_API_URL")
+            .output()
+            .expect("the SDK check runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "memgraph-sdk check failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("checks passed"), "{stdout}");
+    println!("{stdout}");
+}
+
+#[tokio::test]
+async fn the_python_sdk_pings_with_its_key_and_rejects_a_revoked_one() {
+    let s = TestServer::start().await;
+    // At the root of the Memgraph listener, as the spec tells SDK users to configure it.
+    run_sdk_check(&s, s.mg("/v1"), &s.mg("")).await;
+    // Through the main listener's prefix, in a session of its own.
+    let base = s.main_url("/_session/sdk/memgraph");
+    run_sdk_check(&s, format!("{base}/v1"), &base).await;
+}
