@@ -16,7 +16,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{OriginalUri, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -77,14 +77,18 @@ pub fn router(state: AppState) -> Router {
     for (path, methods) in table {
         router = router.route(path, methods);
     }
-    router
+    let router = router
         .fallback(move |req: Request| not_found(templates.clone(), req))
-        .layer(middleware::map_response(method_not_allowed))
+        .layer(middleware::map_request(no_implicit_head))
         .layer(middleware::from_fn_with_state(
             state.memgraph.metrics.clone(),
             metrics::track,
         ))
-        .with_state(state)
+        .with_state(state);
+    // axum adds `Allow` to a 405 after the route's own layers, so the rewrite wraps the router.
+    Router::new()
+        .fallback_service(router)
+        .layer(middleware::map_response(method_not_allowed))
 }
 
 /// FastAPI's `redirect_slashes`: `/v1/stats/` answers 307 to `/v1/stats` when that route
@@ -138,7 +142,17 @@ fn matches_template(template: &str, path: &str) -> bool {
     }
 }
 
-/// axum answers a wrong method with an empty 405 and an `Allow` header; FastAPI adds a body.
+/// axum answers HEAD wherever there is a GET; FastAPI routes do not, so HEAD is a wrong method.
+/// (This layer runs after routing, so unknown paths still get their 404.)
+async fn no_implicit_head(mut req: Request) -> Request {
+    if req.method() == Method::HEAD {
+        *req.method_mut() = Method::from_bytes(b"X-HEAD").unwrap_or(Method::TRACE);
+    }
+    req
+}
+
+/// axum answers a wrong method with an empty 405 and an `Allow` header; FastAPI adds a body, and
+/// its `Allow` never lists HEAD.
 async fn method_not_allowed(response: Response) -> Response {
     if response.status() != StatusCode::METHOD_NOT_ALLOWED
         || response.headers().contains_key(header::CONTENT_TYPE)
@@ -147,8 +161,18 @@ async fn method_not_allowed(response: Response) -> Response {
     }
     let (parts, _) = response.into_parts();
     let mut fastapi = detail_response(StatusCode::METHOD_NOT_ALLOWED, json!("Method Not Allowed"));
-    if let Some(allow) = parts.headers.get(header::ALLOW) {
-        fastapi.headers_mut().insert(header::ALLOW, allow.clone());
+    let allow = parts
+        .headers
+        .get(header::ALLOW)
+        .and_then(|a| a.to_str().ok())
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|m| !m.is_empty() && *m != "HEAD")
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Ok(allow) = HeaderValue::from_str(&allow) {
+        fastapi.headers_mut().insert(header::ALLOW, allow);
     }
     fastapi
 }

@@ -17,6 +17,30 @@ async fn health_reports_a_connected_database() {
 }
 
 #[tokio::test]
+async fn health_is_503_when_the_database_is_gone() {
+    let s = TestServer::start().await;
+    s.session("down").await.db().close().await;
+    let (status, body) = send(s.http.get(s.mg("/_session/down/health"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        body,
+        json!({"status": "unhealthy", "database": "disconnected"})
+    );
+    // Other routes answer FastAPI's plain 500, never a panic or a dropped connection.
+    let response = s
+        .http
+        .post(s.mg("/_session/down/v1/auth/login"))
+        .form(&[("username", "a@b.co"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(response.text().await.unwrap(), "Internal Server Error");
+    let (status, _) = send(s.http.get(s.mg("/health"))).await;
+    assert_eq!(status, StatusCode::OK, "other sessions are unaffected");
+}
+
+#[tokio::test]
 async fn onboarding_returns_a_working_key_for_a_new_tenant() {
     let s = TestServer::start().await;
     let a = s.onboard("alice@example.com").await;
