@@ -2,7 +2,8 @@
 //! or `X-Offcloud-Session` header) and the service that answers it (the listener's own service, a
 //! real host name in `Host`, or a `/memgraph`-style prefix on the main listener), strips what it
 //! consumed from the path, and hands the request to that service's router, which always sees the
-//! service's real paths at the root.
+//! service's real paths at the root. The path as the client sent it stays in axum's `OriginalUri`,
+//! for services that build URLs leading back through the same prefix.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -68,12 +69,6 @@ pub enum ListenerKind {
     Service(Service),
 }
 
-/// Where the request was sent, as the client wrote it, minus the path the service sees:
-/// `/_session/x/memgraph` for `/_session/x/memgraph/v1/stats`. Services use it to build URLs
-/// that lead back through the same route (redirects, links).
-#[derive(Debug, Clone, Default)]
-pub struct MountPath(pub String);
-
 #[derive(Clone)]
 pub struct FrontDoor {
     kind: ListenerKind,
@@ -123,9 +118,6 @@ impl FrontDoor {
         let Some((router, rest)) = self.pick(req.headers(), req.uri(), after_session) else {
             return control::error::not_found(after_session);
         };
-        // `rest` is a suffix of `path`: what comes before it was consumed here.
-        let mount = MountPath(path[..path.len() - rest.len()].to_owned());
-
         let rest = if rest.is_empty() { "/" } else { rest };
         let new_uri = match req.uri().query() {
             Some(q) => format!("{rest}?{q}"),
@@ -136,7 +128,6 @@ impl FrontDoor {
             Err(_) => return control::error::not_found(rest),
         }
         req.extensions_mut().insert(session);
-        req.extensions_mut().insert(mount);
         match router.clone().oneshot(req).await {
             Ok(response) => response,
             Err(never) => match never {},

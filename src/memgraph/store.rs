@@ -316,29 +316,28 @@ impl Store {
         Ok(found > 0)
     }
 
-    /// The owner of a live key with this hash, noting the use (to the minute, so that steady
-    /// traffic does not turn every read into a write).
+    /// The owner of a live key with this hash, noting the use. `last_used_at` is kept to the
+    /// minute, so steady traffic on a key does not turn every read into a write.
     pub async fn use_api_key(&self, key_hash: &str) -> Result<Option<KeyOwner>, Internal> {
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT id, tenant_id FROM memgraph_api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+        let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, tenant_id, last_used_at FROM memgraph_api_keys
+              WHERE key_hash = ? AND revoked_at IS NULL",
         )
         .bind(key_hash)
         .fetch_optional(self.session.db())
         .await?;
-        let Some((key_id, tenant_id)) = row else {
+        let Some((key_id, tenant_id, last_used_at)) = row else {
             return Ok(None);
         };
         let now = self.session.clock().now();
         let stale = iso(now - time::Duration::minutes(1));
-        sqlx::query(
-            "UPDATE memgraph_api_keys SET last_used_at = ?
-              WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
-        )
-        .bind(iso(now))
-        .bind(&key_id)
-        .bind(stale)
-        .execute(self.session.db())
-        .await?;
+        if last_used_at.is_none_or(|used| used < stale) {
+            sqlx::query("UPDATE memgraph_api_keys SET last_used_at = ? WHERE id = ?")
+                .bind(iso(now))
+                .bind(&key_id)
+                .execute(self.session.db())
+                .await?;
+        }
         Ok(Some(KeyOwner { key_id, tenant_id }))
     }
 

@@ -67,6 +67,35 @@ fn the_binary_serves_passes_its_healthcheck_and_stops_on_sigterm() {
 }
 
 #[test]
+fn json_logs_are_one_json_object_a_line() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    // A port in use makes the server log an error and exit at once: enough lines to check.
+    let output = Command::new(env!("CARGO_BIN_EXE_offcloud"))
+        .args([
+            "--log-format",
+            "json",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stdout);
+    let line = log.lines().next().expect("a log line");
+    let entry: serde_json::Value = serde_json::from_str(line).expect("JSON log line");
+    assert_eq!(entry["level"], "ERROR");
+    assert!(
+        entry["fields"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot listen"),
+        "{entry}"
+    );
+}
+
+#[test]
 fn help_lists_every_setting_with_its_environment_variable() {
     let output = Command::new(env!("CARGO_BIN_EXE_offcloud"))
         .arg("--help")

@@ -833,3 +833,45 @@ async fn metrics_count_requests_by_route_and_status() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn last_used_at_follows_the_keys_use_to_the_minute() {
+    let s = TestServer::start().await;
+    let a = s.onboard("lastused@example.com").await;
+    let last_used = || async {
+        let (_, keys) = send(s.http.get(s.mg("/v1/api-keys")).bearer_auth(&a.token)).await;
+        keys[0]["last_used_at"].clone()
+    };
+    assert_eq!(last_used().await, serde_json::Value::Null, "never used yet");
+    send(
+        s.http
+            .get(s.mg("/v1/stats"))
+            .header("X-API-KEY", &a.api_key),
+    )
+    .await;
+    let first = last_used().await;
+    assert!(first.is_string());
+    send(
+        s.http
+            .get(s.mg("/v1/stats"))
+            .header("X-API-KEY", &a.api_key),
+    )
+    .await;
+    assert_eq!(
+        last_used().await,
+        first,
+        "uses within a minute do not rewrite it"
+    );
+    s.advance("default", Duration::from_secs(120)).await;
+    send(
+        s.http
+            .get(s.mg("/v1/stats"))
+            .header("X-API-KEY", &a.api_key),
+    )
+    .await;
+    let later = last_used().await;
+    assert!(
+        later.as_str().unwrap() > first.as_str().unwrap(),
+        "{later} after {first}"
+    );
+}
