@@ -16,10 +16,12 @@ use axum::response::Response;
 use tower::ServiceExt;
 
 use crate::AppState;
+use crate::config::{Config, PortSetting};
 use crate::control;
 use crate::session::{SESSION_HEADER, SessionName};
 
-/// The emulated services. Adding one means a variant here, its folder, and its port in `Config`.
+/// The emulated services. Adding one means a variant here (with its name, hosts, port and router),
+/// its folder, and its port flag in `Config`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Service {
@@ -41,6 +43,13 @@ impl Service {
     pub fn real_hosts(self) -> &'static [&'static str] {
         match self {
             Service::Memgraph => &["api.memgraph.ai"],
+        }
+    }
+
+    /// The setting of its own listener (which serves it at the root).
+    pub fn port(self, config: &Config) -> PortSetting {
+        match self {
+            Service::Memgraph => config.memgraph_port,
         }
     }
 

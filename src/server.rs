@@ -41,11 +41,11 @@ impl Server {
     /// here, not at the first request).
     pub async fn bind(config: Config) -> Result<Server, StartError> {
         let storage = config.storage().map_err(StartError::Config)?;
-        let mut wanted = vec![(ListenerKind::Main, config.port)];
-        wanted.push((
-            ListenerKind::Service(Service::Memgraph),
-            config.memgraph_port,
-        ));
+        let wanted = std::iter::once((ListenerKind::Main, config.port)).chain(
+            Service::ALL
+                .iter()
+                .map(|&s| (ListenerKind::Service(s), s.port(&config))),
+        );
 
         let mut listeners = Vec::new();
         let mut infos = Vec::new();
@@ -165,7 +165,7 @@ pub fn with_request_layers(router: Router, body_limit: usize) -> Router {
 impl AppState {
     fn new(config: Config, sessions: Sessions, listeners: Vec<ListenerInfo>) -> AppState {
         AppState {
-            memgraph: crate::memgraph::Shared::new(&config),
+            memgraph: crate::memgraph::Shared::default(),
             config: Arc::new(config),
             sessions,
             listeners: Arc::new(listeners),

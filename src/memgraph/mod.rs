@@ -23,23 +23,15 @@ use axum::routing::{MethodRouter, get, post};
 use serde_json::json;
 
 use crate::AppState;
-use crate::config::Config;
 use error::detail_response;
 
 pub use metrics::Metrics;
 
-/// Memgraph state shared by every session of one running offcloud.
-#[derive(Clone)]
+/// Memgraph state shared by every session of one running offcloud: its `/metrics` counters are
+/// the process's, as on the real service.
+#[derive(Clone, Default)]
 pub struct Shared {
     pub metrics: Arc<Metrics>,
-}
-
-impl Shared {
-    pub fn new(_config: &Config) -> Shared {
-        Shared {
-            metrics: Arc::new(Metrics::new()),
-        }
-    }
 }
 
 /// Every route, in one table: the router is built from it, and the trailing-slash redirect
