@@ -4,40 +4,49 @@ use std::time::Duration;
 
 use offcloud::config::{ApiKeyRole, Ttl};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::support::{TestServer, send, str_of, test_config};
+use crate::support::{Auth, TestServer, detail, send, str_of, test_config};
+
+const OK: StatusCode = StatusCode::OK;
+const BAD: StatusCode = StatusCode::BAD_REQUEST;
+const UNAUTHORIZED: StatusCode = StatusCode::UNAUTHORIZED;
 
 #[tokio::test]
 async fn health_reports_a_connected_database() {
     let s = TestServer::start().await;
-    let (status, body) = send(s.http.get(s.mg("/health"))).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, json!({"status": "healthy", "database": "connected"}));
+    let health = s.get("/health", Auth::Nobody).await;
+    assert_eq!(
+        health,
+        (OK, json!({"status": "healthy", "database": "connected"}))
+    );
 }
 
 #[tokio::test]
 async fn health_is_503_when_the_database_is_gone() {
     let s = TestServer::start().await;
     s.session("down").await.db().close().await;
-    let (status, body) = send(s.http.get(s.mg("/_session/down/health"))).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let health = s.get("/_session/down/health", Auth::Nobody).await;
     assert_eq!(
-        body,
-        json!({"status": "unhealthy", "database": "disconnected"})
+        health,
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"status": "unhealthy", "database": "disconnected"})
+        )
     );
     // Other routes answer FastAPI's plain 500, never a panic or a dropped connection.
-    let response = s
+    let login = s
         .http
         .post(s.mg("/_session/down/v1/auth/login"))
-        .form(&[("username", "a@b.co"), ("password", "x")])
-        .send()
-        .await
-        .unwrap();
+        .form(&[("username", "a@b.co"), ("password", "x")]);
+    let response = login.send().await.unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(response.text().await.unwrap(), "Internal Server Error");
-    let (status, _) = send(s.http.get(s.mg("/health"))).await;
-    assert_eq!(status, StatusCode::OK, "other sessions are unaffected");
+    assert_eq!(
+        s.get("/health", Auth::Nobody).await.0,
+        OK,
+        "other sessions are unaffected"
+    );
 }
 
 #[tokio::test]
@@ -49,13 +58,8 @@ async fn onboarding_returns_a_working_key_for_a_new_tenant() {
     uuid::Uuid::parse_str(&a.tenant_id).expect("tenant id is a uuid");
     uuid::Uuid::parse_str(&a.user_id).expect("user id is a uuid");
 
-    let (status, body) = send(
-        s.http
-            .get(s.mg("/v1/auth/whoami"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let (status, body) = s.get("/v1/auth/whoami", a.key()).await;
+    assert_eq!(status, OK);
     assert_eq!(body["tenant_id"], json!(a.tenant_id));
     assert_eq!(body["tenant_name"], "alice@example.com workspace");
     assert_eq!(body["auth_type"], "api_key");
@@ -66,20 +70,17 @@ async fn onboarding_returns_a_working_key_for_a_new_tenant() {
 async fn a_second_onboarding_with_the_same_email_is_refused() {
     let s = TestServer::start().await;
     s.onboard("dup@example.com").await;
-    let (status, body) = send(s.http.post(s.mg("/v1/auth/onboard")).json(&json!({
-        "email": "DUP@example.com", "password": "x", "full_name": "x", "cluster_name": "x", "sector": "x",
-    })))
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body, json!({"detail": "Email already registered"}));
+    let again = json!({"email": "DUP@example.com", "password": "x", "full_name": "x", "cluster_name": "x", "sector": "x"});
+    let answer = s.post("/v1/auth/onboard", Auth::Nobody, again).await;
+    assert_eq!(answer, detail(BAD, "Email already registered"));
 }
 
 #[tokio::test]
 async fn login_issues_a_bearer_token_for_the_profile() {
     let s = TestServer::start().await;
     let a = s.onboard("me@example.com").await;
-    let (status, body) = send(s.http.get(s.mg("/v1/auth/me")).bearer_auth(&a.token)).await;
-    assert_eq!(status, StatusCode::OK);
+    let (status, body) = s.get("/v1/auth/me", a.bearer()).await;
+    assert_eq!(status, OK);
     assert_eq!(body["id"], json!(a.user_id));
     assert_eq!(body["user_id"], json!(a.user_id));
     assert_eq!(body["email"], "me@example.com");
@@ -94,17 +95,15 @@ async fn login_issues_a_bearer_token_for_the_profile() {
     );
 
     // The token is HS256 and expires seven days after it was issued.
+    use base64::Engine;
+    let decode = |part: &str| -> Value {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    };
     let parts: Vec<&str> = a.token.split('.').collect();
     assert_eq!(parts.len(), 3);
-    use base64::Engine;
-    let decode = |p: &str| -> serde_json::Value {
-        serde_json::from_slice(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(p)
-                .unwrap(),
-        )
-        .unwrap()
-    };
     assert_eq!(decode(parts[0])["alg"], "HS256");
     let claims = decode(parts[1]);
     assert_eq!(claims["sub"], json!(a.user_id));
@@ -123,17 +122,18 @@ async fn wrong_passwords_and_unknown_emails_get_the_same_401() {
         ("pw@example.com", "wrong"),
         ("nobody@example.com", "YourSecurePassword123!"),
     ] {
+        let form = [("username", user), ("password", pass)];
         let response = s
             .http
             .post(s.mg("/v1/auth/login"))
-            .form(&[("username", user), ("password", pass)])
+            .form(&form)
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.status(), UNAUTHORIZED);
         assert_eq!(response.headers()["www-authenticate"], "Bearer");
         assert_eq!(
-            response.json::<serde_json::Value>().await.unwrap(),
+            response.json::<Value>().await.unwrap(),
             json!({"detail": "Incorrect email or password"})
         );
     }
@@ -144,8 +144,7 @@ async fn login_takes_the_email_case_insensitively() {
     let s = TestServer::start().await;
     let a = s.onboard("Case@Example.com").await;
     let token = s.login("case@example.com", &a.password).await;
-    let (status, _) = send(s.http.get(s.mg("/v1/auth/me")).bearer_auth(token)).await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(s.get("/v1/auth/me", Auth::Bearer(&token)).await.0, OK);
 }
 
 #[tokio::test]
@@ -153,31 +152,26 @@ async fn api_keys_are_created_listed_and_revoked() {
     let s = TestServer::start().await;
     let a = s.onboard("keys@example.com").await;
 
-    let (status, created) = send(
-        s.http
-            .post(s.mg("/v1/api-keys"))
-            .bearer_auth(&a.token)
-            .json(&json!({"name": "production-key"})),
-    )
-    .await;
+    let (status, created) = s
+        .post(
+            "/v1/api-keys",
+            a.bearer(),
+            json!({"name": "production-key"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     let plaintext = str_of(&created["api_key"]);
     assert!(plaintext.starts_with("mg_live_"));
     assert_eq!(created["name"], "production-key");
     assert_eq!(created["key_prefix"], json!(&plaintext[..12]));
     let key_id = str_of(&created["id"]);
+    let new_key = Auth::Key(&plaintext);
 
     // The new key works, and its use is noted.
-    let (status, _) = send(
-        s.http
-            .get(s.mg("/v1/stats"))
-            .header("X-API-KEY", &plaintext),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(s.get("/v1/stats", new_key).await.0, OK);
 
-    let (status, list) = send(s.http.get(s.mg("/v1/api-keys")).bearer_auth(&a.token)).await;
-    assert_eq!(status, StatusCode::OK);
+    let (status, list) = s.get("/v1/api-keys", a.bearer()).await;
+    assert_eq!(status, OK);
     let list = list.as_array().expect("a bare list").clone();
     assert_eq!(list.len(), 2, "the onboarding key and the new one");
     let listed = list
@@ -195,14 +189,10 @@ async fn api_keys_are_created_listed_and_revoked() {
             .all(|k| k.get("api_key").is_none() && k.get("key_hash").is_none())
     );
 
-    let (status, body) = send(
-        s.http
-            .delete(s.mg(&format!("/v1/api-keys/{key_id}")))
-            .bearer_auth(&a.token),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, json!({"status": "revoked", "id": key_id}));
+    let revoked = s
+        .delete(&format!("/v1/api-keys/{key_id}"), a.bearer())
+        .await;
+    assert_eq!(revoked, (OK, json!({"status": "revoked", "id": key_id})));
 
     let response = s
         .http
@@ -213,16 +203,16 @@ async fn api_keys_are_created_listed_and_revoked() {
         .unwrap();
     assert_eq!(
         response.status(),
-        StatusCode::UNAUTHORIZED,
+        UNAUTHORIZED,
         "a revoked key stops working at once"
     );
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
     assert_eq!(
-        response.json::<serde_json::Value>().await.unwrap(),
+        response.json::<Value>().await.unwrap(),
         json!({"detail": "Not authenticated"})
     );
 
-    let (_, list) = send(s.http.get(s.mg("/v1/api-keys")).bearer_auth(&a.token)).await;
+    let (_, list) = s.get("/v1/api-keys", a.bearer()).await;
     let listed = list
         .as_array()
         .unwrap()
@@ -232,23 +222,13 @@ async fn api_keys_are_created_listed_and_revoked() {
         .unwrap();
     assert_eq!(listed["is_active"], false);
 
-    // The onboarding key is untouched.
-    let (status, _) = send(
-        s.http
-            .get(s.mg("/v1/stats"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-
-    let (status, body) = send(
-        s.http
-            .delete(s.mg("/v1/api-keys/no-such-key"))
-            .bearer_auth(&a.token),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body, json!({"detail": "API key not found"}));
+    assert_eq!(
+        s.get("/v1/stats", a.key()).await.0,
+        OK,
+        "the onboarding key is untouched"
+    );
+    let unknown = s.delete("/v1/api-keys/no-such-key", a.bearer()).await;
+    assert_eq!(unknown, detail(StatusCode::NOT_FOUND, "API key not found"));
 }
 
 #[tokio::test]
@@ -300,8 +280,11 @@ async fn tokens_expire_after_seven_days_of_virtual_time() {
     let a = s.onboard("ttl@example.com").await;
     s.advance("default", Duration::from_secs(7 * 86_400 - 60))
         .await;
-    let (status, _) = send(s.http.get(s.mg("/v1/auth/me")).bearer_auth(&a.token)).await;
-    assert_eq!(status, StatusCode::OK, "still valid a minute before expiry");
+    assert_eq!(
+        s.get("/v1/auth/me", a.bearer()).await.0,
+        OK,
+        "still valid a minute before expiry"
+    );
 
     s.advance("default", Duration::from_secs(61)).await;
     let response = s
@@ -311,21 +294,18 @@ async fn tokens_expire_after_seven_days_of_virtual_time() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.status(), UNAUTHORIZED);
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
     assert_eq!(
-        response.json::<serde_json::Value>().await.unwrap(),
+        response.json::<Value>().await.unwrap(),
         json!({"detail": "Could not validate credentials"})
     );
 
-    // API keys do not expire.
-    let (status, _) = send(
-        s.http
-            .get(s.mg("/v1/stats"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        s.get("/v1/stats", a.key()).await.0,
+        OK,
+        "API keys do not expire"
+    );
 }
 
 #[tokio::test]
@@ -335,8 +315,7 @@ async fn the_token_lifetime_is_configurable() {
     let s = TestServer::start_with(config).await;
     let a = s.onboard("short@example.com").await;
     s.advance("default", Duration::from_secs(61)).await;
-    let (status, _) = send(s.http.get(s.mg("/v1/auth/me")).bearer_auth(&a.token)).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(s.get("/v1/auth/me", a.bearer()).await.0, UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -344,14 +323,13 @@ async fn a_valid_jwt_takes_priority_over_an_api_key() {
     let s = TestServer::start().await;
     let a = s.onboard("jwt-first@example.com").await;
     let b = s.onboard("other-tenant@example.com").await;
-    let (status, body) = send(
-        s.http
-            .get(s.mg("/v1/auth/whoami"))
-            .bearer_auth(&a.token)
-            .header("X-API-KEY", &b.api_key),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let both = s
+        .http
+        .get(s.mg("/v1/auth/whoami"))
+        .bearer_auth(&a.token)
+        .header("X-API-KEY", &b.api_key);
+    let (status, body) = send(both).await;
+    assert_eq!(status, OK);
     assert_eq!(body["auth_type"], "jwt");
     assert_eq!(body["tenant_id"], json!(a.tenant_id));
     assert_eq!(body["user_id"], json!(a.user_id));
@@ -362,47 +340,44 @@ async fn a_valid_jwt_takes_priority_over_an_api_key() {
 async fn an_invalid_jwt_falls_back_to_a_valid_api_key() {
     let s = TestServer::start().await;
     let a = s.onboard("fallback@example.com").await;
-    let (status, body) = send(
-        s.http
-            .get(s.mg("/v1/auth/whoami"))
-            .bearer_auth("not.a.jwt")
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let both = s
+        .http
+        .get(s.mg("/v1/auth/whoami"))
+        .bearer_auth("not.a.jwt")
+        .header("X-API-KEY", &a.api_key);
+    let (status, body) = send(both).await;
+    assert_eq!(status, OK);
     assert_eq!(body["auth_type"], "api_key");
 
-    let (status, body) = send(s.http.get(s.mg("/v1/auth/whoami")).bearer_auth("not.a.jwt")).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body, json!({"detail": "Could not validate credentials"}));
+    let bad_token_only = s.get("/v1/auth/whoami", Auth::Bearer("not.a.jwt")).await;
+    assert_eq!(
+        bad_token_only,
+        detail(UNAUTHORIZED, "Could not validate credentials")
+    );
 }
 
 #[tokio::test]
 async fn dev_mode_lets_anonymous_callers_into_a_development_tenant() {
     let s = TestServer::start().await;
-    let (status, body) = send(s.http.get(s.mg("/v1/stats"))).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body, json!({"detail": "Not authenticated"}));
+    assert_eq!(
+        s.get("/v1/stats", Auth::Nobody).await,
+        detail(UNAUTHORIZED, "Not authenticated")
+    );
 
     let mut config = test_config();
     config.memgraph_dev_mode = true;
     let dev = TestServer::start_with(config).await;
-    let (status, body) = send(dev.http.get(dev.mg("/v1/auth/whoami"))).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["auth_type"], "anonymous");
-    assert_eq!(body["tenant_name"], "Development");
-    assert_eq!(body["role"], "admin");
-    let (status, stats) = send(dev.http.get(dev.mg("/v1/stats"))).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(stats["tenant_id"], body["tenant_id"]);
+    let (status, who) = dev.get("/v1/auth/whoami", Auth::Nobody).await;
+    assert_eq!(status, OK);
+    assert_eq!(who["auth_type"], "anonymous");
+    assert_eq!(who["tenant_name"], "Development");
+    assert_eq!(who["role"], "admin");
+    let (status, stats) = dev.get("/v1/stats", Auth::Nobody).await;
+    assert_eq!(status, OK);
+    assert_eq!(stats["tenant_id"], who["tenant_id"]);
     // Credentials still win over anonymity.
     let a = dev.onboard("dev@example.com").await;
-    let (_, who) = send(
-        dev.http
-            .get(dev.mg("/v1/auth/whoami"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
+    let (_, who) = dev.get("/v1/auth/whoami", a.key()).await;
     assert_eq!(who["tenant_id"], json!(a.tenant_id));
 }
 
@@ -412,21 +387,13 @@ async fn the_api_key_role_is_one_setting() {
     config.memgraph_api_key_role = ApiKeyRole::Admin;
     let s = TestServer::start_with(config).await;
     let a = s.onboard("keyrole@example.com").await;
-    let (_, body) = send(
-        s.http
-            .get(s.mg("/v1/auth/whoami"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
-    assert_eq!(body["role"], "admin");
-    // Even an admin key cannot use the dashboard-only routes.
-    let (status, _) = send(
-        s.http
-            .get(s.mg("/v1/api-keys"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, who) = s.get("/v1/auth/whoami", a.key()).await;
+    assert_eq!(who["role"], "admin");
+    assert_eq!(
+        s.get("/v1/api-keys", a.key()).await.0,
+        UNAUTHORIZED,
+        "even an admin key cannot use the dashboard-only routes"
+    );
 }
 
 #[tokio::test]
@@ -434,12 +401,11 @@ async fn users_are_managed_by_admins() {
     let s = TestServer::start().await;
     let a = s.onboard("boss@example.com").await;
 
-    let (status, user) = send(s.http.post(s.mg("/v1/users")).bearer_auth(&a.token).json(&json!({
-        "email": "viewer@example.com", "password": "pw", "full_name": "Vera Viewer", "role": "viewer",
-    })))
-    .await;
+    let new_user = json!({"email": "viewer@example.com", "password": "pw", "full_name": "Vera Viewer", "role": "viewer"});
+    let (status, user) = s.post("/v1/users", a.bearer(), new_user).await;
     assert_eq!(status, StatusCode::CREATED);
     let id = str_of(&user["id"]);
+    let path = format!("/v1/users/{id}");
     assert_eq!(user["email"], "viewer@example.com");
     assert_eq!(user["full_name"], "Vera Viewer");
     assert_eq!(user["role"], "viewer");
@@ -447,8 +413,8 @@ async fn users_are_managed_by_admins() {
     assert_eq!(user["is_active"], true);
     assert!(user.get("password_hash").is_none() && user.get("password").is_none());
 
-    let (status, list) = send(s.http.get(s.mg("/v1/users")).bearer_auth(&a.token)).await;
-    assert_eq!(status, StatusCode::OK);
+    let (status, list) = s.get("/v1/users", a.bearer()).await;
+    assert_eq!(status, OK);
     let emails: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -456,90 +422,59 @@ async fn users_are_managed_by_admins() {
         .map(|u| u["email"].as_str().unwrap())
         .collect();
     assert_eq!(emails, ["boss@example.com", "viewer@example.com"]);
-
-    let (status, got) = send(
-        s.http
-            .get(s.mg(&format!("/v1/users/{id}")))
-            .bearer_auth(&a.token),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(got, user);
+    assert_eq!(s.get(&path, a.bearer()).await, (OK, user));
 
     // The new user logs in, and a role change applies to their existing token at once.
     let token = s.login("viewer@example.com", "pw").await;
-    let (status, _) = send(s.http.get(s.mg("/v1/users")).bearer_auth(&token)).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, patched) = send(
-        s.http
-            .patch(s.mg(&format!("/v1/users/{id}")))
-            .bearer_auth(&a.token)
-            .json(&json!({"role": "admin", "full_name": "Vera Admin"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let viewer = Auth::Bearer(&token);
+    assert_eq!(s.get("/v1/users", viewer).await.0, StatusCode::FORBIDDEN);
+    let (status, patched) = s
+        .patch(
+            &path,
+            a.bearer(),
+            json!({"role": "admin", "full_name": "Vera Admin"}),
+        )
+        .await;
+    assert_eq!(status, OK);
     assert_eq!(patched["role"], "admin");
     assert_eq!(patched["full_name"], "Vera Admin");
-    let (status, _) = send(s.http.get(s.mg("/v1/users")).bearer_auth(&token)).await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(s.get("/v1/users", viewer).await.0, OK);
 
     // A new password replaces the old one.
-    let (status, _) = send(
-        s.http
-            .patch(s.mg(&format!("/v1/users/{id}")))
-            .bearer_auth(&a.token)
-            .json(&json!({"password": "new-pw"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _) = send(
-        s.http
-            .post(s.mg("/v1/auth/login"))
-            .form(&[("username", "viewer@example.com"), ("password", "pw")]),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        s.patch(&path, a.bearer(), json!({"password": "new-pw"}))
+            .await
+            .0,
+        OK
+    );
+    let old_login = s
+        .http
+        .post(s.mg("/v1/auth/login"))
+        .form(&[("username", "viewer@example.com"), ("password", "pw")]);
+    assert_eq!(send(old_login).await.0, UNAUTHORIZED);
     s.login("viewer@example.com", "new-pw").await;
 
     // Deactivated: no login, and the token in hand stops working.
-    let (status, _) = send(
-        s.http
-            .patch(s.mg(&format!("/v1/users/{id}")))
-            .bearer_auth(&a.token)
-            .json(&json!({"is_active": false})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, body) = send(
-        s.http
-            .post(s.mg("/v1/auth/login"))
-            .form(&[("username", "viewer@example.com"), ("password", "new-pw")]),
-    )
-    .await;
     assert_eq!(
-        (status, body),
-        (StatusCode::BAD_REQUEST, json!({"detail": "Inactive user"}))
+        s.patch(&path, a.bearer(), json!({"is_active": false}))
+            .await
+            .0,
+        OK
     );
-    let (status, _) = send(s.http.get(s.mg("/v1/auth/me")).bearer_auth(&token)).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let login = s
+        .http
+        .post(s.mg("/v1/auth/login"))
+        .form(&[("username", "viewer@example.com"), ("password", "new-pw")]);
+    assert_eq!(send(login).await, detail(BAD, "Inactive user"));
+    assert_eq!(s.get("/v1/auth/me", viewer).await.0, UNAUTHORIZED);
 
-    let (status, body) = send(
-        s.http
-            .delete(s.mg(&format!("/v1/users/{id}")))
-            .bearer_auth(&a.token),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, json!({"status": "deleted", "id": id}));
-    let (status, body) = send(
-        s.http
-            .get(s.mg(&format!("/v1/users/{id}")))
-            .bearer_auth(&a.token),
-    )
-    .await;
     assert_eq!(
-        (status, body),
-        (StatusCode::NOT_FOUND, json!({"detail": "User not found"}))
+        s.delete(&path, a.bearer()).await,
+        (OK, json!({"status": "deleted", "id": id}))
+    );
+    assert_eq!(
+        s.get(&path, a.bearer()).await,
+        detail(StatusCode::NOT_FOUND, "User not found")
     );
 }
 
@@ -547,128 +482,76 @@ async fn users_are_managed_by_admins() {
 async fn user_creation_is_validated() {
     let s = TestServer::start().await;
     let a = s.onboard("val@example.com").await;
-    let (status, body) = send(
-        s.http
-            .post(s.mg("/v1/users"))
-            .bearer_auth(&a.token)
-            .json(&json!({
-                "email": "x@example.com", "password": "pw", "role": "boss",
-            })),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad_role = s
+        .post(
+            "/v1/users",
+            a.bearer(),
+            json!({"email": "x@example.com", "password": "pw", "role": "boss"}),
+        )
+        .await;
     assert_eq!(
-        body,
-        json!({"detail": [{
-            "type": "enum", "loc": ["body", "role"], "msg": "Input should be 'admin', 'editor' or 'viewer'",
-            "input": "boss", "ctx": {"expected": "'admin', 'editor' or 'viewer'"},
-        }]})
-    );
-
-    let (status, body) = send(
-        s.http
-            .post(s.mg("/v1/users"))
-            .bearer_auth(&a.token)
-            .json(&json!({
-                "email": "VAL@example.com", "password": "pw",
-            })),
-    )
-    .await;
-    assert_eq!(
-        (status, body),
-        (
-            StatusCode::BAD_REQUEST,
-            json!({"detail": "Email already registered"})
+        bad_role,
+        detail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!([{
+                "type": "enum", "loc": ["body", "role"], "msg": "Input should be 'admin', 'editor' or 'viewer'",
+                "input": "boss", "ctx": {"expected": "'admin', 'editor' or 'viewer'"},
+            }])
         )
     );
+    let taken = s
+        .post(
+            "/v1/users",
+            a.bearer(),
+            json!({"email": "VAL@example.com", "password": "pw"}),
+        )
+        .await;
+    assert_eq!(taken, detail(BAD, "Email already registered"));
 }
 
 #[tokio::test]
 async fn the_last_admin_cannot_be_removed_and_nobody_deletes_themselves() {
     let s = TestServer::start().await;
     let a = s.onboard("last@example.com").await;
-    let (status, body) = send(
-        s.http
-            .delete(s.mg(&format!("/v1/users/{}", a.user_id)))
-            .bearer_auth(&a.token),
-    )
-    .await;
+    let me = format!("/v1/users/{}", a.user_id);
     assert_eq!(
-        (status, body),
-        (
-            StatusCode::BAD_REQUEST,
-            json!({"detail": "Cannot delete yourself"})
-        )
+        s.delete(&me, a.bearer()).await,
+        detail(BAD, "Cannot delete yourself")
     );
-    let (status, body) = send(
-        s.http
-            .patch(s.mg(&format!("/v1/users/{}", a.user_id)))
-            .bearer_auth(&a.token)
-            .json(&json!({"role": "viewer"})),
-    )
-    .await;
-    assert_eq!(
-        (status, body),
-        (
-            StatusCode::BAD_REQUEST,
-            json!({"detail": "Cannot remove the last admin"})
-        )
-    );
+    let demoted = s.patch(&me, a.bearer(), json!({"role": "viewer"})).await;
+    assert_eq!(demoted, detail(BAD, "Cannot remove the last admin"));
 
-    // With a second admin, the first may step down.
+    // With a second admin, the first may step down; then the second is the last.
     let (second, second_token) = s.user_with_role(&a, "second@example.com", "admin").await;
-    let (status, _) = send(
-        s.http
-            .patch(s.mg(&format!("/v1/users/{}", a.user_id)))
-            .bearer_auth(&a.token)
-            .json(&json!({"role": "editor"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, body) = send(
-        s.http
-            .patch(s.mg(&format!("/v1/users/{second}")))
-            .bearer_auth(&second_token)
-            .json(&json!({"is_active": false})),
-    )
-    .await;
     assert_eq!(
-        (status, body),
-        (
-            StatusCode::BAD_REQUEST,
-            json!({"detail": "Cannot remove the last admin"})
-        )
+        s.patch(&me, a.bearer(), json!({"role": "editor"})).await.0,
+        OK
     );
+    let deactivated = s
+        .patch(
+            &format!("/v1/users/{second}"),
+            Auth::Bearer(&second_token),
+            json!({"is_active": false}),
+        )
+        .await;
+    assert_eq!(deactivated, detail(BAD, "Cannot remove the last admin"));
 }
 
 #[tokio::test]
 async fn the_tenant_is_read_by_anyone_in_it_and_changed_by_admins() {
     let s = TestServer::start().await;
     let a = s.onboard("tenant@example.com").await;
-    let (status, tenant) = send(
-        s.http
-            .get(s.mg("/v1/tenant"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let (status, tenant) = s.get("/v1/tenant", a.key()).await;
+    assert_eq!(status, OK);
     assert_eq!(tenant["id"], json!(a.tenant_id));
     assert_eq!(tenant["name"], "tenant@example.com workspace");
     assert_eq!(tenant["sector"], "Technology");
-    assert_eq!(
-        tenant["settings"],
-        json!({
-            "belief_confidence_threshold": 0.5, "episode_gap_minutes": 30, "dreaming_enabled": true, "retention_days": null,
-        })
-    );
+    let defaults = json!({"belief_confidence_threshold": 0.5, "episode_gap_minutes": 30, "dreaming_enabled": true, "retention_days": null});
+    assert_eq!(tenant["settings"], defaults);
 
-    let (status, patched) = send(s.http.patch(s.mg("/v1/tenant")).bearer_auth(&a.token).json(
-        &json!({
-            "name": "Renamed", "settings": {"retention_days": 30, "custom": "x"},
-        }),
-    ))
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let change = json!({"name": "Renamed", "settings": {"retention_days": 30, "custom": "x"}});
+    let (status, patched) = s.patch("/v1/tenant", a.bearer(), change).await;
+    assert_eq!(status, OK);
     assert_eq!(patched["name"], "Renamed");
     assert_eq!(patched["sector"], "Technology");
     assert_eq!(patched["settings"]["retention_days"], 30);
@@ -677,29 +560,16 @@ async fn the_tenant_is_read_by_anyone_in_it_and_changed_by_admins() {
         patched["settings"]["episode_gap_minutes"], 30,
         "settings merge, they do not replace"
     );
+    assert_eq!(s.get("/v1/tenant", a.bearer()).await, (OK, patched));
 
-    let (_, again) = send(s.http.get(s.mg("/v1/tenant")).bearer_auth(&a.token)).await;
-    assert_eq!(again, patched);
-
-    let (status, _) = send(
-        s.http
-            .patch(s.mg("/v1/tenant"))
-            .header("X-API-KEY", &a.api_key)
-            .json(&json!({"name": "x"})),
-    )
-    .await;
+    let by_key = s.patch("/v1/tenant", a.key(), json!({"name": "x"})).await;
     assert_eq!(
-        status,
-        StatusCode::UNAUTHORIZED,
+        by_key.0, UNAUTHORIZED,
         "API keys cannot change tenant settings"
     );
-    let (status, body) = send(
-        s.http
-            .patch(s.mg("/v1/tenant"))
-            .bearer_auth(&a.token)
-            .json(&json!({"settings": [1]})),
-    )
-    .await;
+    let (status, body) = s
+        .patch("/v1/tenant", a.bearer(), json!({"settings": [1]}))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["detail"][0]["type"], "dict_type");
 }
@@ -709,54 +579,60 @@ async fn stats_count_the_tenants_own_rows() {
     let s = TestServer::start().await;
     let a = s.onboard("stats@example.com").await;
     let b = s.onboard("stats-other@example.com").await;
-    let (status, body) = send(
-        s.http
-            .get(s.mg("/v1/stats"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        body,
+    let stats = |events, episodes, beliefs, active, pending, users| {
         json!({
-            "tenant_id": a.tenant_id, "total_events": 0, "total_episodes": 0, "total_beliefs": 0,
-            "active_beliefs": 0, "pending_episodes": 0, "total_users": 0,
+            "tenant_id": a.tenant_id, "total_events": events, "total_episodes": episodes, "total_beliefs": beliefs,
+            "active_beliefs": active, "pending_episodes": pending, "total_users": users,
         })
+    };
+    assert_eq!(
+        s.get("/v1/stats", a.key()).await,
+        (OK, stats(0, 0, 0, 0, 0, 0))
     );
 
-    // Rows written straight into the session's database (the memory routes come later) are counted,
-    // per tenant.
+    // Rows written straight into the session's database (the memory routes come later) are
+    // counted, per tenant.
     let db = s.session("default").await;
     let now = "2026-01-01T00:00:00.000000Z";
-    for (i, (tenant, subject, active)) in [
+    let beliefs = [
         (&a.tenant_id, "alice", 1),
         (&a.tenant_id, "bob", 0),
         (&b.tenant_id, "carol", 1),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        sqlx::query("INSERT INTO memgraph_beliefs (id, tenant_id, subject_id, key, value, confidence, belief_type, domain, is_active, created_at, updated_at) VALUES (?, ?, ?, 'k', 'v', 0.9, 'belief', 'general', ?, ?, ?)")
-            .bind(format!("b{i}")).bind(tenant).bind(subject).bind(active).bind(now).bind(now)
-            .execute(db.db()).await.unwrap();
+    ];
+    for (i, (tenant, subject, active)) in beliefs.into_iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO memgraph_beliefs (id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
+                                           is_active, created_at, updated_at)
+             VALUES (?, ?, ?, 'k', 'v', 0.9, 'belief', 'general', ?, ?, ?)",
+        )
+        .bind(format!("b{i}"))
+        .bind(tenant)
+        .bind(subject)
+        .bind(active)
+        .bind(now)
+        .bind(now)
+        .execute(db.db())
+        .await
+        .unwrap();
     }
     sqlx::query("INSERT INTO memgraph_episodes (id, tenant_id, user_id, start_time, end_time, created_at) VALUES ('e1', ?, 'alice', ?, ?, ?)")
-        .bind(&a.tenant_id).bind(now).bind(now).bind(now).execute(db.db()).await.unwrap();
+        .bind(&a.tenant_id)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .execute(db.db())
+        .await
+        .unwrap();
     sqlx::query("INSERT INTO memgraph_events (id, tenant_id, user_id, event_type, content_payload, episode_id, timestamp) VALUES ('v1', ?, 'dave', 'user_message', '{}', 'e1', ?)")
-        .bind(&a.tenant_id).bind(now).execute(db.db()).await.unwrap();
+        .bind(&a.tenant_id)
+        .bind(now)
+        .execute(db.db())
+        .await
+        .unwrap();
 
-    let (_, body) = send(
-        s.http
-            .get(s.mg("/v1/stats"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
     assert_eq!(
-        body,
-        json!({
-            "tenant_id": a.tenant_id, "total_events": 1, "total_episodes": 1, "total_beliefs": 2,
-            "active_beliefs": 1, "pending_episodes": 1, "total_users": 3,
-        })
+        s.get("/v1/stats", a.key()).await,
+        (OK, stats(1, 1, 2, 1, 1, 3))
     );
 }
 
@@ -764,21 +640,19 @@ async fn stats_count_the_tenants_own_rows() {
 async fn export_holds_the_tenant_and_its_users_without_secrets() {
     let s = TestServer::start().await;
     let a = s.onboard("export@example.com").await;
-    let (status, body) = send(s.http.get(s.mg("/v1/admin/export")).bearer_auth(&a.token)).await;
-    assert_eq!(status, StatusCode::OK);
+    let (status, body) = s.get("/v1/admin/export", a.bearer()).await;
+    assert_eq!(status, OK);
     assert_eq!(body["version"], 1);
     assert!(body["exported_at"].is_string());
     assert_eq!(body["tenant"]["id"], json!(a.tenant_id));
     assert_eq!(body["tenant"]["sector"], "Technology");
-    assert_eq!(
-        body["users"],
-        json!([{"id": a.user_id, "email": "export@example.com", "full_name": "Test Admin", "role": "admin"}])
-    );
+    let admin = json!({"id": a.user_id, "email": "export@example.com", "full_name": "Test Admin", "role": "admin"});
+    assert_eq!(body["users"], json!([admin]));
     let text = body.to_string();
     assert!(!text.contains("argon2") && !text.contains(&a.api_key) && !text.contains("key_hash"));
 
-    let (status, post) = send(s.http.post(s.mg("/v1/admin/export")).bearer_auth(&a.token)).await;
-    assert_eq!(status, StatusCode::OK);
+    let (status, post) = s.call("POST", "/v1/admin/export", a.bearer(), None).await;
+    assert_eq!(status, OK);
     assert_eq!(post["tenant"], body["tenant"]);
 }
 
@@ -787,88 +661,50 @@ async fn metrics_count_requests_by_route_and_status() {
     let s = TestServer::start().await;
     let a = s.onboard("metrics@example.com").await;
     for _ in 0..3 {
-        send(
-            s.http
-                .get(s.mg("/v1/stats"))
-                .header("X-API-KEY", &a.api_key),
-        )
-        .await;
+        s.get("/v1/stats", a.key()).await;
     }
-    send(s.http.get(s.mg("/v1/stats"))).await;
-    send(
-        s.http
-            .delete(s.mg(&format!("/v1/api-keys/{}", uuid::Uuid::new_v4())))
-            .bearer_auth(&a.token),
+    s.get("/v1/stats", Auth::Nobody).await;
+    s.delete(
+        &format!("/v1/api-keys/{}", uuid::Uuid::new_v4()),
+        a.bearer(),
     )
     .await;
     let response = s.http.get(s.mg("/metrics")).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.status(), OK);
     assert_eq!(
         response.headers()["content-type"],
         "text/plain; version=0.0.4; charset=utf-8"
     );
     let text = response.text().await.unwrap();
-    assert!(
-        text.contains(r#"http_requests_total{method="GET",path="/v1/stats",status="200"} 3"#),
-        "{text}"
-    );
-    assert!(
-        text.contains(r#"http_requests_total{method="GET",path="/v1/stats",status="401"} 1"#),
-        "{text}"
-    );
-    assert!(
-        text.contains(
-            r#"http_requests_total{method="DELETE",path="/v1/api-keys/{key_id}",status="404"} 1"#
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains(
-            r#"http_request_duration_seconds_count{method="GET",path="/v1/stats",status="200"} 3"#
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains("http_request_duration_seconds_bucket{le="),
-        "{text}"
-    );
+    for line in [
+        r#"http_requests_total{method="GET",path="/v1/stats",status="200"} 3"#,
+        r#"http_requests_total{method="GET",path="/v1/stats",status="401"} 1"#,
+        r#"http_requests_total{method="DELETE",path="/v1/api-keys/{key_id}",status="404"} 1"#,
+        r#"http_request_duration_seconds_count{method="GET",path="/v1/stats",status="200"} 3"#,
+        "http_request_duration_seconds_bucket{le=",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
 }
 
 #[tokio::test]
 async fn last_used_at_follows_the_keys_use_to_the_minute() {
     let s = TestServer::start().await;
     let a = s.onboard("lastused@example.com").await;
-    let last_used = || async {
-        let (_, keys) = send(s.http.get(s.mg("/v1/api-keys")).bearer_auth(&a.token)).await;
-        keys[0]["last_used_at"].clone()
-    };
-    assert_eq!(last_used().await, serde_json::Value::Null, "never used yet");
-    send(
-        s.http
-            .get(s.mg("/v1/stats"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
+    let last_used =
+        || async { s.get("/v1/api-keys", a.bearer()).await.1[0]["last_used_at"].clone() };
+    assert_eq!(last_used().await, Value::Null, "never used yet");
+    s.get("/v1/stats", a.key()).await;
     let first = last_used().await;
     assert!(first.is_string());
-    send(
-        s.http
-            .get(s.mg("/v1/stats"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
+    s.get("/v1/stats", a.key()).await;
     assert_eq!(
         last_used().await,
         first,
         "uses within a minute do not rewrite it"
     );
     s.advance("default", Duration::from_secs(120)).await;
-    send(
-        s.http
-            .get(s.mg("/v1/stats"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
+    s.get("/v1/stats", a.key()).await;
     let later = last_used().await;
     assert!(
         later.as_str().unwrap() > first.as_str().unwrap(),

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, send, test_config};
+use crate::support::{Auth, TestServer, send, test_config};
 
 const ONBOARD_FIELDS: [&str; 5] = ["email", "password", "full_name", "cluster_name", "sector"];
 
@@ -71,12 +71,9 @@ async fn a_trailing_slash_redirects_with_307_keeping_the_query_and_prefix() {
 #[tokio::test]
 async fn missing_fields_are_listed_in_pydantic_shape() {
     let s = TestServer::start().await;
-    let (status, body) = send(
-        s.http
-            .post(s.mg("/v1/auth/onboard"))
-            .json(&json!({"email": "a@b.co"})),
-    )
-    .await;
+    let (status, body) = s
+        .post("/v1/auth/onboard", Auth::Nobody, json!({"email": "a@b.co"}))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let expected: Vec<Value> = ONBOARD_FIELDS[1..]
         .iter()
@@ -127,10 +124,15 @@ async fn malformed_json_is_json_invalid_with_the_offset() {
 #[tokio::test]
 async fn a_wrong_type_is_string_type() {
     let s = TestServer::start().await;
-    let (status, body) = send(s.http.post(s.mg("/v1/auth/onboard")).json(&json!({
-        "email": 1, "password": "p", "full_name": "f", "cluster_name": "c", "sector": "s",
-    })))
-    .await;
+    let (status, body) = s
+        .post(
+            "/v1/auth/onboard",
+            Auth::Nobody,
+            json!({
+                "email": 1, "password": "p", "full_name": "f", "cluster_name": "c", "sector": "s",
+            }),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         body,
@@ -141,10 +143,9 @@ async fn a_wrong_type_is_string_type() {
 #[tokio::test]
 async fn an_invalid_email_is_a_value_error() {
     let s = TestServer::start().await;
-    let (status, body) = send(s.http.post(s.mg("/v1/auth/onboard")).json(&json!({
+    let (status, body) = s.post("/v1/auth/onboard", Auth::Nobody, json!({
         "email": "not-an-email", "password": "p", "full_name": "f", "cluster_name": "c", "sector": "s",
-    })))
-    .await;
+    })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["detail"][0]["type"], "value_error");
     assert_eq!(body["detail"][0]["loc"], json!(["body", "email"]));
@@ -157,7 +158,7 @@ async fn an_invalid_email_is_a_value_error() {
 #[tokio::test]
 async fn arrays_and_form_data_sent_to_a_json_endpoint_are_not_objects() {
     let s = TestServer::start().await;
-    let (status, body) = send(s.http.post(s.mg("/v1/auth/onboard")).json(&json!([]))).await;
+    let (status, body) = s.post("/v1/auth/onboard", Auth::Nobody, json!([])).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         body,
@@ -180,12 +181,13 @@ async fn arrays_and_form_data_sent_to_a_json_endpoint_are_not_objects() {
 #[tokio::test]
 async fn a_json_body_sent_to_the_login_form_is_the_form_422() {
     let s = TestServer::start().await;
-    let (status, body) = send(
-        s.http
-            .post(s.mg("/v1/auth/login"))
-            .json(&json!({"username": "a@b.co", "password": "x"})),
-    )
-    .await;
+    let (status, body) = s
+        .post(
+            "/v1/auth/login",
+            Auth::Nobody,
+            json!({"username": "a@b.co", "password": "x"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         body,

@@ -1,9 +1,9 @@
 //! Who may call what: a role × endpoint matrix (spec §5.2, §5.6), and tenant isolation (§5.1).
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::support::{TestServer, send, str_of};
+use crate::support::{Auth, TestServer, detail, str_of};
 
 #[tokio::test]
 async fn every_route_checks_the_callers_role() {
@@ -12,18 +12,17 @@ async fn every_route_checks_the_callers_role() {
     let (_, editor) = s.user_with_role(&a, "editor@example.com", "editor").await;
     let (_, viewer) = s.user_with_role(&a, "viewer@example.com", "viewer").await;
     let (victim, _) = s.user_with_role(&a, "victim@example.com", "viewer").await;
+    let callers = [
+        a.bearer(),
+        Auth::Bearer(&editor),
+        Auth::Bearer(&viewer),
+        a.key(),
+        Auth::Nobody,
+    ];
 
-    enum As {
-        Admin,
-        Editor,
-        Viewer,
-        Key,
-        Nobody,
-    }
-    // (method, path, body) → expected status for admin, editor, viewer, API key, no credentials.
     let user = format!("/v1/users/{victim}");
-    let key_path = "/v1/api-keys/unknown";
-    let matrix: Vec<(&str, &str, Option<serde_json::Value>, [u16; 5])> = vec![
+    // (method, path, body) → status for: admin, editor, viewer (JWTs), API key, no credentials.
+    let matrix: Vec<(&str, &str, Option<Value>, [u16; 5])> = vec![
         ("GET", "/v1/auth/me", None, [200, 200, 200, 401, 401]),
         ("GET", "/v1/auth/whoami", None, [200, 200, 200, 200, 401]),
         ("GET", "/v1/stats", None, [200, 200, 200, 200, 401]),
@@ -41,7 +40,12 @@ async fn every_route_checks_the_callers_role() {
             Some(json!({"name": "k"})),
             [201, 403, 403, 401, 401],
         ),
-        ("DELETE", key_path, None, [404, 403, 403, 401, 401]),
+        (
+            "DELETE",
+            "/v1/api-keys/unknown",
+            None,
+            [404, 403, 403, 401, 401],
+        ),
         ("GET", "/v1/users", None, [200, 403, 403, 401, 401]),
         (
             "POST",
@@ -56,38 +60,21 @@ async fn every_route_checks_the_callers_role() {
             Some(json!({"full_name": "V"})),
             [200, 403, 403, 401, 401],
         ),
+        ("DELETE", &user, None, [200, 403, 403, 401, 401]),
         ("GET", "/v1/admin/export", None, [200, 403, 403, 401, 401]),
         ("GET", "/health", None, [200, 200, 200, 200, 200]),
         ("GET", "/metrics", None, [200, 200, 200, 200, 200]),
     ];
     for (method, path, body, expected) in &matrix {
-        for (who, want) in [As::Admin, As::Editor, As::Viewer, As::Key, As::Nobody]
-            .into_iter()
-            .zip(expected)
-        {
-            let mut request = s.http.request(method.parse().unwrap(), s.mg(path));
-            request = match who {
-                As::Admin => request.bearer_auth(&a.token),
-                As::Editor => request.bearer_auth(&editor),
-                As::Viewer => request.bearer_auth(&viewer),
-                As::Key => request.header("X-API-KEY", &a.api_key),
-                As::Nobody => request,
-            };
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            let (status, response) = send(request).await;
+        // The admin goes last, so a successful DELETE does not hide the others' answers.
+        for (who, want) in callers.iter().zip(expected).rev() {
+            let (status, response) = s.call(method, path, *who, body.clone()).await;
             assert_eq!(status.as_u16(), *want, "{method} {path}: {response}");
             if status == StatusCode::FORBIDDEN {
                 assert_eq!(response, json!({"detail": "Insufficient permissions"}));
             }
         }
     }
-    // And the admin may delete, last.
-    let (status, _) = send(s.http.delete(s.mg(&user)).bearer_auth(&editor)).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = send(s.http.delete(s.mg(&user)).bearer_auth(&a.token)).await;
-    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -95,21 +82,17 @@ async fn one_tenant_never_sees_anothers_users_or_keys() {
     let s = TestServer::start().await;
     let a = s.onboard("tenant-a@example.com").await;
     let b = s.onboard("tenant-b@example.com").await;
-    let (status, created) = send(
-        s.http
-            .post(s.mg("/v1/api-keys"))
-            .bearer_auth(&b.token)
-            .json(&json!({"name": "b-key"})),
-    )
-    .await;
+    let (status, created) = s
+        .post("/v1/api-keys", b.bearer(), json!({"name": "b-key"}))
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     let b_key_id = str_of(&created["id"]);
     let b_key = str_of(&created["api_key"]);
 
-    let (_, users) = send(s.http.get(s.mg("/v1/users")).bearer_auth(&a.token)).await;
+    let (_, users) = s.get("/v1/users", a.bearer()).await;
     assert_eq!(users.as_array().unwrap().len(), 1);
     assert_eq!(users[0]["id"], json!(a.user_id));
-    let (_, keys) = send(s.http.get(s.mg("/v1/api-keys")).bearer_auth(&a.token)).await;
+    let (_, keys) = s.get("/v1/api-keys", a.bearer()).await;
     assert!(
         keys.as_array()
             .unwrap()
@@ -117,50 +100,31 @@ async fn one_tenant_never_sees_anothers_users_or_keys() {
             .all(|k| k["id"] != json!(b_key_id))
     );
 
-    let not_found = |what: &str| json!({"detail": format!("{what} not found")});
+    // Another tenant's records are not found, whatever is done to them.
+    let no_user = detail(StatusCode::NOT_FOUND, "User not found");
     let b_user = format!("/v1/users/{}", b.user_id);
-    let (status, body) = send(s.http.get(s.mg(&b_user)).bearer_auth(&a.token)).await;
-    assert_eq!((status, body), (StatusCode::NOT_FOUND, not_found("User")));
-    let (status, body) = send(
-        s.http
-            .patch(s.mg(&b_user))
-            .bearer_auth(&a.token)
-            .json(&json!({"role": "viewer"})),
-    )
-    .await;
-    assert_eq!((status, body), (StatusCode::NOT_FOUND, not_found("User")));
-    let (status, body) = send(s.http.delete(s.mg(&b_user)).bearer_auth(&a.token)).await;
-    assert_eq!((status, body), (StatusCode::NOT_FOUND, not_found("User")));
-    let (status, body) = send(
-        s.http
-            .delete(s.mg(&format!("/v1/api-keys/{b_key_id}")))
-            .bearer_auth(&a.token),
-    )
-    .await;
+    assert_eq!(s.get(&b_user, a.bearer()).await, no_user);
     assert_eq!(
-        (status, body),
-        (StatusCode::NOT_FOUND, not_found("API key"))
+        s.patch(&b_user, a.bearer(), json!({"role": "viewer"}))
+            .await,
+        no_user
     );
+    assert_eq!(s.delete(&b_user, a.bearer()).await, no_user);
+    let revoke = s
+        .delete(&format!("/v1/api-keys/{b_key_id}"), a.bearer())
+        .await;
+    assert_eq!(revoke, detail(StatusCode::NOT_FOUND, "API key not found"));
 
     // B's key and B's admin are untouched.
-    let (status, who) = send(
-        s.http
-            .get(s.mg("/v1/auth/whoami"))
-            .header("X-API-KEY", &b_key),
-    )
-    .await;
+    let (status, who) = s.get("/v1/auth/whoami", Auth::Key(&b_key)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(who["tenant_id"], json!(b.tenant_id));
-    let (_, me) = send(s.http.get(s.mg("/v1/auth/me")).bearer_auth(&b.token)).await;
-    assert_eq!(me["role"], "admin");
+    assert_eq!(s.get("/v1/auth/me", b.bearer()).await.1["role"], "admin");
     // A's tenant reads are A's.
-    let (_, tenant) = send(
-        s.http
-            .get(s.mg("/v1/tenant"))
-            .header("X-API-KEY", &a.api_key),
-    )
-    .await;
-    assert_eq!(tenant["id"], json!(a.tenant_id));
-    let (_, export) = send(s.http.get(s.mg("/v1/admin/export")).bearer_auth(&a.token)).await;
+    assert_eq!(
+        s.get("/v1/tenant", a.key()).await.1["id"],
+        json!(a.tenant_id)
+    );
+    let (_, export) = s.get("/v1/admin/export", a.bearer()).await;
     assert!(!export.to_string().contains(&b.email));
 }

@@ -193,3 +193,66 @@ pub fn str_of(v: &Value) -> String {
         .unwrap_or_else(|| panic!("expected a string, got {v}"))
         .to_owned()
 }
+
+/// How a Memgraph request authenticates.
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    Nobody,
+    Bearer(&'a str),
+    Key(&'a str),
+}
+
+impl TestServer {
+    /// A request to the Memgraph listener, as `who`, with an optional JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        who: Auth<'_>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method.parse().expect("method"), self.mg(path));
+        request = match who {
+            Auth::Nobody => request,
+            Auth::Bearer(token) => request.bearer_auth(token),
+            Auth::Key(key) => request.header("X-API-KEY", key),
+        };
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        send(request).await
+    }
+
+    pub async fn get(&self, path: &str, who: Auth<'_>) -> (StatusCode, Value) {
+        self.call("GET", path, who, None).await
+    }
+
+    pub async fn post(&self, path: &str, who: Auth<'_>, body: Value) -> (StatusCode, Value) {
+        self.call("POST", path, who, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, who: Auth<'_>, body: Value) -> (StatusCode, Value) {
+        self.call("PATCH", path, who, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, who: Auth<'_>) -> (StatusCode, Value) {
+        self.call("DELETE", path, who, None).await
+    }
+}
+
+impl Account {
+    pub fn bearer(&self) -> Auth<'_> {
+        Auth::Bearer(&self.token)
+    }
+
+    pub fn key(&self) -> Auth<'_> {
+        Auth::Key(&self.api_key)
+    }
+}
+
+/// FastAPI's `{"detail": ...}` answer with that status.
+pub fn detail(status: StatusCode, detail: impl Into<Value>) -> (StatusCode, Value) {
+    (status, json!({ "detail": detail.into() }))
+}
