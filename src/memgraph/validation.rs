@@ -3,7 +3,7 @@
 //! (`type`, `loc`, `msg`, `input`, `ctx`; no `url`).
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde_json::{Map, Value, json};
@@ -79,29 +79,61 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     }
 }
 
-/// Form fields (`application/x-www-form-urlencoded`), as FastAPI's `Form(...)` reads them: any
-/// other body gives no fields at all.
+/// Form fields, as FastAPI's `Form(...)` reads them: from `application/x-www-form-urlencoded` or
+/// `multipart/form-data` (text parts); any other body gives no fields at all.
 pub struct FormFields(pub Vec<(String, String)>);
 
 impl<S: Send + Sync> FromRequest<S> for FormFields {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let is_form = req
+        let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| {
-                ct.to_ascii_lowercase()
-                    .starts_with("application/x-www-form-urlencoded")
-            });
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if content_type.starts_with("multipart/form-data") {
+            return read_multipart(req, state).await;
+        }
         let bytes = read_body(req, state).await?;
-        if !is_form {
+        if !content_type.starts_with("application/x-www-form-urlencoded") {
             return Ok(FormFields(Vec::new()));
         }
-        let fields = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-        Ok(FormFields(fields))
+        Ok(FormFields(
+            serde_urlencoded::from_bytes(&bytes).unwrap_or_default(),
+        ))
     }
+}
+
+/// The text parts of a multipart body. A body that does not parse as multipart has no fields,
+/// as with Starlette, whose form parser gives up the same way.
+async fn read_multipart<S: Send + Sync>(req: Request, state: &S) -> Result<FormFields, ApiError> {
+    let Ok(mut multipart) = Multipart::from_request(req, state).await else {
+        return Ok(FormFields(Vec::new()));
+    };
+    let mut fields = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.file_name().is_none() => {
+                let name = field.name().unwrap_or_default().to_owned();
+                match field.text().await {
+                    Ok(text) => fields.push((name, text)),
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Err(ApiError::PayloadTooLarge);
+                    }
+                    Err(_) => break,
+                }
+            }
+            Ok(Some(_file)) => continue,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            Err(_) => break,
+        }
+    }
+    Ok(FormFields(fields))
 }
 
 impl FormFields {

@@ -208,6 +208,27 @@ async fn a_json_body_sent_to_the_login_form_is_the_form_422() {
 }
 
 #[tokio::test]
+async fn login_also_takes_multipart_form_data() {
+    let s = TestServer::start().await;
+    let a = s.onboard("multipart@example.com").await;
+    let form = reqwest::multipart::Form::new()
+        .text("username", a.email.clone())
+        .text("password", a.password.clone());
+    let (status, body) = send(s.http.post(s.mg("/v1/auth/login")).multipart(form)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "bearer");
+
+    let garbled = s
+        .http
+        .post(s.mg("/v1/auth/login"))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nunterminated");
+    let (status, body) = send(garbled).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["loc"], json!(["body", "username"]));
+}
+
+#[tokio::test]
 async fn an_oversized_body_is_413() {
     let mut config = test_config();
     config.body_limit = 1024;
