@@ -32,6 +32,9 @@ pub async fn open(file: Option<&Path>) -> Result<SqlitePool, sqlx::Error> {
         .idle_timeout(None)
         .max_lifetime(None)
         .acquire_timeout(Duration::from_secs(30))
+        // The connection is ours alone and never goes stale; a ping per acquire would double
+        // the round trips to SQLite's worker thread.
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use sqlx::SqlitePool;
 use tokio::sync::OnceCell;
@@ -61,6 +61,9 @@ struct SessionInner {
     db: SqlitePool,
     clock: Clock,
     signing_secret: Option<String>,
+    /// Stored secrets already read, by purpose: every token check needs one, and a statement
+    /// costs two thread switches with sqlx-sqlite. Cleared by `reset`, which deletes them.
+    secrets: Mutex<HashMap<String, Arc<[u8]>>>,
 }
 
 impl Session {
@@ -78,20 +81,38 @@ impl Session {
 
     /// The key a service signs its tokens with: the configured secret, or one generated for this
     /// session and kept in its database.
-    pub async fn signing_key(&self, purpose: &str) -> Result<Vec<u8>, Internal> {
+    pub async fn signing_key(&self, purpose: &str) -> Result<Arc<[u8]>, Internal> {
         if let Some(secret) = &self.0.signing_secret {
-            return Ok(secret.as_bytes().to_vec());
+            return Ok(Arc::from(secret.as_bytes()));
+        }
+        if let Some(key) = self.cached_secrets().get(purpose) {
+            return Ok(key.clone());
         }
         let fresh = crate::auth::random_token(32);
-        let stored = db::stored_secret(&self.0.db, purpose, &fresh).await?;
-        Ok(stored.into_bytes())
+        let stored: Arc<[u8]> = Arc::from(
+            db::stored_secret(&self.0.db, purpose, &fresh)
+                .await?
+                .as_bytes(),
+        );
+        self.cached_secrets()
+            .insert(purpose.to_owned(), stored.clone());
+        Ok(stored)
     }
 
     /// Wipes every row of this session and returns its clock to real time.
     pub async fn reset(&self) -> Result<(), Internal> {
         db::wipe(&self.0.db).await?;
+        self.cached_secrets().clear();
         self.0.clock.reset();
         Ok(())
+    }
+
+    fn cached_secrets(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<[u8]>>> {
+        // Only ever holds whole entries, so a poisoned lock is still a valid one.
+        self.0
+            .secrets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -172,6 +193,7 @@ impl Sessions {
             db,
             clock: Clock::new(),
             signing_secret: self.signing_secret.clone(),
+            secrets: Mutex::default(),
         })))
     }
 
