@@ -124,6 +124,7 @@ impl FrontDoor {
             Ok(session) => session,
             Err(bad) => return invalid_session(&bad),
         };
+        tracing::Span::current().record("session", session.as_str());
         let Some((router, rest)) = self.pick(req.headers(), req.uri(), after_session) else {
             return control::error::not_found(after_session);
         };

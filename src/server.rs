@@ -152,7 +152,13 @@ pub fn with_request_layers(router: Router, body_limit: usize) -> Router {
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default();
                     // The path only: query strings may carry secrets, headers certainly do.
-                    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), id)
+                    tracing::debug_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        id,
+                        session = tracing::field::Empty,
+                    )
                 })
                 .on_request(())
                 .on_response(|res: &Response<Body>, latency: Duration, _: &Span| {
