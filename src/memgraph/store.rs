@@ -216,9 +216,9 @@ impl Store {
     }
 
     pub async fn create_user(&self, tenant_id: &str, user: &NewUser) -> Result<User, WriteError> {
-        let mut tx = self.session.db().begin().await?;
-        insert_user(&mut tx, tenant_id, user, &self.now()).await?;
-        tx.commit().await?;
+        let mut conn = self.session.db().acquire().await?;
+        insert_user(&mut conn, tenant_id, user, &self.now()).await?;
+        drop(conn);
         self.user(tenant_id, &user.id)
             .await
             .map_err(WriteError::Internal)?

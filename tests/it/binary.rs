@@ -66,23 +66,31 @@ fn the_binary_serves_passes_its_healthcheck_and_stops_on_sigterm() {
     assert!(!healthcheck(port));
 }
 
-#[test]
-fn json_logs_are_one_json_object_a_line() {
+/// Runs the binary with `args` and a main port that is already taken: it logs an error and exits
+/// at once. Returns the exit status and everything it printed.
+fn run_on_a_taken_port(args: &[&str]) -> (std::process::ExitStatus, String, u16) {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    // A port in use makes the server log an error and exit at once: enough lines to check.
     let output = Command::new(env!("CARGO_BIN_EXE_offcloud"))
+        .args(args)
         .args([
-            "--log-format",
-            "json",
             "--bind",
             "127.0.0.1",
             "--port",
             &port.to_string(),
+            "--memgraph-port",
+            "0",
         ])
         .output()
         .unwrap();
-    let log = String::from_utf8_lossy(&output.stdout);
+    let log = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status, log, port)
+}
+
+#[test]
+fn json_logs_are_one_json_object_a_line() {
+    let (_, log, _) = run_on_a_taken_port(&["--log-format", "json"]);
     let line = log.lines().next().expect("a log line");
     let entry: serde_json::Value = serde_json::from_str(line).expect("JSON log line");
     assert_eq!(entry["level"], "ERROR");
@@ -122,22 +130,8 @@ fn help_lists_every_setting_with_its_environment_variable() {
 
 #[test]
 fn a_port_in_use_is_a_clear_start_error() {
-    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = taken.local_addr().unwrap().port();
-    let output = Command::new(env!("CARGO_BIN_EXE_offcloud"))
-        .args([
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--memgraph-port",
-            "0",
-        ])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let log = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
+    let (status, log, port) = run_on_a_taken_port(&[]);
+    assert!(!status.success());
     assert!(
         log.contains(&format!("cannot listen on 127.0.0.1:{port}")),
         "{log}"
