@@ -49,6 +49,34 @@ pub struct Config {
     )]
     pub memgraph_port: PortSetting,
 
+    /// TypeDB Cloud listener, serving the TypeDB API at the root (0 = any free port, `off` = disabled).
+    #[arg(
+        long,
+        env = "OFFCLOUD_TYPEDB_PORT",
+        default_value = "4602",
+        global = true
+    )]
+    pub typedb_port: PortSetting,
+
+    /// Hasura Cloud listener, serving the Hasura API at the root (0 = any free port, `off` = disabled).
+    #[arg(
+        long,
+        env = "OFFCLOUD_HASURA_PORT",
+        default_value = "4603",
+        global = true
+    )]
+    pub hasura_port: PortSetting,
+
+    /// Dgraph Cloud listener, serving Cerebro and the Dgraph REST routes at the root (the
+    /// slash-graphql CLI's `--environment dev` address; 0 = any free port, `off` = disabled).
+    #[arg(
+        long,
+        env = "OFFCLOUD_DGRAPH_PORT",
+        default_value = "8070",
+        global = true
+    )]
+    pub dgraph_port: PortSetting,
+
     /// Database: `sqlite::memory:` (default: a clean slate at every start) or `sqlite://PATH` to
     /// persist. Sessions other than `default` get their own file beside PATH.
     #[arg(long, env = "OFFCLOUD_DATABASE_URL", global = true)]
@@ -78,24 +106,17 @@ pub struct Config {
     )]
     pub signing_secret: Option<String>,
 
-    /// Memgraph: let requests without credentials in, as an admin of a development tenant
-    /// (the real service's development mode).
-    #[arg(long, env = "OFFCLOUD_MEMGRAPH_DEV_MODE", global = true)]
-    pub memgraph_dev_mode: bool,
+    #[command(flatten)]
+    pub memgraph: crate::memgraph::Settings,
 
-    /// Memgraph: lifetime of the JWTs issued by /v1/auth/login (e.g. 7d, 12h, 30m, 90s).
-    #[arg(
-        long,
-        env = "OFFCLOUD_MEMGRAPH_JWT_TTL",
-        default_value = "7d",
-        global = true
-    )]
-    pub memgraph_jwt_ttl: Ttl,
+    #[command(flatten)]
+    pub typedb: crate::typedb::Settings,
 
-    /// Memgraph: the role a request authenticated by an API key acts with (the real service does
-    /// not document it).
-    #[arg(long, env = "OFFCLOUD_MEMGRAPH_API_KEY_ROLE", value_enum, default_value_t = ApiKeyRole::Editor, global = true)]
-    pub memgraph_api_key_role: ApiKeyRole,
+    #[command(flatten)]
+    pub hasura: crate::hasura::Settings,
+
+    #[command(flatten)]
+    pub dgraph: crate::dgraph::Settings,
 }
 
 impl Config {
@@ -198,13 +219,6 @@ impl FromStr for Ttl {
 pub enum LogFormat {
     Text,
     Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ApiKeyRole {
-    Editor,
-    Admin,
 }
 
 #[cfg(test)]

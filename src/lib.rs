@@ -8,12 +8,15 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod db;
+pub mod dgraph;
 pub mod error;
+pub mod hasura;
 pub mod healthcheck;
 pub mod memgraph;
 pub mod routing;
 pub mod server;
 pub mod session;
+pub mod typedb;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,6 +31,9 @@ pub struct AppState {
     pub sessions: session::Sessions,
     pub listeners: Arc<Vec<ListenerInfo>>,
     pub memgraph: memgraph::Shared,
+    pub typedb: typedb::Shared,
+    pub hasura: hasura::Shared,
+    pub dgraph: dgraph::Shared,
 }
 
 /// Why the server could not start.

@@ -26,15 +26,26 @@ use crate::session::{SESSION_HEADER, SessionName};
 #[serde(rename_all = "lowercase")]
 pub enum Service {
     Memgraph,
+    Typedb,
+    Hasura,
+    Dgraph,
 }
 
 impl Service {
-    pub const ALL: &'static [Service] = &[Service::Memgraph];
+    pub const ALL: &'static [Service] = &[
+        Service::Memgraph,
+        Service::Typedb,
+        Service::Hasura,
+        Service::Dgraph,
+    ];
 
     /// Its path prefix on the main listener, and its `<name>.localhost` host name.
     pub fn name(self) -> &'static str {
         match self {
             Service::Memgraph => "memgraph",
+            Service::Typedb => "typedb",
+            Service::Hasura => "hasura",
+            Service::Dgraph => "dgraph",
         }
     }
 
@@ -43,6 +54,9 @@ impl Service {
     pub fn real_hosts(self) -> &'static [&'static str] {
         match self {
             Service::Memgraph => &["api.memgraph.ai"],
+            Service::Typedb => &["cloud.typedb.com"],
+            Service::Hasura => &["data.pro.hasura.io"],
+            Service::Dgraph => &["cerebro.cloud.dgraph.io", "api.cloud.dgraph.io"],
         }
     }
 
@@ -50,12 +64,18 @@ impl Service {
     pub fn port(self, config: &Config) -> PortSetting {
         match self {
             Service::Memgraph => config.memgraph_port,
+            Service::Typedb => config.typedb_port,
+            Service::Hasura => config.hasura_port,
+            Service::Dgraph => config.dgraph_port,
         }
     }
 
     fn router(self, state: &AppState) -> Router {
         match self {
             Service::Memgraph => crate::memgraph::router(state.clone()),
+            Service::Typedb => crate::typedb::router(state.clone()),
+            Service::Hasura => crate::hasura::router(state.clone()),
+            Service::Dgraph => crate::dgraph::router(state.clone()),
         }
     }
 

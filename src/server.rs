@@ -172,6 +172,9 @@ impl AppState {
     fn new(config: Config, sessions: Sessions, listeners: Vec<ListenerInfo>) -> AppState {
         AppState {
             memgraph: crate::memgraph::Shared::default(),
+            typedb: crate::typedb::Shared::default(),
+            hasura: crate::hasura::Shared::default(),
+            dgraph: crate::dgraph::Shared::default(),
             config: Arc::new(config),
             sessions,
             listeners: Arc::new(listeners),

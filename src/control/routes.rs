@@ -67,9 +67,9 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
             "log_format": format!("{:?}", config.log_format).to_lowercase(),
             "signing_secret": if config.signing_secret.is_some() { "configured" } else { "generated per session" },
             "memgraph": {
-                "dev_mode": config.memgraph_dev_mode,
-                "jwt_ttl_seconds": config.memgraph_jwt_ttl.0.as_secs(),
-                "api_key_role": config.memgraph_api_key_role,
+                "dev_mode": config.memgraph.dev_mode,
+                "jwt_ttl_seconds": config.memgraph.jwt_ttl.0.as_secs(),
+                "api_key_role": config.memgraph.api_key_role,
             },
         },
     }))

@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::model::Role;
+use super::settings::ApiKeyRole;
 use super::store::{DEV_TENANT_ID, Store};
 use crate::AppState;
 use crate::auth::{jwt, sha256_hex};
-use crate::config::ApiKeyRole;
 use crate::error::Internal;
 
 /// The purpose name under which the session keeps Memgraph's JWT signing secret.
@@ -83,19 +83,19 @@ impl FromRequestParts<AppState> for Caller {
                 None => bad_token = true,
             }
         }
-        if let Some(key) = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
-            if let Some(owner) = store.use_api_key(&sha256_hex(key.trim())).await? {
-                let caller = Caller {
-                    tenant_id: owner.tenant_id,
-                    role: api_key_role(state.config.memgraph_api_key_role),
-                    via: Via::ApiKey {
-                        key_id: owner.key_id,
-                    },
-                };
-                return Ok(remember(parts, caller));
-            }
+        if let Some(key) = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok())
+            && let Some(owner) = store.use_api_key(&sha256_hex(key.trim())).await?
+        {
+            let caller = Caller {
+                tenant_id: owner.tenant_id,
+                role: api_key_role(state.config.memgraph.api_key_role),
+                via: Via::ApiKey {
+                    key_id: owner.key_id,
+                },
+            };
+            return Ok(remember(parts, caller));
         }
-        if state.config.memgraph_dev_mode {
+        if state.config.memgraph.dev_mode {
             store.ensure_dev_tenant().await?;
             let caller = Caller {
                 tenant_id: DEV_TENANT_ID.to_owned(),

@@ -8,6 +8,7 @@ mod error;
 mod metrics;
 mod model;
 mod routes;
+mod settings;
 mod store;
 mod validation;
 
@@ -26,6 +27,7 @@ use crate::AppState;
 use error::detail_response;
 
 pub use metrics::Metrics;
+pub use settings::{ApiKeyRole, Settings};
 
 /// Memgraph state shared by every session of one running offcloud: its `/metrics` counters are
 /// the process's, as on the real service.

@@ -128,7 +128,7 @@ pub async fn login(
         return Err(ApiError::BadRequest("Inactive user"));
     }
     let now = store.session().clock().unix_seconds();
-    let ttl = i64::try_from(state.config.memgraph_jwt_ttl.0.as_secs()).unwrap_or(i64::MAX);
+    let ttl = i64::try_from(state.config.memgraph.jwt_ttl.0.as_secs()).unwrap_or(i64::MAX);
     let claims = Claims {
         sub: user.id,
         tenant_id: user.tenant_id,

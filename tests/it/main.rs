@@ -1,10 +1,14 @@
 //! offcloud's integration tests: one binary (it links once), one module per area.
 
 mod binary;
+mod dgraph;
+mod hasura;
 mod memgraph_accounts;
 mod memgraph_errors;
+mod memgraph_memory;
 mod memgraph_roles;
 mod memgraph_sdk;
 mod persistence;
 mod sessions;
 mod support;
+mod typedb;

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use offcloud::config::{ApiKeyRole, Ttl};
+use offcloud::config::Ttl;
+use offcloud::memgraph::ApiKeyRole;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -311,7 +312,7 @@ async fn tokens_expire_after_seven_days_of_virtual_time() {
 #[tokio::test]
 async fn the_token_lifetime_is_configurable() {
     let mut config = test_config();
-    config.memgraph_jwt_ttl = Ttl(Duration::from_secs(60));
+    config.memgraph.jwt_ttl = Ttl(Duration::from_secs(60));
     let s = TestServer::start_with(config).await;
     let a = s.onboard("short@example.com").await;
     s.advance("default", Duration::from_secs(61)).await;
@@ -365,7 +366,7 @@ async fn dev_mode_lets_anonymous_callers_into_a_development_tenant() {
     );
 
     let mut config = test_config();
-    config.memgraph_dev_mode = true;
+    config.memgraph.dev_mode = true;
     let dev = TestServer::start_with(config).await;
     let (status, who) = dev.get("/v1/auth/whoami", Auth::Nobody).await;
     assert_eq!(status, OK);
@@ -384,7 +385,7 @@ async fn dev_mode_lets_anonymous_callers_into_a_development_tenant() {
 #[tokio::test]
 async fn the_api_key_role_is_one_setting() {
     let mut config = test_config();
-    config.memgraph_api_key_role = ApiKeyRole::Admin;
+    config.memgraph.api_key_role = ApiKeyRole::Admin;
     let s = TestServer::start_with(config).await;
     let a = s.onboard("keyrole@example.com").await;
     let (_, who) = s.get("/v1/auth/whoami", a.key()).await;

@@ -197,6 +197,9 @@ async fn control_health_and_info_describe_the_running_server() {
         json!([
             {"name": "main", "address": s.main.to_string()},
             {"name": "memgraph", "address": s.memgraph.to_string()},
+            {"name": "typedb", "address": s.typedb.to_string()},
+            {"name": "hasura", "address": s.hasura.to_string()},
+            {"name": "dgraph", "address": s.dgraph.to_string()},
         ])
     );
     assert_eq!(info["services"][0]["name"], "memgraph");

@@ -14,6 +14,9 @@ use tokio::task::JoinHandle;
 pub struct TestServer {
     pub main: SocketAddr,
     pub memgraph: SocketAddr,
+    pub typedb: SocketAddr,
+    pub hasura: SocketAddr,
+    pub dgraph: SocketAddr,
     pub http: Client,
     state: AppState,
     stop: Option<oneshot::Sender<()>>,
@@ -26,6 +29,9 @@ pub fn test_config() -> Config {
     config.bind = IpAddr::V4(Ipv4Addr::LOCALHOST);
     config.port = PortSetting::Port(0);
     config.memgraph_port = PortSetting::Port(0);
+    config.typedb_port = PortSetting::Port(0);
+    config.hasura_port = PortSetting::Port(0);
+    config.dgraph_port = PortSetting::Port(0);
     config
 }
 
@@ -38,6 +44,9 @@ impl TestServer {
         let server = Server::bind(config).await.expect("server binds");
         let main = server.address("main").expect("main listener");
         let memgraph = server.address("memgraph").expect("memgraph listener");
+        let typedb = server.address("typedb").expect("typedb listener");
+        let hasura = server.address("hasura").expect("hasura listener");
+        let dgraph = server.address("dgraph").expect("dgraph listener");
         let state = server.state().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
@@ -51,6 +60,9 @@ impl TestServer {
         TestServer {
             main,
             memgraph,
+            typedb,
+            hasura,
+            dgraph,
             http,
             state,
             stop: Some(stop),

@@ -1,0 +1,1 @@
+//! Integration tests of dgraph: one submodule per area.

@@ -1,0 +1,1 @@
+//! Integration tests of hasura: one submodule per area.

@@ -1,0 +1,1 @@
+//! Integration tests of memgraph memory: one submodule per area.

@@ -1,0 +1,1 @@
+//! Integration tests of typedb: one submodule per area.
