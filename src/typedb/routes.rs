@@ -1,0 +1,385 @@
+//! TypeDB Cloud's handlers (spec §3–§7): thin; the rules are in `validation.rs`, the SQL in
+//! `store.rs`. Every success is 200, mutations answer the cluster in its new state.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::auth::{self, Admin, Authenticated, Authorized, Read, Write, basic_credentials};
+use super::error::ApiError;
+use super::model::{Cluster, version_key};
+use super::store::{self, ClusterRow, Durations, Scope, Store};
+use super::validation::{self, JsonObject};
+use crate::AppState;
+
+/// `POST /api/v1/auth`: the body is the bare token as text, with no trailing newline (a newline
+/// would end up inside the clients' `Bearer` header; spec §4.1).
+pub async fn exchange_token(
+    State(state): State<AppState>,
+    store: Store,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (client_id, secret) = basic_credentials(&headers)?;
+    let ttl = i64::try_from(state.config.typedb.token_ttl.0.as_secs()).unwrap_or(i64::MAX);
+    let token = auth::exchange(&store, &client_id, &secret, ttl).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], token).into_response())
+}
+
+/// `GET /api/v1/cluster-versions`: any valid token, no level (spec §6.4).
+pub async fn cluster_versions(
+    State(state): State<AppState>,
+    _caller: Authenticated,
+) -> Json<Value> {
+    let mut versions = state.config.typedb.versions.clone();
+    versions.sort_by_key(|v| version_key(v));
+    versions.dedup();
+    Json(json!({ "availableVersions": versions }))
+}
+
+pub async fn list_clusters(
+    State(state): State<AppState>,
+    store: Store,
+    caller: Authorized<Read>,
+) -> Result<Json<Vec<Cluster>>, ApiError> {
+    let mut tx = begin_settled(&state, &store).await?;
+    ensure_space(&mut tx, &caller.scope).await?;
+    let rows = store::list_clusters(&mut tx, &caller.scope).await?;
+    tx.commit().await?;
+    let domain = &state.config.typedb.server_domain;
+    Ok(Json(rows.iter().map(|row| row.wire(domain)).collect()))
+}
+
+pub async fn get_cluster(
+    State(state): State<AppState>,
+    store: Store,
+    caller: Authorized<Read>,
+) -> Result<Json<Cluster>, ApiError> {
+    let mut tx = begin_settled(&state, &store).await?;
+    let row = find(&mut tx, &caller.scope, caller.cluster.as_deref()).await?;
+    tx.commit().await?;
+    Ok(wire(&state, &row))
+}
+
+pub async fn deploy(
+    State(state): State<AppState>,
+    store: Store,
+    caller: Authorized<Write>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<Cluster>, ApiError> {
+    let d = validation::deploy(&body, &state.config.typedb.versions)?;
+    let mut tx = begin_settled(&state, &store).await?;
+    ensure_space(&mut tx, &caller.scope).await?;
+    // A repeated deploy is a 409 before anything else: the tutorial's own example is a free
+    // cluster, and deploying it twice must say that the id is taken (spec §13.5).
+    if store::cluster(&mut tx, &caller.scope, &d.id)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::AlreadyExists(format!(
+            "A cluster with id '{}' already exists in space '{}'",
+            d.id, caller.scope.space
+        )));
+    }
+    if d.is_free {
+        if store::free_clusters_in_team(&mut tx, &caller.scope.team).await? > 0 {
+            return Err(ApiError::invalid(format!(
+                "Team '{}' already has a free cluster",
+                caller.scope.team
+            )));
+        }
+    } else {
+        require_payment_method(&mut tx, &caller.scope.team).await?;
+    }
+    let now = store.now_ms();
+    let row = ClusterRow {
+        team_id: caller.scope.team.clone(),
+        space_id: caller.scope.space.clone(),
+        id: d.id,
+        server_count: d.server_count,
+        storage_size_gb: d.storage_size_gb,
+        is_free: d.is_free,
+        version: d.version,
+        provider: d.provider,
+        region: d.region,
+        machine_type: d.machine_type,
+        storage_type: d.storage_type,
+        backup_frequency: d.backup_frequency,
+        backup_retention: d.backup_retention,
+        address_prefix: address_prefix(),
+        created_at_ms: now,
+        status: "starting".into(),
+        status_since_ms: now,
+        servers_down: false,
+    };
+    insert(&mut tx, &row).await?;
+    tx.commit().await?;
+    Ok(wire(&state, &row))
+}
+
+/// `PATCH …/clusters/{id}` (spec §7.4). A free cluster changing more than its id needs a
+/// payment method; one whose new settings leave the free tier's limits becomes a paid cluster
+/// (emulator choice: the docs only say that such changes need a payment method).
+pub async fn update_cluster(
+    State(state): State<AppState>,
+    store: Store,
+    caller: Authorized<Write>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<Cluster>, ApiError> {
+    let update = validation::update(&body, &state.config.typedb.versions)?;
+    let mut tx = begin_settled(&state, &store).await?;
+    let current = find(&mut tx, &caller.scope, caller.cluster.as_deref()).await?;
+    if current.status == "destroying" {
+        return Err(cannot(&current, "update"));
+    }
+    if current.is_free && update.changes_more_than_id() {
+        require_payment_method(&mut tx, &caller.scope.team).await?;
+    }
+    let mut next = current.clone();
+    if let Some(id) = update.id {
+        next.id = id;
+    }
+    if let Some(gb) = update.storage_size_gb {
+        next.storage_size_gb = gb;
+    }
+    let machine = validation::machine_in_region(
+        &next.provider,
+        &next.region,
+        update
+            .machine_type
+            .as_deref()
+            .unwrap_or(&current.machine_type),
+    )?;
+    next.machine_type = machine.name.to_owned();
+    if let Some(backup) = update.backup {
+        if let Some(frequency) = backup.frequency {
+            next.backup_frequency = frequency;
+        }
+        if let Some(days) = backup.retention_days {
+            next.backup_retention = days;
+        }
+    }
+    if let Some(version) = update.version {
+        if super::model::single_server_only(&version) && next.server_count != 1 {
+            return Err(ApiError::invalid(format!(
+                "Version {version} runs a single server; this cluster has {}",
+                next.server_count
+            )));
+        }
+        next.version = version;
+    }
+    if next.is_free {
+        next.is_free = validation::free_tier_rules(
+            machine,
+            next.server_count,
+            next.storage_size_gb,
+            &next.backup_frequency,
+        )
+        .is_ok();
+    }
+    if !store::update_cluster(&mut tx, &current.id, &next).await? {
+        return Err(already_exists(&next));
+    }
+    tx.commit().await?;
+    Ok(wire(&state, &next))
+}
+
+pub async fn suspend_cluster(
+    State(state): State<AppState>,
+    store: Store,
+    caller: Authorized<Write>,
+) -> Result<Json<Cluster>, ApiError> {
+    transition(
+        &state,
+        &store,
+        &caller.scope,
+        caller.cluster.as_deref(),
+        Action::Suspend,
+    )
+    .await
+}
+
+pub async fn resume_cluster(
+    State(state): State<AppState>,
+    store: Store,
+    caller: Authorized<Write>,
+) -> Result<Json<Cluster>, ApiError> {
+    transition(
+        &state,
+        &store,
+        &caller.scope,
+        caller.cluster.as_deref(),
+        Action::Resume,
+    )
+    .await
+}
+
+pub async fn destroy_cluster(
+    State(state): State<AppState>,
+    store: Store,
+    caller: Authorized<Admin>,
+) -> Result<Json<Cluster>, ApiError> {
+    transition(
+        &state,
+        &store,
+        &caller.scope,
+        caller.cluster.as_deref(),
+        Action::Destroy,
+    )
+    .await
+}
+
+/// `POST …/clusters/{id}/clone`: a new cluster in the same space, with the source's settings,
+/// `starting`. It copies `isFree` and skips the one-free-cluster check, as the docs' example
+/// does (emulator choice, spec §7.5).
+pub async fn clone_cluster(
+    State(state): State<AppState>,
+    store: Store,
+    caller: Authorized<Write>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<Cluster>, ApiError> {
+    let new_id = validation::clone_id(&body)?;
+    let mut tx = begin_settled(&state, &store).await?;
+    let source = find(&mut tx, &caller.scope, caller.cluster.as_deref()).await?;
+    if source.status == "destroying" {
+        return Err(cannot(&source, "clone"));
+    }
+    let now = store.now_ms();
+    let clone = ClusterRow {
+        id: new_id,
+        address_prefix: address_prefix(),
+        created_at_ms: now,
+        status: "starting".into(),
+        status_since_ms: now,
+        servers_down: false,
+        ..source
+    };
+    insert(&mut tx, &clone).await?;
+    tx.commit().await?;
+    Ok(wire(&state, &clone))
+}
+
+// ---- shared steps -------------------------------------------------------------------------------
+
+#[derive(Clone, Copy)]
+enum Action {
+    Suspend,
+    Resume,
+    Destroy,
+}
+
+/// The state machine of spec §7.3: suspend from `running`, resume from `suspended`, destroy
+/// from anything but `destroying`; anything else is 400.
+async fn transition(
+    state: &AppState,
+    store: &Store,
+    scope: &Scope,
+    id: Option<&str>,
+    action: Action,
+) -> Result<Json<Cluster>, ApiError> {
+    let mut tx = begin_settled(state, store).await?;
+    let mut row = find(&mut tx, scope, id).await?;
+    let (allowed, next, verb) = match action {
+        Action::Suspend => (row.status == "running", "suspending", "suspend"),
+        Action::Resume => (row.status == "suspended", "resuming", "resume"),
+        Action::Destroy => (row.status != "destroying", "destroying", "destroy"),
+    };
+    if !allowed {
+        return Err(cannot(&row, verb));
+    }
+    row.servers_down = matches!(action, Action::Destroy) && row.status == "suspended";
+    row.status = next.to_owned();
+    row.status_since_ms = store.now_ms();
+    let old_id = row.id.clone();
+    store::update_cluster(&mut tx, &old_id, &row).await?;
+    tx.commit().await?;
+    Ok(wire(state, &row))
+}
+
+/// A transaction in which every transition whose time is up has completed.
+async fn begin_settled(
+    state: &AppState,
+    store: &Store,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, ApiError> {
+    let mut tx = store.begin().await?;
+    store::settle(&mut tx, Durations::of(&state.config.typedb), store.now_ms()).await?;
+    Ok(tx)
+}
+
+async fn ensure_space(conn: &mut sqlx::SqliteConnection, scope: &Scope) -> Result<(), ApiError> {
+    if store::space_exists(conn, scope).await? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(format!(
+            "Space '{}' of team '{}' not found",
+            scope.space, scope.team
+        )))
+    }
+}
+
+async fn find(
+    conn: &mut sqlx::SqliteConnection,
+    scope: &Scope,
+    id: Option<&str>,
+) -> Result<ClusterRow, ApiError> {
+    let id = id.unwrap_or_default();
+    store::cluster(conn, scope, id).await?.ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "Cluster '{id}' not found in space '{}' of team '{}'",
+            scope.space, scope.team
+        ))
+    })
+}
+
+async fn insert(conn: &mut sqlx::SqliteConnection, row: &ClusterRow) -> Result<(), ApiError> {
+    if store::insert_cluster(conn, row).await? {
+        Ok(())
+    } else {
+        Err(already_exists(row))
+    }
+}
+
+async fn require_payment_method(
+    conn: &mut sqlx::SqliteConnection,
+    team: &str,
+) -> Result<(), ApiError> {
+    if store::team_has_payment_method(conn, team).await? {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "Team '{team}' has no valid payment method: only a free cluster can be deployed or kept"
+        )))
+    }
+}
+
+fn already_exists(row: &ClusterRow) -> ApiError {
+    ApiError::AlreadyExists(format!(
+        "A cluster with id '{}' already exists in space '{}'",
+        row.id, row.space_id
+    ))
+}
+
+fn cannot(row: &ClusterRow, verb: &str) -> ApiError {
+    ApiError::FailedPrecondition(format!(
+        "Cannot {verb} cluster '{}' while it is {}",
+        row.id, row.status
+    ))
+}
+
+fn wire(state: &AppState, row: &ClusterRow) -> Json<Cluster> {
+    Json(row.wire(&state.config.typedb.server_domain))
+}
+
+/// The 6 hex characters that name a cluster's servers; stable for the cluster's life.
+fn address_prefix() -> String {
+    format!("{:06x}", rand::random::<u32>() & 0x00ff_ffff)
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("Not found".into())
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

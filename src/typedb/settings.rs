@@ -1,0 +1,80 @@
+//! TypeDB Cloud's flags, flattened into the command line (`--typedb-*`, `OFFCLOUD_TYPEDB_*`).
+
+use crate::config::Ttl;
+
+#[derive(Debug, Clone, clap::Args)]
+#[group(id = "typedb_settings")]
+pub struct Settings {
+    /// TypeDB: lifetime of the access tokens POST /api/v1/auth issues (the real service: 1 hour).
+    #[arg(
+        id = "typedb_token_ttl",
+        long = "typedb-token-ttl",
+        env = "OFFCLOUD_TYPEDB_TOKEN_TTL",
+        default_value = "1h",
+        global = true
+    )]
+    pub token_ttl: Ttl,
+
+    /// TypeDB: how long a deployed or cloned cluster stays `starting` before it is `running`
+    /// (e.g. 3s, 2m; 0 = at the next read).
+    #[arg(
+        id = "typedb_starting",
+        long = "typedb-starting",
+        env = "OFFCLOUD_TYPEDB_STARTING",
+        default_value = "3s",
+        global = true
+    )]
+    pub starting: Ttl,
+
+    /// TypeDB: how long a cluster stays `suspending` before it is `suspended`.
+    #[arg(
+        id = "typedb_suspending",
+        long = "typedb-suspending",
+        env = "OFFCLOUD_TYPEDB_SUSPENDING",
+        default_value = "3s",
+        global = true
+    )]
+    pub suspending: Ttl,
+
+    /// TypeDB: how long a cluster stays `resuming` before it is `running` again.
+    #[arg(
+        id = "typedb_resuming",
+        long = "typedb-resuming",
+        env = "OFFCLOUD_TYPEDB_RESUMING",
+        default_value = "3s",
+        global = true
+    )]
+    pub resuming: Ttl,
+
+    /// TypeDB: how long a cluster stays `destroying` before it is gone.
+    #[arg(
+        id = "typedb_destroying",
+        long = "typedb-destroying",
+        env = "OFFCLOUD_TYPEDB_DESTROYING",
+        default_value = "3s",
+        global = true
+    )]
+    pub destroying: Ttl,
+
+    /// TypeDB: the versions GET /api/v1/cluster-versions lists and deploy accepts (comma-separated;
+    /// `latest` picks the highest).
+    #[arg(
+        id = "typedb_versions",
+        long = "typedb-versions",
+        env = "OFFCLOUD_TYPEDB_VERSIONS",
+        value_delimiter = ',',
+        default_value = "2.29.3,3.5.5",
+        global = true
+    )]
+    pub versions: Vec<String>,
+
+    /// TypeDB: the domain of cluster server addresses (`{hex}-{index}.{domain}:80`).
+    #[arg(
+        id = "typedb_server_domain",
+        long = "typedb-server-domain",
+        env = "OFFCLOUD_TYPEDB_SERVER_DOMAIN",
+        default_value = "cluster.typedb.com",
+        global = true
+    )]
+    pub server_domain: String,
+}

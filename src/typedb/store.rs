@@ -1,0 +1,423 @@
+//! All of TypeDB's SQL. A [`Store`] is the request's session database. Cluster functions take the
+//! team and space first, so a query outside the caller's scope is hard to write. Writes that
+//! read before they write run in one transaction: callers `begin`, call, `commit`.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+
+use super::error::ApiError;
+use super::model::{Access, Cluster, Server, server_status};
+use super::settings::Settings;
+use crate::AppState;
+use crate::error::is_unique_violation;
+use crate::session::Session;
+
+pub struct Store {
+    session: Session,
+}
+
+impl FromRequestParts<AppState> for Store {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let session = state.sessions.of(&parts.extensions).await?;
+        Ok(Store { session })
+    }
+}
+
+/// A team and space: where a token acts and clusters live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub team: String,
+    pub space: String,
+}
+
+/// An API token as stored: the secret only as its SHA-256.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ApiToken {
+    pub client_id: String,
+    pub secret_hash: String,
+    pub team_id: String,
+    pub space_id: String,
+    pub access: String,
+}
+
+pub struct NewApiToken {
+    pub client_id: String,
+    pub secret_hash: String,
+    pub name: String,
+    pub scope: Scope,
+    pub access: Access,
+    pub has_payment_method: Option<bool>,
+}
+
+/// A cluster row; [`ClusterRow::wire`] turns it into the documented object.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClusterRow {
+    pub team_id: String,
+    pub space_id: String,
+    pub id: String,
+    pub server_count: i64,
+    pub storage_size_gb: i64,
+    pub is_free: bool,
+    pub version: String,
+    pub provider: String,
+    pub region: String,
+    pub machine_type: String,
+    pub storage_type: String,
+    pub backup_frequency: String,
+    pub backup_retention: i64,
+    pub address_prefix: String,
+    pub created_at_ms: i64,
+    pub status: String,
+    pub status_since_ms: i64,
+    pub servers_down: bool,
+}
+
+impl ClusterRow {
+    pub fn wire(&self, domain: &str) -> Cluster {
+        let servers = match server_status(&self.status, self.servers_down) {
+            None => Vec::new(),
+            Some(status) => (0..self.server_count)
+                .map(|i| Server {
+                    address: format!("{}-{i}.{domain}:80", self.address_prefix),
+                    status,
+                })
+                .collect(),
+        };
+        Cluster {
+            id: self.id.clone(),
+            server_count: self.server_count,
+            storage_size_gb: self.storage_size_gb,
+            is_free: self.is_free,
+            status: self.status.clone(),
+            created_at: self.created_at_ms,
+            team_id: self.team_id.clone(),
+            space_id: self.space_id.clone(),
+            version: self.version.clone(),
+            provider: self.provider.clone(),
+            region: self.region.clone(),
+            machine_type: self.machine_type.clone(),
+            storage_type: self.storage_type.clone(),
+            servers,
+        }
+    }
+}
+
+/// How long each transitional status lasts, in milliseconds (from the `--typedb-*` flags).
+#[derive(Debug, Clone, Copy)]
+pub struct Durations {
+    starting: i64,
+    suspending: i64,
+    resuming: i64,
+    destroying: i64,
+}
+
+impl Durations {
+    pub fn of(settings: &Settings) -> Durations {
+        let ms = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Durations {
+            starting: ms(settings.starting.0),
+            suspending: ms(settings.suspending.0),
+            resuming: ms(settings.resuming.0),
+            destroying: ms(settings.destroying.0),
+        }
+    }
+}
+
+const CLUSTER_COLUMNS: &str = "team_id, space_id, id, server_count, storage_size_gb, is_free, \
+     version, provider, region, machine_type, storage_type, backup_frequency, backup_retention, \
+     address_prefix, created_at_ms, status, status_since_ms, servers_down";
+
+impl Store {
+    pub fn new(session: Session) -> Store {
+        Store { session }
+    }
+
+    /// Now on the session's clock, in Unix epoch milliseconds (as `createdAt` is sent).
+    pub fn now_ms(&self) -> i64 {
+        let nanos = self.session.clock().now().unix_timestamp_nanos() / 1_000_000;
+        i64::try_from(nanos).unwrap_or(i64::MAX)
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub async fn begin(&self) -> Result<Transaction<'static, Sqlite>, ApiError> {
+        Ok(self.session.db().begin().await?)
+    }
+
+    // ---- teams, spaces, API tokens ----------------------------------------------------------
+
+    pub async fn api_token(&self, client_id: &str) -> Result<Option<ApiToken>, ApiError> {
+        Ok(sqlx::query_as(
+            "SELECT client_id, secret_hash, team_id, space_id, access
+               FROM typedb_api_tokens WHERE client_id = ?",
+        )
+        .bind(client_id)
+        .fetch_optional(self.session.db())
+        .await?)
+    }
+
+    /// Creates the token, and its team and space when they are new. `false` when the client id
+    /// is taken.
+    pub async fn create_api_token(&self, token: &NewApiToken) -> Result<bool, ApiError> {
+        let mut tx = self.begin().await?;
+        upsert_team(
+            &mut tx,
+            &token.scope.team,
+            token.has_payment_method,
+            self.now_ms(),
+        )
+        .await?;
+        sqlx::query("INSERT OR IGNORE INTO typedb_spaces (team_id, id) VALUES (?, ?)")
+            .bind(&token.scope.team)
+            .bind(&token.scope.space)
+            .execute(&mut *tx)
+            .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO typedb_api_tokens
+               (client_id, secret_hash, name, team_id, space_id, access, created_at_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&token.client_id)
+        .bind(&token.secret_hash)
+        .bind(&token.name)
+        .bind(&token.scope.team)
+        .bind(&token.scope.space)
+        .bind(token.access.as_str())
+        .bind(self.now_ms())
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Revokes a token: access tokens issued for it stop working at once.
+    pub async fn delete_api_token(&self, client_id: &str) -> Result<bool, ApiError> {
+        let done = sqlx::query("DELETE FROM typedb_api_tokens WHERE client_id = ?")
+            .bind(client_id)
+            .execute(self.session.db())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Creates a team, or changes its payment flag; with its `default` space, as every team has.
+    pub async fn put_team(
+        &self,
+        team: &str,
+        has_payment_method: Option<bool>,
+        spaces: &[String],
+    ) -> Result<(), ApiError> {
+        let mut tx = self.begin().await?;
+        upsert_team(&mut tx, team, has_payment_method, self.now_ms()).await?;
+        for space in std::iter::once("default").chain(spaces.iter().map(String::as_str)) {
+            sqlx::query("INSERT OR IGNORE INTO typedb_spaces (team_id, id) VALUES (?, ?)")
+                .bind(team)
+                .bind(space)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn upsert_team(
+    conn: &mut SqliteConnection,
+    team: &str,
+    has_payment_method: Option<bool>,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO typedb_teams (id, has_payment_method, created_at_ms) VALUES (?1, coalesce(?2, 1), ?3)
+         ON CONFLICT (id) DO UPDATE SET has_payment_method = coalesce(?2, has_payment_method)",
+    )
+    .bind(team)
+    .bind(has_payment_method)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+// ---- clusters: functions on an open transaction -------------------------------------------------
+
+/// Moves every transition whose time is up to its end: starting/resuming → running,
+/// suspending → suspended, destroying → gone. Status is derived from stored times this way at
+/// every request, so no background task is needed (spec §7.3).
+pub async fn settle(
+    conn: &mut SqliteConnection,
+    durations: Durations,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let moves = [
+        ("starting", "running", durations.starting),
+        ("resuming", "running", durations.resuming),
+        ("suspending", "suspended", durations.suspending),
+    ];
+    for (from, to, duration) in moves {
+        sqlx::query(
+            "UPDATE typedb_clusters SET status = ?2, status_since_ms = status_since_ms + ?3
+              WHERE status = ?1 AND status_since_ms + ?3 <= ?4",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(duration)
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query(
+        "DELETE FROM typedb_clusters WHERE status = 'destroying' AND status_since_ms + ? <= ?",
+    )
+    .bind(durations.destroying)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether the team and space exist (they always do for a valid token, unless seed data is
+/// inconsistent).
+pub async fn space_exists(conn: &mut SqliteConnection, scope: &Scope) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM typedb_spaces WHERE team_id = ? AND id = ?")
+            .bind(&scope.team)
+            .bind(&scope.space)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// In creation order, then by id (emulator choice, spec §9).
+pub async fn list_clusters(
+    conn: &mut SqliteConnection,
+    scope: &Scope,
+) -> Result<Vec<ClusterRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {CLUSTER_COLUMNS} FROM typedb_clusters WHERE team_id = ? AND space_id = ?
+          ORDER BY created_at_ms, id"
+    ))
+    .bind(&scope.team)
+    .bind(&scope.space)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+pub async fn cluster(
+    conn: &mut SqliteConnection,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<ClusterRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {CLUSTER_COLUMNS} FROM typedb_clusters WHERE team_id = ? AND space_id = ? AND id = ?"
+    ))
+    .bind(&scope.team)
+    .bind(&scope.space)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+pub async fn team_has_payment_method(
+    conn: &mut SqliteConnection,
+    team: &str,
+) -> Result<bool, sqlx::Error> {
+    let flag: Option<bool> =
+        sqlx::query_scalar("SELECT has_payment_method FROM typedb_teams WHERE id = ?")
+            .bind(team)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(flag.unwrap_or(false))
+}
+
+/// Free clusters of the team, in any of its spaces (one is allowed per team).
+pub async fn free_clusters_in_team(
+    conn: &mut SqliteConnection,
+    team: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM typedb_clusters WHERE team_id = ? AND is_free = 1")
+        .bind(team)
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// Inserts a cluster; `false` when its id is taken in the space.
+pub async fn insert_cluster(
+    conn: &mut SqliteConnection,
+    c: &ClusterRow,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO typedb_clusters ({CLUSTER_COLUMNS})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&c.team_id)
+    .bind(&c.space_id)
+    .bind(&c.id)
+    .bind(c.server_count)
+    .bind(c.storage_size_gb)
+    .bind(c.is_free)
+    .bind(&c.version)
+    .bind(&c.provider)
+    .bind(&c.region)
+    .bind(&c.machine_type)
+    .bind(&c.storage_type)
+    .bind(&c.backup_frequency)
+    .bind(c.backup_retention)
+    .bind(&c.address_prefix)
+    .bind(c.created_at_ms)
+    .bind(&c.status)
+    .bind(c.status_since_ms)
+    .bind(c.servers_down)
+    .execute(&mut *conn)
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes back every mutable field of a cluster found at `(scope, old_id)`; `false` when the
+/// new id is taken in the space.
+pub async fn update_cluster(
+    conn: &mut SqliteConnection,
+    old_id: &str,
+    c: &ClusterRow,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE typedb_clusters SET id = ?, server_count = ?, storage_size_gb = ?, is_free = ?,
+                version = ?, machine_type = ?, backup_frequency = ?, backup_retention = ?,
+                status = ?, status_since_ms = ?, servers_down = ?
+          WHERE team_id = ? AND space_id = ? AND id = ?",
+    )
+    .bind(&c.id)
+    .bind(c.server_count)
+    .bind(c.storage_size_gb)
+    .bind(c.is_free)
+    .bind(&c.version)
+    .bind(&c.machine_type)
+    .bind(&c.backup_frequency)
+    .bind(c.backup_retention)
+    .bind(&c.status)
+    .bind(c.status_since_ms)
+    .bind(c.servers_down)
+    .bind(&c.team_id)
+    .bind(&c.space_id)
+    .bind(old_id)
+    .execute(&mut *conn)
+    .await;
+    match updated {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
