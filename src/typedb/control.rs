@@ -7,6 +7,9 @@
 //!   an API token (team and space created if new); the secret is shown this once.
 //! - `DELETE /tokens/{clientId}` → 204: revokes it; its access tokens stop working.
 //! - `POST /teams` `{"id","hasPaymentMethod"?,"spaces"?}` → 200: creates or updates a team.
+//! - `PUT /teams/{team}/spaces/{space}/clusters/{id}/status` `{"status"}` → 200 with the cluster:
+//!   forces a status (e.g. `running` at once, or `suspended`); transitional ones run their course
+//!   from now.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -19,7 +22,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::model::Access;
-use super::store::{NewApiToken, Scope, Store};
+use super::store::{Durations, NewApiToken, Scope, Store};
 use crate::AppState;
 use crate::auth::{Secret, random_token, sha256_hex};
 use crate::control::error::response;
@@ -141,6 +144,55 @@ pub async fn put_team(State(state): State<AppState>, req: Request) -> Response {
         Err(e) => e.into_response(),
     }
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    status: String,
+}
+
+pub async fn force_status(
+    State(state): State<AppState>,
+    Path((team, space, id)): Path<(String, String, String)>,
+    req: Request,
+) -> Response {
+    let store = match store_of(&state, req.extensions()).await {
+        Ok(store) => store,
+        Err(response) => return response,
+    };
+    let body: StatusBody = match json_body(req).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    if !STATUSES.contains(&body.status.as_str()) {
+        return bad_request(&format!("status must be one of {}", STATUSES.join(", ")));
+    }
+    let scope = Scope { team, space };
+    let durations = Durations::of(&state.config.typedb);
+    match store
+        .force_status(&scope, &id, &body.status, durations)
+        .await
+    {
+        Ok(Some(row)) => Json(row.wire(&state.config.typedb.server_domain)).into_response(),
+        Ok(None) => response(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no cluster {id:?} in space {:?} of team {:?}",
+                scope.space, scope.team
+            ),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+const STATUSES: &[&str] = &[
+    "starting",
+    "running",
+    "suspending",
+    "suspended",
+    "resuming",
+    "destroying",
+];
 
 /// Team and space ids become path segments: non-empty, at most 128 characters, no `/`.
 fn check_name(name: &str) -> Result<(), &'static str> {

@@ -16,7 +16,7 @@ mod store;
 mod validation;
 
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 
 use crate::AppState;
 
@@ -80,4 +80,8 @@ pub fn control_router() -> Router<AppState> {
         .route("/tokens", post(control::create_token))
         .route("/tokens/{client_id}", delete(control::revoke_token))
         .route("/teams", post(control::put_team))
+        .route(
+            "/teams/{team}/spaces/{space}/clusters/{id}/status",
+            put(control::force_status),
+        )
 }

@@ -230,6 +230,31 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Sets a cluster's status from now (the control API's override); `None` when there is no
+    /// such cluster.
+    pub async fn force_status(
+        &self,
+        scope: &Scope,
+        id: &str,
+        status: &str,
+        durations: Durations,
+    ) -> Result<Option<ClusterRow>, ApiError> {
+        let now = self.now_ms();
+        let mut tx = self.begin().await?;
+        settle(&mut tx, durations, now).await?;
+        let Some(mut row) = cluster(&mut tx, scope, id).await? else {
+            return Ok(None);
+        };
+        row.servers_down = status == "destroying" && row.status == "suspended";
+        row.status = status.to_owned();
+        row.status_since_ms = now;
+        update_cluster(&mut tx, id, &row).await?;
+        tx.commit().await?;
+        Ok(Some(row))
+    }
+}
+
 async fn upsert_team(
     conn: &mut SqliteConnection,
     team: &str,

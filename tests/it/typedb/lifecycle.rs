@@ -332,3 +332,44 @@ async fn clusters_in_one_session_do_not_move_with_another_sessions_clock() {
         "starting"
     );
 }
+
+#[tokio::test]
+async fn the_control_api_can_force_a_status() {
+    let s = TestServer::start().await;
+    let token = bearer(&s, "t", "default", "write").await;
+    call(
+        &s,
+        "POST",
+        &clusters("t", "default", "/deploy"),
+        Some(&token),
+        Some(free_cluster("f")),
+    )
+    .await;
+    let force = |status: &str, id: &str| {
+        s.http
+            .put(s.main_url(&format!(
+                "/_offcloud/typedb/teams/t/spaces/default/clusters/{id}/status"
+            )))
+            .json(&json!({ "status": status }))
+    };
+    let (status, forced) = crate::support::send(force("suspended", "f")).await;
+    assert_eq!(status, OK, "{forced}");
+    assert_eq!(
+        (&forced["status"], &forced["servers"]),
+        (&json!("suspended"), &json!([]))
+    );
+    let path = clusters("t", "default", "/f");
+    assert_eq!(call(&s, "GET", &path, Some(&token), None).await.1, forced);
+    let (status, _) = crate::support::send(force("running", "f")).await;
+    assert_eq!(status, OK);
+    assert_eq!(
+        call(&s, "GET", &path, Some(&token), None).await.1["status"],
+        "running"
+    );
+    let (status, body) = crate::support::send(force("exploded", "f")).await;
+    assert_eq!(status, BAD);
+    assert!(body["error"].is_string());
+    let (status, body) = crate::support::send(force("running", "nope")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["error"].is_string());
+}
