@@ -119,8 +119,7 @@ pub async fn deploy(
 }
 
 /// `PATCH …/clusters/{id}` (spec §7.4). A free cluster changing more than its id needs a
-/// payment method; one whose new settings leave the free tier's limits becomes a paid cluster
-/// (emulator choice: the docs only say that such changes need a payment method).
+/// payment method.
 pub async fn update_cluster(
     State(state): State<AppState>,
     store: Store,
@@ -136,48 +135,7 @@ pub async fn update_cluster(
     if current.is_free && update.changes_more_than_id() {
         require_payment_method(&mut tx, &caller.scope.team).await?;
     }
-    let mut next = current.clone();
-    if let Some(id) = update.id {
-        next.id = id;
-    }
-    if let Some(gb) = update.storage_size_gb {
-        next.storage_size_gb = gb;
-    }
-    let machine = validation::machine_in_region(
-        &next.provider,
-        &next.region,
-        update
-            .machine_type
-            .as_deref()
-            .unwrap_or(&current.machine_type),
-    )?;
-    next.machine_type = machine.name.to_owned();
-    if let Some(backup) = update.backup {
-        if let Some(frequency) = backup.frequency {
-            next.backup_frequency = frequency;
-        }
-        if let Some(days) = backup.retention_days {
-            next.backup_retention = days;
-        }
-    }
-    if let Some(version) = update.version {
-        if super::model::single_server_only(&version) && next.server_count != 1 {
-            return Err(ApiError::invalid(format!(
-                "Version {version} runs a single server; this cluster has {}",
-                next.server_count
-            )));
-        }
-        next.version = version;
-    }
-    if next.is_free {
-        next.is_free = validation::free_tier_rules(
-            machine,
-            next.server_count,
-            next.storage_size_gb,
-            &next.backup_frequency,
-        )
-        .is_ok();
-    }
+    let next = validation::apply_update(update, &current)?;
     if !store::update_cluster(&mut tx, &current.id, &next).await? {
         return Err(already_exists(&next));
     }

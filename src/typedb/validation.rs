@@ -11,6 +11,7 @@ use super::model::{
     MachineType, PROVIDERS, machine_type, regions, single_server_only, storage_types,
     valid_cluster_id, version_key,
 };
+use super::store::ClusterRow;
 
 /// A request body that must be a JSON object.
 pub struct JsonObject(pub Map<String, Value>);
@@ -204,6 +205,55 @@ pub fn update(body: &Map<String, Value>, versions: &[String]) -> Result<Update, 
         ));
     }
     Ok(update)
+}
+
+/// The cluster as an update leaves it. A free cluster whose new settings leave the free tier's
+/// limits becomes a paid one (emulator choice: the docs only say such changes need a payment
+/// method, which the caller checks).
+pub fn apply_update(update: Update, current: &ClusterRow) -> Result<ClusterRow, ApiError> {
+    let mut next = current.clone();
+    if let Some(id) = update.id {
+        next.id = id;
+    }
+    if let Some(gb) = update.storage_size_gb {
+        next.storage_size_gb = gb;
+    }
+    let machine = machine_in_region(
+        &next.provider,
+        &next.region,
+        update
+            .machine_type
+            .as_deref()
+            .unwrap_or(&current.machine_type),
+    )?;
+    next.machine_type = machine.name.to_owned();
+    if let Some(backup) = update.backup {
+        if let Some(frequency) = backup.frequency {
+            next.backup_frequency = frequency;
+        }
+        if let Some(days) = backup.retention_days {
+            next.backup_retention = days;
+        }
+    }
+    if let Some(version) = update.version {
+        if single_server_only(&version) && next.server_count != 1 {
+            return Err(ApiError::invalid(format!(
+                "Version {version} runs a single server; this cluster has {}",
+                next.server_count
+            )));
+        }
+        next.version = version;
+    }
+    if next.is_free {
+        next.is_free = free_tier_rules(
+            machine,
+            next.server_count,
+            next.storage_size_gb,
+            &next.backup_frequency,
+        )
+        .is_ok();
+    }
+    Ok(next)
 }
 
 /// The `id` of a clone request.
