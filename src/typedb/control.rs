@@ -173,7 +173,7 @@ pub async fn force_status(
         .force_status(&scope, &id, &body.status, durations)
         .await
     {
-        Ok(Some(row)) => Json(row.wire(&state.config.typedb.server_domain)).into_response(),
+        Ok(Some(row)) => Json(row.wire(&state.config.typedb)).into_response(),
         Ok(None) => response(
             StatusCode::NOT_FOUND,
             &format!(

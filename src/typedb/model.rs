@@ -52,6 +52,16 @@ pub struct Cluster {
     pub machine_type: String,
     pub storage_type: String,
     pub servers: Vec<Server>,
+    /// Only with `--typedb-show-backup-configuration`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_configuration: Option<BackupConfiguration>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupConfiguration {
+    pub frequency: String,
+    pub retention_days: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]

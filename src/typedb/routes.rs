@@ -47,8 +47,8 @@ pub async fn list_clusters(
     ensure_space(&mut tx, &caller.scope).await?;
     let rows = store::list_clusters(&mut tx, &caller.scope).await?;
     tx.commit().await?;
-    let domain = &state.config.typedb.server_domain;
-    Ok(Json(rows.iter().map(|row| row.wire(domain)).collect()))
+    let settings = &state.config.typedb;
+    Ok(Json(rows.iter().map(|row| row.wire(settings)).collect()))
 }
 
 pub async fn get_cluster(
@@ -68,7 +68,8 @@ pub async fn deploy(
     caller: Authorized<Write>,
     JsonObject(body): JsonObject,
 ) -> Result<Json<Cluster>, ApiError> {
-    let d = validation::deploy(&body, &state.config.typedb.versions)?;
+    let settings = &state.config.typedb;
+    let d = validation::deploy(&body, &settings.versions, settings.strict)?;
     let mut tx = begin_settled(&state, &store).await?;
     ensure_space(&mut tx, &caller.scope).await?;
     // A repeated deploy is a 409 before anything else: the tutorial's own example is a free
@@ -135,7 +136,7 @@ pub async fn update_cluster(
     if current.is_free && update.changes_more_than_id() {
         require_payment_method(&mut tx, &caller.scope.team).await?;
     }
-    let next = validation::apply_update(update, &current)?;
+    let next = validation::apply_update(update, &current, state.config.typedb.strict)?;
     if !store::update_cluster(&mut tx, &current.id, &next).await? {
         return Err(already_exists(&next));
     }
@@ -190,7 +191,7 @@ pub async fn destroy_cluster(
 
 /// `POST …/clusters/{id}/clone`: a new cluster in the same space, with the source's settings,
 /// `starting`. It copies `isFree` and skips the one-free-cluster check, as the docs' example
-/// does (emulator choice, spec §7.5).
+/// does (emulator choice, spec §7.5); `--typedb-strict` refuses a second free cluster.
 pub async fn clone_cluster(
     State(state): State<AppState>,
     store: Store,
@@ -202,6 +203,12 @@ pub async fn clone_cluster(
     let source = find(&mut tx, &caller.scope, caller.cluster.as_deref()).await?;
     if source.status == "destroying" {
         return Err(cannot(&source, "clone"));
+    }
+    if source.is_free && state.config.typedb.strict {
+        return Err(ApiError::invalid(format!(
+            "Team '{}' already has a free cluster",
+            caller.scope.team
+        )));
     }
     let now = store.now_ms();
     let clone = ClusterRow {
@@ -326,7 +333,7 @@ fn cannot(row: &ClusterRow, verb: &str) -> ApiError {
 }
 
 fn wire(state: &AppState, row: &ClusterRow) -> Json<Cluster> {
-    Json(row.wire(&state.config.typedb.server_domain))
+    Json(row.wire(&state.config.typedb))
 }
 
 /// The 6 hex characters that name a cluster's servers; stable for the cluster's life.

@@ -77,4 +77,24 @@ pub struct Settings {
         global = true
     )]
     pub server_domain: String,
+
+    /// TypeDB: show `backupConfiguration` in cluster responses (no documented response has it).
+    #[arg(
+        id = "typedb_show_backup_configuration",
+        long = "typedb-show-backup-configuration",
+        env = "OFFCLOUD_TYPEDB_SHOW_BACKUP_CONFIGURATION",
+        global = true
+    )]
+    pub show_backup_configuration: bool,
+
+    /// TypeDB: the stricter readings of what the docs leave open: paid clusters must give
+    /// `backupConfiguration`, storage never shrinks, and a clone of a free cluster counts
+    /// against the team's one free cluster.
+    #[arg(
+        id = "typedb_strict",
+        long = "typedb-strict",
+        env = "OFFCLOUD_TYPEDB_STRICT",
+        global = true
+    )]
+    pub strict: bool,
 }

@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::error::ApiError;
-use super::model::{Access, Cluster, Server, server_status};
+use super::model::{Access, BackupConfiguration, Cluster, Server, server_status};
 use super::settings::Settings;
 use crate::AppState;
 use crate::error::is_unique_violation;
@@ -76,7 +76,8 @@ pub struct ClusterRow {
 }
 
 impl ClusterRow {
-    pub fn wire(&self, domain: &str) -> Cluster {
+    pub fn wire(&self, settings: &Settings) -> Cluster {
+        let domain = &settings.server_domain;
         let servers = match server_status(&self.status, self.servers_down) {
             None => Vec::new(),
             Some(status) => (0..self.server_count)
@@ -101,6 +102,12 @@ impl ClusterRow {
             machine_type: self.machine_type.clone(),
             storage_type: self.storage_type.clone(),
             servers,
+            backup_configuration: settings
+                .show_backup_configuration
+                .then(|| BackupConfiguration {
+                    frequency: self.backup_frequency.clone(),
+                    retention_days: self.backup_retention,
+                }),
         }
     }
 }

@@ -66,7 +66,13 @@ pub struct Deploy {
 /// Retention when none is given (spec §6.2).
 const DEFAULT_RETENTION_DAYS: i64 = 7;
 
-pub fn deploy(body: &Map<String, Value>, versions: &[String]) -> Result<Deploy, ApiError> {
+/// `strict`: paid clusters must give `backupConfiguration` (one reading of "optional for free
+/// clusters", spec §6.2).
+pub fn deploy(
+    body: &Map<String, Value>,
+    versions: &[String],
+    strict: bool,
+) -> Result<Deploy, ApiError> {
     let id = cluster_id(body)?;
     let server_count = required_int(body, "serverCount")?;
     if !matches!(server_count, 1 | 3 | 5 | 7 | 9) {
@@ -106,7 +112,14 @@ pub fn deploy(body: &Map<String, Value>, versions: &[String]) -> Result<Deploy, 
             "Field 'serverCount' must be 1 for version {version}: TypeDB 3.x runs a single server"
         )));
     }
-    let backup = backup(body)?.unwrap_or_default();
+    let backup = match backup(body)? {
+        None if strict && !is_free => {
+            return Err(ApiError::invalid(
+                "Missing required field 'backupConfiguration' for a paid cluster",
+            ));
+        }
+        backup => backup.unwrap_or_default(),
+    };
     // Paid clusters back up daily unless told otherwise (the real default is unknown, spec §14).
     let default_frequency = if is_free { "disabled" } else { "daily" };
     let backup_frequency = backup
@@ -210,12 +223,23 @@ pub fn update(body: &Map<String, Value>, versions: &[String]) -> Result<Update, 
 /// The cluster as an update leaves it. A free cluster whose new settings leave the free tier's
 /// limits becomes a paid one (emulator choice: the docs only say such changes need a payment
 /// method, which the caller checks).
-pub fn apply_update(update: Update, current: &ClusterRow) -> Result<ClusterRow, ApiError> {
+/// `strict`: storage never shrinks.
+pub fn apply_update(
+    update: Update,
+    current: &ClusterRow,
+    strict: bool,
+) -> Result<ClusterRow, ApiError> {
     let mut next = current.clone();
     if let Some(id) = update.id {
         next.id = id;
     }
     if let Some(gb) = update.storage_size_gb {
+        if strict && gb < current.storage_size_gb {
+            return Err(ApiError::invalid(format!(
+                "Field 'storageSizeGB' cannot shrink below {} GB",
+                current.storage_size_gb
+            )));
+        }
         next.storage_size_gb = gb;
     }
     let machine = machine_in_region(

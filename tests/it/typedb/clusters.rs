@@ -637,3 +637,84 @@ async fn clone_makes_a_starting_copy_in_the_same_space() {
     .await;
     assert_error(&missing, StatusCode::NOT_FOUND, "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn backup_configuration_shows_only_behind_its_flag() {
+    let mut config = crate::support::test_config();
+    config.typedb.show_backup_configuration = true;
+    let s = TestServer::start_with(config).await;
+    let token = bearer(&s, "t", "default", "write").await;
+    let deploy = clusters("t", "default", "/deploy");
+    let (_, free) = call(&s, "POST", &deploy, Some(&token), Some(free_cluster("f"))).await;
+    assert_eq!(
+        free["backupConfiguration"],
+        json!({"frequency": "disabled", "retentionDays": 7})
+    );
+    let (_, paid) = call(&s, "POST", &deploy, Some(&token), Some(paid_cluster("p"))).await;
+    assert_eq!(
+        paid["backupConfiguration"],
+        json!({"frequency": "daily", "retentionDays": 7})
+    );
+    let (_, patched) = call(
+        &s,
+        "PATCH",
+        &clusters("t", "default", "/p"),
+        Some(&token),
+        Some(json!({"backupConfiguration": {"retentionDays": 30}})),
+    )
+    .await;
+    assert_eq!(
+        patched["backupConfiguration"],
+        json!({"frequency": "daily", "retentionDays": 30})
+    );
+}
+
+#[tokio::test]
+async fn strict_mode_takes_the_stricter_readings() {
+    let mut config = crate::support::test_config();
+    config.typedb.strict = true;
+    let s = TestServer::start_with(config).await;
+    let token = bearer(&s, "t", "default", "write").await;
+    let deploy = clusters("t", "default", "/deploy");
+    let no_backup = call(&s, "POST", &deploy, Some(&token), Some(paid_cluster("p"))).await;
+    assert_error(&no_backup, BAD, "INVALID_ARGUMENT");
+    let mut body = paid_cluster("p");
+    body["backupConfiguration"] = json!({"frequency": "hourly", "retentionDays": 30});
+    assert_eq!(
+        call(&s, "POST", &deploy, Some(&token), Some(body)).await.0,
+        OK
+    );
+    let shrink = call(
+        &s,
+        "PATCH",
+        &clusters("t", "default", "/p"),
+        Some(&token),
+        Some(json!({"storageSizeGB": 20})),
+    )
+    .await;
+    assert_error(&shrink, BAD, "INVALID_ARGUMENT");
+    let grow = call(
+        &s,
+        "PATCH",
+        &clusters("t", "default", "/p"),
+        Some(&token),
+        Some(json!({"storageSizeGB": 60})),
+    )
+    .await;
+    assert_eq!(grow.0, OK);
+    assert_eq!(
+        call(&s, "POST", &deploy, Some(&token), Some(free_cluster("f")))
+            .await
+            .0,
+        OK
+    );
+    let clone = call(
+        &s,
+        "POST",
+        &clusters("t", "default", "/f/clone"),
+        Some(&token),
+        Some(json!({"id": "g"})),
+    )
+    .await;
+    assert_error(&clone, BAD, "INVALID_ARGUMENT");
+}

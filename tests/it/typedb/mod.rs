@@ -6,6 +6,7 @@ mod clients;
 mod clusters;
 mod errors;
 mod lifecycle;
+mod state;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
