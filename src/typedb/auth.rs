@@ -21,9 +21,9 @@ use crate::auth::{jwt, random_token, sha256_hex};
 /// The purpose name under which the session keeps TypeDB's JWT signing secret.
 const SIGNING_KEY: &str = "typedb.jwt";
 
-/// Claims of the access tokens `POST /api/v1/auth` issues (emulator choice, spec §4.1). `gen`
-/// ties the token to one generation of its API token (a hash of the secret's hash), so revoking
-/// and re-creating a client id does not bring old access tokens back.
+/// Claims of the access tokens `POST /api/v1/auth` issues (emulator choice, spec §4.1).
+/// `generation` ties the token to one generation of its API token (a hash of the secret's
+/// hash), so revoking and re-creating a client id does not bring old access tokens back.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
