@@ -80,7 +80,7 @@ async fn bodies_parse_as_json_whatever_the_content_type() {
 }
 
 #[tokio::test]
-async fn no_input_gets_a_5xx() {
+async fn odd_paths_values_and_headers_never_get_a_5xx() {
     let s = TestServer::start().await;
     let token = bearer(&s, "t", "default", "admin").await;
     call(
