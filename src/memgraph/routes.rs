@@ -1,5 +1,10 @@
 //! Memgraph's accounts and access routes: public endpoints, identity, API keys, users, tenant,
-//! stats and export (spec §6.1, 6.2, 6.6–6.9). Handlers are thin: validate, call the store, shape.
+//! stats, export and import (spec §6.1, 6.2, 6.6–6.9). Handlers are thin: validate, call the
+//! store, shape. The memory routes are in `routes/memory.rs`.
+
+mod memory;
+
+pub use memory::*;
 
 use axum::Json;
 use axum::extract::State;
@@ -13,8 +18,8 @@ use super::model::{
     ApiKey, ApiKeyCreated, Export, ExportTenant, ExportUser, Me, Onboarded, Role, Stats, StatusId,
     Tenant, TokenResponse, User, Whoami,
 };
-use super::store::{NewApiKey, NewUser, Store, UserPatch};
-use super::validation::{self, Fields, FormFields, JsonObject, PathParam};
+use super::store::{Import, NewApiKey, NewUser, Store, UserPatch};
+use super::validation::{self, Fields, FormFields, JsonObject, PathParam, QueryParams};
 use crate::AppState;
 use crate::auth::{Secret, new_api_key, password, sha256_hex};
 use crate::error::Internal;
@@ -356,6 +361,7 @@ pub async fn stats(auth: Authorized<Viewer>, store: Store) -> Result<Json<Stats>
 pub async fn export(auth: Dashboard<Admin>, store: Store) -> Result<Json<Export>> {
     let tenant = tenant_of(&store, &auth.caller).await?;
     let users = store.users(&tenant.id).await?;
+    let (events, episodes, beliefs) = store.memory_export(&tenant.id).await?;
     Ok(Json(Export {
         version: 1,
         exported_at: store.now(),
@@ -365,6 +371,9 @@ pub async fn export(auth: Dashboard<Admin>, store: Store) -> Result<Json<Export>
             sector: tenant.sector,
             settings: tenant.settings,
         },
+        events,
+        episodes,
+        beliefs,
         users: users
             .into_iter()
             .map(|u| ExportUser {
@@ -375,6 +384,104 @@ pub async fn export(auth: Dashboard<Admin>, store: Store) -> Result<Json<Export>
             })
             .collect(),
     }))
+}
+
+/// The export document's format; import refuses others.
+const EXPORT_VERSION: i64 = 1;
+
+/// Loads an export document's events, episodes and beliefs into the caller's tenant, keeping
+/// their ids (spec §6.9). Existing ids are skipped, or overwritten with `?mode=replace`. The
+/// tenant's settings and its users are not imported: users have passwords an export never holds.
+pub async fn import(
+    auth: Dashboard<Admin>,
+    store: Store,
+    query: QueryParams,
+    body: JsonObject,
+) -> Result<Json<serde_json::Value>> {
+    let mut q = query.read();
+    let mode = q.opt_string("mode");
+    q.finish()?;
+    let replace = match mode.as_deref() {
+        None | Some("skip") => false,
+        Some("replace") => true,
+        Some(other) => {
+            let expected = "'skip' or 'replace'";
+            return Err(ApiError::validation(validation::error(
+                "literal_error",
+                serde_json::json!(["query", "mode"]),
+                &format!("Input should be {expected}"),
+                serde_json::json!(other),
+                Some(serde_json::json!({ "expected": expected })),
+            )));
+        }
+    };
+    let mut f = Fields::new(&body);
+    if !f.has("version") {
+        f.reject(
+            "version",
+            "missing",
+            "Field required",
+            serde_json::Value::Object(body.0.clone()),
+            None,
+        );
+    }
+    let version = f.opt_int_in("version", i64::MIN, i64::MAX);
+    let events = records(&mut f, &body, "events");
+    let episodes = records(&mut f, &body, "episodes");
+    let beliefs = records(&mut f, &body, "beliefs");
+    f.finish()?;
+    if version != Some(EXPORT_VERSION) {
+        return Err(ApiError::BadRequest("Unsupported export version"));
+    }
+    let data = Import {
+        events,
+        episodes,
+        beliefs,
+        replace,
+    };
+    let (imported, skipped) = store.import(&auth.caller.tenant_id, data).await?;
+    Ok(Json(serde_json::json!({
+        "status": "imported",
+        "imported": imported,
+        "skipped": skipped,
+    })))
+}
+
+/// One list of an export document (absent = empty), each record read as the export wrote it.
+fn records<T: serde::de::DeserializeOwned>(
+    f: &mut Fields,
+    body: &JsonObject,
+    name: &str,
+) -> Vec<T> {
+    let Some(value) = body.0.get(name).filter(|v| !v.is_null()) else {
+        return Vec::new();
+    };
+    let Some(items) = value.as_array() else {
+        f.reject(
+            name,
+            "list_type",
+            "Input should be a valid list",
+            value.clone(),
+            None,
+        );
+        return Vec::new();
+    };
+    let mut records = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match serde_json::from_value::<T>(item.clone()) {
+            Ok(record) => records.push(record),
+            Err(e) => errors.push(validation::error(
+                "value_error",
+                serde_json::json!(["body", name, i]),
+                &format!("Value error, {e}"),
+                item.clone(),
+                Some(serde_json::json!({ "error": e.to_string() })),
+            )),
+        }
+    }
+    f.extend(errors);
+    records
 }
 
 // ---- helpers -----------------------------------------------------------------------------
