@@ -10,6 +10,7 @@ mod metrics;
 mod model;
 mod rate_limit;
 mod routes;
+mod search;
 mod settings;
 mod store;
 mod validation;

@@ -20,7 +20,7 @@ pub const DEV_TENANT_ID: &str = "00000000-0000-4000-8000-000000000000";
 mod memory;
 
 pub use memory::{
-    BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, Hit, Import, NewBelief, NewEvent,
+    BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, Import, NewBelief, NewEvent,
 };
 
 pub struct Store {

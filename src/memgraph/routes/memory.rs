@@ -15,8 +15,9 @@ use crate::memgraph::model::{
     BatchCreated, Belief, BeliefPage, BulkDeleted, DreamingHealth, Episode, EpisodeDetail, Event,
     Ingested, StatusId, Timeline, TimelineItem,
 };
+use crate::memgraph::search;
 use crate::memgraph::store::{
-    BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, Hit, NewBelief, NewEvent, Store,
+    BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, NewBelief, NewEvent, Store,
 };
 use crate::memgraph::validation::{
     self, Fields, FormFields, JsonObject, PathPair, PathParam, QueryParams,
@@ -488,21 +489,9 @@ fn read_context(body: &JsonObject, legacy: bool) -> Result<(String, Option<Strin
     Ok((query, user_id, limit))
 }
 
-/// Words to search for: letters and digits, lower-cased, each once.
-fn search_terms(query: &str) -> Vec<String> {
-    let mut terms: Vec<String> = Vec::new();
-    for word in query.split(|c: char| !c.is_alphanumeric()) {
-        let word = word.to_lowercase();
-        if !word.is_empty() && !terms.contains(&word) && terms.len() < 32 {
-            terms.push(word);
-        }
-    }
-    terms
-}
-
-/// The memories for a query, as `/v2/context` lists them: `score` is BM25 relevance mapped
-/// into 0..1 (s / (1 + s)), halved for a superseded belief, which the real service shows with
-/// the prefix `[PREVIOUSLY]` (spec §7.5).
+/// The memories for a query, as `/v2/context` lists them, best first (`search.rs` says how they
+/// are scored). A superseded belief scores half and reads `[PREVIOUSLY] …`, as the real service
+/// shows archived memories (spec §7.5).
 async fn memories(
     store: &Store,
     tenant_id: &str,
@@ -510,47 +499,75 @@ async fn memories(
     user_id: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<Value>, Vec<String>)> {
-    let terms = search_terms(query);
-    let hits = store.search(tenant_id, user_id, &terms, limit).await?;
-    let mut memories: Vec<(f64, Value)> = hits
+    let terms = search::terms(query);
+    let (beliefs, events) = store.search_candidates(tenant_id, user_id).await?;
+    let docs: Vec<search::Doc> = beliefs
+        .iter()
+        .map(|b| search::Doc {
+            label: &b.key,
+            text: &b.value,
+        })
+        .chain(events.iter().map(|e| search::Doc {
+            label: &e.event_type,
+            text: event_text(e),
+        }))
+        .collect();
+    let mut memories: Vec<(f64, Value)> = search::rank(&terms, &docs)
         .into_iter()
-        .map(|hit| match hit {
-            Hit::Belief(b, relevance) => {
-                let superseded = b.epistemic_status == "superseded";
-                let score = relevance / (1.0 + relevance) * if superseded { 0.5 } else { 1.0 };
-                let content = if superseded {
-                    format!("[PREVIOUSLY] {}", b.value)
-                } else {
-                    b.value.clone()
-                };
-                let memory = json!({
-                    "id": b.id, "content": content, "score": round(score), "type": "belief",
-                    "metadata": {
-                        "key": b.key, "value": b.value, "domain": b.domain,
-                        "belief_type": b.belief_type, "confidence": b.confidence,
-                        "subject_id": b.subject_id, "epistemic_status": b.epistemic_status,
-                        "version": b.version, "created_at": b.created_at,
-                    },
-                });
-                (score, memory)
-            }
-            Hit::Event(e, relevance) => {
-                let score = relevance / (1.0 + relevance);
-                let text = e.content_payload.get("text").and_then(Value::as_str);
-                let content = text.map_or_else(|| e.content_payload.to_string(), str::to_owned);
-                let memory = json!({
-                    "id": e.id, "content": content, "score": round(score), "type": "event",
-                    "metadata": {
-                        "event_type": e.event_type, "user_id": e.user_id, "thread_id": e.thread_id,
-                        "episode_id": e.episode_id, "timestamp": e.timestamp,
-                    },
-                });
-                (score, memory)
-            }
+        .filter_map(|(i, score)| match beliefs.get(i) {
+            Some(b) => Some(belief_memory(b, score)),
+            None => events
+                .get(i - beliefs.len())
+                .map(|e| event_memory(e, score)),
         })
         .collect();
+    // Stable: equal scores keep the newest-first order of the candidates.
     memories.sort_by(|a, b| b.0.total_cmp(&a.0));
+    memories.truncate(usize::try_from(limit).unwrap_or(0));
     Ok((memories.into_iter().map(|(_, m)| m).collect(), terms))
+}
+
+/// The text of an event: `content.text` when there is one.
+fn event_text(e: &Event) -> &str {
+    e.content_payload
+        .get("text")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+fn belief_memory(b: &Belief, relevance: f64) -> (f64, Value) {
+    let superseded = b.epistemic_status == "superseded";
+    let score = if superseded {
+        relevance / 2.0
+    } else {
+        relevance
+    };
+    let content = if superseded {
+        format!("[PREVIOUSLY] {}", b.value)
+    } else {
+        b.value.clone()
+    };
+    let memory = json!({
+        "id": b.id, "content": content, "score": round(score), "type": "belief",
+        "metadata": {
+            "key": b.key, "value": b.value, "domain": b.domain,
+            "belief_type": b.belief_type, "confidence": b.confidence,
+            "subject_id": b.subject_id, "epistemic_status": b.epistemic_status,
+            "version": b.version, "created_at": b.created_at,
+        },
+    });
+    (score, memory)
+}
+
+fn event_memory(e: &Event, score: f64) -> (f64, Value) {
+    let memory = json!({
+        "id": e.id, "content": event_text(e), "score": round(score), "type": "event",
+        "metadata": {
+            "event_type": e.event_type, "user_id": e.user_id, "thread_id": e.thread_id,
+            "episode_id": e.episode_id, "timestamp": e.timestamp,
+        },
+    });
+    (score, memory)
 }
 
 fn round(score: f64) -> f64 {

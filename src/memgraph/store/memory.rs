@@ -74,12 +74,6 @@ pub struct BeliefPatch {
     pub belief_type: Option<String>,
 }
 
-/// A search hit: a belief or an event, with its BM25 relevance (higher is better).
-pub enum Hit {
-    Belief(Belief, f64),
-    Event(Event, f64),
-}
-
 /// The records of an export document, to load back.
 pub struct Import {
     pub events: Vec<Event>,
@@ -571,79 +565,34 @@ impl Store {
 
     // ---- search --------------------------------------------------------------------------
 
-    /// The memories that match `terms` (plain words), best first, ranked by SQLite FTS5's BM25.
-    /// Candidates are one tenant's (and one user's, if given) beliefs that are active or
-    /// superseded, and event texts. The index is built per query in a temporary table and
-    /// rolled back: term statistics come from the caller's own data only, and nothing is left
-    /// behind (a persistent FTS5 table would not survive the control API's reset, which empties
-    /// every table, shadow tables included).
-    pub async fn search(
+    /// What a context query ranks: one tenant's (and one user's, if given) beliefs that are
+    /// active or superseded (the real service still shows the latter, marked), newest first,
+    /// and event texts.
+    pub async fn search_candidates(
         &self,
         tenant_id: &str,
         user_id: Option<&str>,
-        terms: &[String],
-        limit: i64,
-    ) -> Result<Vec<Hit>, Internal> {
-        if terms.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Terms are letters and digits only, so quoting each one is a safe FTS5 query.
-        let query = terms
-            .iter()
-            .map(|t| format!("\"{t}\""))
-            .collect::<Vec<_>>()
-            .join(" OR ");
-        let mut tx = self.session.db().begin().await?;
-        sqlx::query(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.memgraph_search
-                USING fts5(kind UNINDEXED, ref_id UNINDEXED, label, body, tokenize = 'porter unicode61')",
-        )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO temp.memgraph_search (kind, ref_id, label, body)
-             SELECT 'belief', id, replace(key, '_', ' '), value FROM memgraph_beliefs
+    ) -> Result<(Vec<Belief>, Vec<Event>), Internal> {
+        let beliefs = sqlx::query_as(&format!(
+            "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
               WHERE tenant_id = ?1 AND (?2 IS NULL OR subject_id = ?2)
                 AND epistemic_status IN ('active', 'superseded')
-             UNION ALL
-             SELECT 'event', id, event_type,
-                    coalesce(json_extract(content_payload, '$.text'), content_payload)
-               FROM memgraph_events WHERE tenant_id = ?1 AND (?2 IS NULL OR user_id = ?2)",
-        )
+              ORDER BY created_at DESC, rowid DESC"
+        ))
         .bind(tenant_id)
         .bind(user_id)
-        .execute(&mut *tx)
+        .fetch_all(self.session.db())
         .await?;
-        // bm25() is lower for better matches; the label (key) weighs half as much as the text.
-        let ranked: Vec<(String, String, f64)> = sqlx::query_as(
-            "SELECT kind, ref_id, bm25(memgraph_search, 0.0, 0.0, 0.5, 1.0) AS rank
-               FROM temp.memgraph_search WHERE memgraph_search MATCH ?
-              ORDER BY rank LIMIT ?",
-        )
-        .bind(&query)
-        .bind(limit)
-        .fetch_all(&mut *tx)
+        let events = sqlx::query_as(&format!(
+            "SELECT {EVENT_COLUMNS} FROM memgraph_events
+              WHERE tenant_id = ?1 AND (?2 IS NULL OR user_id = ?2)
+              ORDER BY timestamp DESC, rowid DESC"
+        ))
+        .bind(tenant_id)
+        .bind(user_id)
+        .fetch_all(self.session.db())
         .await?;
-        let mut hits = Vec::with_capacity(ranked.len());
-        for (kind, id, rank) in ranked {
-            let relevance = -rank;
-            if kind == "belief" {
-                if let Some(b) = fetch_belief(&mut tx, tenant_id, &id).await? {
-                    hits.push(Hit::Belief(b, relevance));
-                }
-            } else if let Some(e) = sqlx::query_as(&format!(
-                "SELECT {EVENT_COLUMNS} FROM memgraph_events WHERE tenant_id = ? AND id = ?"
-            ))
-            .bind(tenant_id)
-            .bind(&id)
-            .fetch_optional(&mut *tx)
-            .await?
-            {
-                hits.push(Hit::Event(e, relevance));
-            }
-        }
-        tx.rollback().await?;
-        Ok(hits)
+        Ok((beliefs, events))
     }
 
     // ---- export and import ---------------------------------------------------------------
