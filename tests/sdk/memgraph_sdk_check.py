@@ -12,7 +12,9 @@ Exits non-zero, saying which check failed, when the SDK does not behave as again
 """
 
 import os
+import subprocess
 import sys
+import tempfile
 
 import memgraph_sdk
 from memgraph_sdk import MemgraphClient
@@ -152,6 +154,29 @@ with MemgraphClient(api_key=api_key, base_url=base_url, max_retries=1, tenant_id
     except MemgraphValidationError as e:
         check(e.status_code == 422, f"422 status: {e.status_code}")
         check(e.response_body["detail"][0]["loc"] == ["query", "limit"], f"422 body: {e.response_body}")
+
+# The SDK's CLI: `memgraph remember` (POST /v1/beliefs as cli_user), `memgraph recall`
+# (POST /v2/context) and `memgraph status` (GET {root}/health), configured by environment only.
+cli = [os.path.join(os.path.dirname(sys.executable), "memgraph")]
+cli_env = dict(os.environ, MEMGRAPH_API_URL=base_url, MEMGRAPH_API_KEY=api_key)
+with tempfile.TemporaryDirectory() as cwd:  # no .memgraph.env there
+    def run_cli(*args):
+        done = subprocess.run(cli + list(args), env=cli_env, cwd=cwd, capture_output=True,
+                              text=True, timeout=60)
+        return done.stdout + done.stderr
+
+    out = run_cli("remember", "The staging database is PostgreSQL 16 on port 5433")
+    check("Remembered" in out, f"cli remember: {out}")
+    out = run_cli("recall", "which postgresql port does staging use")
+    check("Found 1 result(s)" in out and "PostgreSQL 16 on port 5433" in out, f"cli recall: {out}")
+    out = run_cli("recall", "astronomy")
+    check("No memories found" in out, f"cli recall of nothing: {out}")
+    out = run_cli("status")
+    check("Server is reachable" in out, f"cli status: {out}")
+with MemgraphClient(api_key=api_key, base_url=base_url, max_retries=1) as client:
+    cli_beliefs = client.get_beliefs(user_id="cli_user")["items"]
+    check([b["value"] for b in cli_beliefs] == ["The staging database is PostgreSQL 16 on port 5433"],
+          f"cli belief stored: {cli_beliefs}")
 
 # 429: a key over its allowance on a rate-limited server (Retry-After is honoured once, then raised).
 limited_url = os.environ.get("OFFCLOUD_LIMITED_BASE_URL")
