@@ -146,9 +146,13 @@ pub struct Export {
     pub version: u32,
     pub exported_at: String,
     pub tenant: ExportTenant,
-    pub events: Vec<Event>,
-    pub episodes: Vec<Episode>,
-    pub beliefs: Vec<Belief>,
+    /// Left out when `?include=` does not name them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<Event>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub episodes: Option<Vec<Episode>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beliefs: Option<Vec<Belief>>,
     pub users: Vec<ExportUser>,
 }
 

@@ -358,7 +358,32 @@ pub async fn stats(auth: Authorized<Viewer>, store: Store) -> Result<Json<Stats>
     Ok(Json(store.stats(&auth.caller.tenant_id).await?))
 }
 
-pub async fn export(auth: Dashboard<Admin>, store: Store) -> Result<Json<Export>> {
+/// The memory parts `?include=` may name (spec §6.9); all of them by default.
+const EXPORT_PARTS: [&str; 3] = ["events", "episodes", "beliefs"];
+
+pub async fn export(
+    auth: Dashboard<Admin>,
+    store: Store,
+    query: QueryParams,
+) -> Result<Json<Export>> {
+    let mut q = query.read();
+    let include = q.opt_string("include");
+    q.finish()?;
+    let included: Vec<&str> = match &include {
+        Some(list) => list.split(',').map(str::trim).collect(),
+        None => EXPORT_PARTS.to_vec(),
+    };
+    if let Some(unknown) = included.iter().find(|p| !EXPORT_PARTS.contains(p)) {
+        let expected = "'events', 'episodes' or 'beliefs'";
+        return Err(ApiError::validation(validation::error(
+            "literal_error",
+            serde_json::json!(["query", "include"]),
+            &format!("Input should be {expected}"),
+            serde_json::json!(unknown),
+            Some(serde_json::json!({ "expected": expected })),
+        )));
+    }
+    let wanted = |part: &str| included.contains(&part);
     let tenant = tenant_of(&store, &auth.caller).await?;
     let users = store.users(&tenant.id).await?;
     let (events, episodes, beliefs) = store.memory_export(&tenant.id).await?;
@@ -371,9 +396,9 @@ pub async fn export(auth: Dashboard<Admin>, store: Store) -> Result<Json<Export>
             sector: tenant.sector,
             settings: tenant.settings,
         },
-        events,
-        episodes,
-        beliefs,
+        events: wanted("events").then_some(events),
+        episodes: wanted("episodes").then_some(episodes),
+        beliefs: wanted("beliefs").then_some(beliefs),
         users: users
             .into_iter()
             .map(|u| ExportUser {

@@ -291,6 +291,15 @@ impl<'a> Fields<'a> {
                 .push(missing(loc, Value::Object(self.body.clone())));
             return Map::new();
         }
+        if self.body.get(name).is_some_and(Value::is_null) {
+            self.reject(
+                name,
+                "dict_type",
+                "Input should be a valid dictionary",
+                Value::Null,
+                None,
+            );
+        }
         self.opt_object(name).unwrap_or_default()
     }
 

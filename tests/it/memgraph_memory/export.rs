@@ -185,3 +185,31 @@ async fn an_import_lands_in_the_callers_tenant_only() {
     assert_eq!(s.get("/v1/beliefs", b.key()).await.1["count"], 0);
     assert_eq!(s.get("/v1/beliefs", a.key()).await.1["count"], 1);
 }
+
+#[tokio::test]
+async fn export_can_hold_only_the_parts_asked_for() {
+    let s = TestServer::start().await;
+    let a = s.onboard("include@example.com").await;
+    remember(&s, a.key(), "alice", "k", "v").await;
+    log_event(&s, a.key(), "alice", None, "hi").await;
+    let (status, only) = s.get("/v1/admin/export?include=beliefs", a.bearer()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(only["beliefs"].as_array().unwrap().len(), 1);
+    assert!(only.get("events").is_none() && only.get("episodes").is_none());
+    assert!(only["tenant"].is_object() && only["users"].is_array());
+    // Such a document imports what it has: the belief, once forgotten, comes back.
+    let belief_path = format!("/v1/beliefs/{}", only["beliefs"][0]["id"].as_str().unwrap());
+    assert_eq!(s.delete(&belief_path, a.key()).await.0, StatusCode::OK);
+    let (_, result) = s.post("/v1/admin/import", a.bearer(), only.clone()).await;
+    assert_eq!(
+        result["imported"],
+        json!({"events": 0, "episodes": 0, "beliefs": 1})
+    );
+    assert_eq!(s.get(&belief_path, a.key()).await.1, only["beliefs"][0]);
+
+    let (status, body) = s
+        .get("/v1/admin/export?include=events,users", a.bearer())
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["input"], "users");
+}
