@@ -246,3 +246,115 @@ async fn bad_input_never_gets_a_server_error() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn every_memory_route_checks_the_callers_role() {
+    let s = TestServer::start().await;
+    let a = s.onboard("memmatrix@example.com").await;
+    let (_, editor) = s
+        .user_with_role(&a, "memeditor@example.com", "editor")
+        .await;
+    let (_, viewer) = s
+        .user_with_role(&a, "memviewer@example.com", "viewer")
+        .await;
+    let callers = [
+        a.bearer(),
+        Auth::Bearer(&editor),
+        Auth::Bearer(&viewer),
+        a.key(),
+        Auth::Nobody,
+    ];
+    let belief = json!({"subject_id": "m", "key": "k", "value": "v"});
+    let event = json!({"user_id": "m", "event_type": "user_message", "content": {"text": "t"}});
+    // (method, path, body) → status for: admin, editor, viewer (JWTs), API key, no credentials.
+    let matrix: Vec<(&str, &str, Option<Value>, [u16; 5])> = vec![
+        ("POST", "/v1/events", Some(event), [201, 201, 403, 201, 401]),
+        ("GET", "/v1/events", None, [200, 200, 200, 200, 401]),
+        ("GET", "/v1/events/x", None, [404, 404, 404, 404, 401]),
+        ("DELETE", "/v1/events/x", None, [404, 404, 403, 404, 401]),
+        ("GET", "/v1/episodes", None, [200, 200, 200, 200, 401]),
+        ("GET", "/v1/episodes/x", None, [404, 404, 404, 404, 401]),
+        (
+            "GET",
+            "/v1/dreaming/health",
+            None,
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            "POST",
+            "/v1/beliefs",
+            Some(belief.clone()),
+            [201, 201, 403, 201, 401],
+        ),
+        (
+            "POST",
+            "/v1/beliefs/batch",
+            Some(json!({"beliefs": [belief]})),
+            [201, 201, 403, 201, 401],
+        ),
+        ("GET", "/v1/beliefs", None, [200, 200, 200, 200, 401]),
+        ("GET", "/v1/beliefs/x", None, [404, 404, 404, 404, 401]),
+        (
+            "PATCH",
+            "/v1/beliefs/x",
+            Some(json!({})),
+            [404, 404, 403, 404, 401],
+        ),
+        ("DELETE", "/v1/beliefs/x", None, [404, 404, 403, 404, 401]),
+        (
+            "DELETE",
+            "/v1/beliefs?subject_id=nobody",
+            None,
+            [200, 200, 403, 200, 401],
+        ),
+        (
+            "GET",
+            "/v1/beliefs/history/m/k",
+            None,
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            "GET",
+            "/v1/beliefs/timeline/m",
+            None,
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            "POST",
+            "/v2/context",
+            Some(json!({"query": "v"})),
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            "POST",
+            "/v1/context",
+            Some(json!({"query": "v"})),
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            "GET",
+            "/v1/intelligence/health",
+            None,
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            "GET",
+            "/v1/intelligence/contradictions",
+            None,
+            [200, 200, 200, 200, 401],
+        ),
+        ("GET", "/v1/admin/export", None, [200, 403, 403, 401, 401]),
+        (
+            "POST",
+            "/v1/admin/import",
+            Some(json!({"version": 1})),
+            [200, 403, 403, 401, 401],
+        ),
+    ];
+    for (method, path, body, expected) in matrix {
+        for (who, want) in callers.iter().zip(expected) {
+            let (status, answer) = s.call(method, path, *who, body.clone()).await;
+            assert_eq!(status.as_u16(), want, "{method} {path}: {answer}");
+        }
+    }
+}
