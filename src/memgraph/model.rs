@@ -28,11 +28,18 @@ impl Role {
     }
 }
 
-/// Tenant settings before any PATCH (spec §6.8, emulator choice).
-pub fn default_tenant_settings() -> Value {
+/// Tenant settings before any PATCH (spec §6.8, emulator choice). The episode gap starts as
+/// `--memgraph-episode-gap`; the memory API then follows the tenant's own value.
+pub fn default_tenant_settings(episode_gap: std::time::Duration) -> Value {
+    let secs = episode_gap.as_secs();
+    let gap_minutes = if secs % 60 == 0 {
+        json!(secs / 60)
+    } else {
+        json!(episode_gap.as_secs_f64() / 60.0)
+    };
     json!({
         "belief_confidence_threshold": 0.5,
-        "episode_gap_minutes": 30,
+        "episode_gap_minutes": gap_minutes,
         "dreaming_enabled": true,
         "retention_days": null,
     })

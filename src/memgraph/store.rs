@@ -141,7 +141,7 @@ impl Store {
         .bind(tenant_id)
         .bind(name)
         .bind(sector)
-        .bind(default_tenant_settings().to_string())
+        .bind(default_tenant_settings(self.timing.episode_gap).to_string())
         .bind(&now)
         .execute(&mut *tx)
         .await?;
@@ -196,7 +196,7 @@ impl Store {
              VALUES (?, 'Development', NULL, ?, ?)",
         )
         .bind(DEV_TENANT_ID)
-        .bind(default_tenant_settings().to_string())
+        .bind(default_tenant_settings(self.timing.episode_gap).to_string())
         .bind(self.now())
         .execute(self.session.db())
         .await?;

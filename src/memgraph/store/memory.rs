@@ -2,6 +2,8 @@
 //! text search behind `/v2/context`, and export/import of all three. Every function takes the
 //! tenant first.
 
+use std::time::Duration;
+
 use serde_json::Value;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 use uuid::Uuid;
@@ -94,8 +96,37 @@ fn new_id() -> String {
     Uuid::new_v4().to_string()
 }
 
+/// How a tenant's episodes live: its settings `episode_gap_minutes` and `dreaming_enabled`
+/// (spec §6.8), falling back to the flags when a setting is absent or not usable.
+pub(super) struct TenantTiming {
+    gap: Duration,
+    dreaming: bool,
+}
+
 impl Store {
-    fn ago(&self, d: std::time::Duration) -> String {
+    async fn tenant_timing(&self, tenant_id: &str) -> Result<TenantTiming, Internal> {
+        let row: Option<(Option<f64>, Option<i64>)> = sqlx::query_as(
+            "SELECT CASE WHEN json_type(settings, '$.episode_gap_minutes') IN ('integer', 'real')
+                         THEN CAST(json_extract(settings, '$.episode_gap_minutes') AS REAL) END,
+                    CASE WHEN json_type(settings, '$.dreaming_enabled') IN ('true', 'false')
+                         THEN json_extract(settings, '$.dreaming_enabled') END
+               FROM memgraph_tenants WHERE id = ?",
+        )
+        .bind(tenant_id)
+        .fetch_optional(self.session.db())
+        .await?;
+        let (minutes, dreaming) = row.unwrap_or_default();
+        let gap = minutes
+            .filter(|m| m.is_finite() && *m >= 0.0)
+            .and_then(|m| Duration::try_from_secs_f64(m * 60.0).ok())
+            .unwrap_or(self.timing.episode_gap);
+        Ok(TenantTiming {
+            gap,
+            dreaming: dreaming.is_none_or(|d| d != 0),
+        })
+    }
+
+    fn ago(&self, d: Duration) -> String {
         let d = time::Duration::try_from(d).unwrap_or(time::Duration::MAX);
         let now = self.session.clock().now();
         iso(now.checked_sub(d).unwrap_or(now))
@@ -106,9 +137,9 @@ impl Store {
     /// Appends an event, into the open episode of its user and thread (one whose last event is
     /// at most the episode gap old) or a new one (spec §6.4, emulator choice).
     pub async fn record_event(&self, tenant_id: &str, new: &NewEvent) -> Result<Event, Internal> {
-        self.advance_episodes(tenant_id).await?;
+        let timing = self.advance_episodes(tenant_id).await?;
         let now = self.now();
-        let open_since = self.ago(self.timing.episode_gap);
+        let open_since = self.ago(timing.gap);
         let mut tx = self.session.db().begin().await?;
         let open: Option<String> = sqlx::query_scalar(
             "SELECT id FROM memgraph_episodes
@@ -221,13 +252,18 @@ impl Store {
     }
 
     /// Moves episodes along `pending → processing → consolidated` as the clock says (spec §6.4):
-    /// an episode is pending while events may still join it, then processing for the
-    /// consolidation time. Only ever forward, so an earlier clock (after a reset) changes
-    /// nothing. A consolidated episode gets a summary: its first message's text, shortened
-    /// (emulator choice; the real service has an LLM write it).
-    pub async fn advance_episodes(&self, tenant_id: &str) -> Result<(), Internal> {
-        let closed_before = self.ago(self.timing.episode_gap);
-        let done_before = self.ago(self.timing.episode_gap + self.timing.consolidation);
+    /// an episode is pending while events may still join it (the tenant's episode gap), then
+    /// processing for `--memgraph-consolidation-time`. Only ever forward, so an earlier clock
+    /// (after a reset) changes nothing; with dreaming disabled in the tenant's settings, closed
+    /// episodes wait as pending. A consolidated episode gets a summary: its first message's
+    /// text, shortened (emulator choice; the real service has an LLM write it).
+    pub(super) async fn advance_episodes(&self, tenant_id: &str) -> Result<TenantTiming, Internal> {
+        let timing = self.tenant_timing(tenant_id).await?;
+        if !timing.dreaming {
+            return Ok(timing);
+        }
+        let closed_before = self.ago(timing.gap);
+        let done_before = self.ago(timing.gap + self.timing.consolidation);
         sqlx::query(
             "UPDATE memgraph_episodes
                 SET consolidation_status =
@@ -245,7 +281,7 @@ impl Store {
         .bind(&closed_before)
         .execute(self.session.db())
         .await?;
-        Ok(())
+        Ok(timing)
     }
 
     /// Newest first.
@@ -300,7 +336,7 @@ impl Store {
     }
 
     pub async fn dreaming_health(&self, tenant_id: &str) -> Result<DreamingHealth, Internal> {
-        self.advance_episodes(tenant_id).await?;
+        let timing = self.advance_episodes(tenant_id).await?;
         let (pending, processing, consolidated, last_end): (i64, i64, i64, Option<String>) =
             sqlx::query_as(
                 "SELECT count(*) FILTER (WHERE consolidation_status = 'pending'),
@@ -320,12 +356,12 @@ impl Store {
                     .ok()
             })
             .map(|end| {
-                let span = self.timing.episode_gap + self.timing.consolidation;
+                let span = timing.gap + self.timing.consolidation;
                 iso(end + time::Duration::try_from(span).unwrap_or(time::Duration::ZERO))
             });
         Ok(DreamingHealth {
             status: "healthy",
-            worker_running: processing > 0,
+            worker_running: timing.dreaming && processing > 0,
             last_cycle,
             pending_episodes: pending,
             processing_episodes: processing,

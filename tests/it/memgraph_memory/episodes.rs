@@ -174,3 +174,51 @@ async fn stats_count_real_rows() {
                "active_beliefs": 1, "pending_episodes": 2, "total_users": 3})
     );
 }
+
+#[tokio::test]
+async fn the_tenants_settings_set_its_episode_gap_and_dreaming() {
+    let mut config = test_config();
+    config.memgraph.episode_gap = Ttl(Duration::from_secs(5 * 60));
+    let s = TestServer::start_with(config).await;
+    let a = s.onboard("ep6@example.com").await;
+    // The flag is the new tenant's setting.
+    let (_, tenant) = s.get("/v1/tenant", a.key()).await;
+    assert_eq!(tenant["settings"]["episode_gap_minutes"], 5);
+
+    let (status, _) = s
+        .patch(
+            "/v1/tenant",
+            a.bearer(),
+            json!({"settings": {"episode_gap_minutes": 60, "dreaming_enabled": false}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let e1 = log_event(&s, a.key(), "alice", None, "one").await;
+    s.advance("default", 50 * MINUTE).await;
+    let e2 = log_event(&s, a.key(), "alice", None, "two").await;
+    assert_eq!(
+        e1["episode_id"], e2["episode_id"],
+        "within the tenant's 60 minutes"
+    );
+
+    // With dreaming disabled, a closed episode waits, pending.
+    s.advance("default", 3 * 60 * MINUTE).await;
+    let path = format!("/v1/episodes/{}", str_of(&e1["episode_id"]));
+    assert_eq!(
+        s.get(&path, a.key()).await.1["consolidation_status"],
+        "pending"
+    );
+    let (_, health) = s.get("/v1/dreaming/health", a.key()).await;
+    assert_eq!(health["pending_episodes"], 1);
+
+    s.patch(
+        "/v1/tenant",
+        a.bearer(),
+        json!({"settings": {"dreaming_enabled": true}}),
+    )
+    .await;
+    assert_eq!(
+        s.get(&path, a.key()).await.1["consolidation_status"],
+        "consolidated"
+    );
+}
