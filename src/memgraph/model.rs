@@ -32,7 +32,7 @@ impl Role {
 /// `--memgraph-episode-gap`; the memory API then follows the tenant's own value.
 pub fn default_tenant_settings(episode_gap: std::time::Duration) -> Value {
     let secs = episode_gap.as_secs();
-    let gap_minutes = if secs % 60 == 0 {
+    let gap_minutes = if secs.is_multiple_of(60) {
         json!(secs / 60)
     } else {
         json!(episode_gap.as_secs_f64() / 60.0)
