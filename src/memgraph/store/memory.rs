@@ -1,6 +1,6 @@
 //! The memory records' SQL: events, the episodes derived from them, versioned beliefs, the
-//! text search behind `/v2/context`, and export/import of all three. Every function takes the
-//! tenant first.
+//! candidates `/v2/context` ranks (see `search.rs`), and export/import of all three. Every
+//! function takes the tenant first.
 
 use std::time::Duration;
 
