@@ -86,6 +86,14 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(key) = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok())
             && let Some(owner) = store.use_api_key(&sha256_hex(key.trim())).await?
         {
+            if state.config.memgraph.rate_limit {
+                let per_minute = state.config.memgraph.rate_limit_per_minute;
+                let key = format!("{}\0{}", store.session().name(), owner.key_id);
+                let now = store.session().clock().now();
+                if let Err(retry_after) = state.memgraph.rate_limits.take(&key, per_minute, now) {
+                    return Err(ApiError::RateLimited { retry_after });
+                }
+            }
             let caller = Caller {
                 tenant_id: owner.tenant_id,
                 role: api_key_role(state.config.memgraph.api_key_role),
@@ -144,7 +152,6 @@ pub trait MinRole {
     const ROLE: Role;
 }
 pub struct Viewer;
-#[allow(dead_code)] // the memory routes (events, beliefs) require it
 pub struct Editor;
 pub struct Admin;
 impl MinRole for Viewer {

@@ -23,6 +23,10 @@ pub enum ApiError {
     /// 422, one pydantic error object per problem (see `validation.rs`).
     Validation(Vec<Value>),
     PayloadTooLarge,
+    /// Too many requests for one API key (spec §6.11); the client may retry after that many seconds.
+    RateLimited {
+        retry_after: u64,
+    },
     Internal(Internal),
 }
 
@@ -60,6 +64,14 @@ impl IntoResponse for ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 json!("Request Entity Too Large"),
             ),
+            ApiError::RateLimited { retry_after } => {
+                let mut response =
+                    detail_response(StatusCode::TOO_MANY_REQUESTS, json!("Rate limit exceeded"));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+                return response;
+            }
             ApiError::Internal(e) => {
                 e.log();
                 // Starlette's ServerErrorMiddleware answers in plain text.

@@ -1,13 +1,16 @@
 //! Memgraph, the AI-memory platform at `api.memgraph.ai` (not the graph database): a FastAPI
 //! service. Spec: `shared/spec/memgraph.md`. This module holds the accounts and access part
-//! (onboarding, login, API keys, users, tenant, stats, export) and FastAPI's router behaviour:
+//! (onboarding, login, API keys, users, tenant, stats, export/import), the memory API (events,
+//! episodes, beliefs, context; `routes/memory.rs`) and FastAPI's router behaviour:
 //! 404 `{"detail":"Not Found"}`, 405 with `Allow`, 307 to drop a trailing slash (spec §4.2).
 
 mod auth;
 mod error;
 mod metrics;
 mod model;
+mod rate_limit;
 mod routes;
+mod search;
 mod settings;
 mod store;
 mod validation;
@@ -34,6 +37,8 @@ pub use settings::{ApiKeyRole, Settings};
 #[derive(Clone, Default)]
 pub struct Shared {
     pub metrics: Arc<Metrics>,
+    /// Per-key request allowances, when `--memgraph-rate-limit` is on.
+    pub rate_limits: Arc<rate_limit::RateLimits>,
 }
 
 /// Every route, in one table: the router is built from it, and the trailing-slash redirect
@@ -61,6 +66,32 @@ fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/v1/stats", get(stats)),
         // The real method is unknown; POST is served too (spec §6.9, emulator choice).
         ("/v1/admin/export", get(export).post(export)),
+        ("/v1/admin/import", post(import)),
+        // Memory (spec §6.3–6.6, 6.10).
+        ("/v1/events", get(list_events).post(create_event)),
+        ("/v1/events/{event_id}", get(get_event).delete(delete_event)),
+        ("/v1/ingest", post(ingest)),
+        ("/v1/episodes", get(list_episodes)),
+        ("/v1/episodes/{episode_id}", get(get_episode)),
+        ("/v1/dreaming/health", get(dreaming_health)),
+        (
+            "/v1/beliefs",
+            get(list_beliefs).post(create_belief).delete(delete_beliefs),
+        ),
+        ("/v1/beliefs/batch", post(create_beliefs)),
+        (
+            "/v1/beliefs/{belief_id}",
+            get(get_belief).patch(update_belief).delete(delete_belief),
+        ),
+        (
+            "/v1/beliefs/history/{subject_id}/{key}",
+            get(belief_history),
+        ),
+        ("/v1/beliefs/timeline/{subject_id}", get(belief_timeline)),
+        ("/v2/context", post(context_v2)),
+        ("/v1/context", post(context_v1)),
+        ("/v1/intelligence/health", get(intelligence_health)),
+        ("/v1/intelligence/contradictions", get(contradictions)),
     ]
 }
 

@@ -28,11 +28,18 @@ impl Role {
     }
 }
 
-/// Tenant settings before any PATCH (spec §6.8, emulator choice).
-pub fn default_tenant_settings() -> Value {
+/// Tenant settings before any PATCH (spec §6.8, emulator choice). The episode gap starts as
+/// `--memgraph-episode-gap`; the memory API then follows the tenant's own value.
+pub fn default_tenant_settings(episode_gap: std::time::Duration) -> Value {
+    let secs = episode_gap.as_secs();
+    let gap_minutes = if secs.is_multiple_of(60) {
+        json!(secs / 60)
+    } else {
+        json!(episode_gap.as_secs_f64() / 60.0)
+    };
     json!({
         "belief_confidence_threshold": 0.5,
-        "episode_gap_minutes": 30,
+        "episode_gap_minutes": gap_minutes,
         "dreaming_enabled": true,
         "retention_days": null,
     })
@@ -140,12 +147,19 @@ pub struct StatusId {
     pub id: String,
 }
 
-/// The export document (spec §6.9). Events, episodes and beliefs join it with the memory API.
+/// The export document (spec §6.9), which `POST /v1/admin/import` reads back.
 #[derive(Debug, Serialize)]
 pub struct Export {
     pub version: u32,
     pub exported_at: String,
     pub tenant: ExportTenant,
+    /// Left out when `?include=` does not name them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<Event>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub episodes: Option<Vec<Episode>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beliefs: Option<Vec<Belief>>,
     pub users: Vec<ExportUser>,
 }
 
@@ -163,4 +177,136 @@ pub struct ExportUser {
     pub email: String,
     pub full_name: Option<String>,
     pub role: Role,
+}
+
+// ---- memory ----------------------------------------------------------------------------------
+
+/// An event (spec §6.3). The request field is `content`; the stored and returned one is
+/// `content_payload`, the only name a client of the real service is seen reading.
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Event {
+    pub id: String,
+    /// Rewritten to the importing tenant, so an import need not carry it.
+    #[serde(default)]
+    pub tenant_id: String,
+    pub user_id: String,
+    pub agent_id: Option<String>,
+    pub thread_id: Option<String>,
+    pub event_type: String,
+    #[sqlx(json)]
+    pub content_payload: Value,
+    pub episode_id: Option<String>,
+    pub timestamp: String,
+}
+
+/// An episode (spec §6.4): derived from events, never written by clients.
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Episode {
+    pub id: String,
+    #[serde(default)]
+    pub tenant_id: String,
+    pub user_id: String,
+    pub agent_id: Option<String>,
+    pub thread_id: Option<String>,
+    pub summary: Option<String>,
+    #[sqlx(json)]
+    pub tags: Value,
+    pub outcome: Option<String>,
+    /// Counted from the events, not stored.
+    #[serde(default)]
+    pub event_count: i64,
+    pub start_time: String,
+    pub end_time: String,
+    pub consolidation_status: String,
+    pub created_at: String,
+}
+
+/// `GET /v1/episodes/{id}`: the episode with its events, oldest first.
+#[derive(Debug, Serialize)]
+pub struct EpisodeDetail {
+    #[serde(flatten)]
+    pub episode: Episode,
+    pub events: Vec<Event>,
+}
+
+/// A belief version (spec §6.5).
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Belief {
+    pub id: String,
+    #[serde(default)]
+    pub tenant_id: String,
+    pub subject_id: String,
+    pub key: String,
+    pub value: String,
+    pub confidence: f64,
+    pub belief_type: String,
+    pub domain: String,
+    pub epistemic_status: String,
+    pub is_active: bool,
+    pub version: i64,
+    pub source: String,
+    pub supersedes_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `POST /v1/ingest` (spec §6.3): `event_id` is what the SDK's tests read.
+#[derive(Debug, Serialize)]
+pub struct Ingested {
+    pub event_id: String,
+    pub status: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BeliefPage {
+    pub items: Vec<Belief>,
+    pub next_cursor: Option<String>,
+    /// How many beliefs match the filters, over all pages.
+    pub count: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BatchCreated {
+    pub created: usize,
+    pub items: Vec<Belief>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BulkDeleted {
+    pub status: &'static str,
+    pub deleted: u64,
+    pub domain: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Timeline {
+    pub subject_id: String,
+    pub count: usize,
+    pub timeline: Vec<TimelineItem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TimelineItem {
+    pub id: String,
+    pub key: String,
+    pub value: String,
+    /// `created`, `superseded` or `deleted` (soft-deleted).
+    pub change: &'static str,
+    pub timestamp: String,
+    pub version: i64,
+    pub confidence: f64,
+    pub domain: String,
+    pub belief_type: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DreamingHealth {
+    pub status: &'static str,
+    /// True while some episode is being consolidated.
+    pub worker_running: bool,
+    /// When the most recent consolidation finished.
+    pub last_cycle: Option<String>,
+    pub pending_episodes: i64,
+    pub processing_episodes: i64,
+    pub consolidated_episodes: i64,
 }

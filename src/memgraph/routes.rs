@@ -1,5 +1,10 @@
 //! Memgraph's accounts and access routes: public endpoints, identity, API keys, users, tenant,
-//! stats and export (spec §6.1, 6.2, 6.6–6.9). Handlers are thin: validate, call the store, shape.
+//! stats, export and import (spec §6.1, 6.2, 6.6–6.9). Handlers are thin: validate, call the
+//! store, shape. The memory routes are in `routes/memory.rs`.
+
+mod memory;
+
+pub use memory::*;
 
 use axum::Json;
 use axum::extract::State;
@@ -13,8 +18,8 @@ use super::model::{
     ApiKey, ApiKeyCreated, Export, ExportTenant, ExportUser, Me, Onboarded, Role, Stats, StatusId,
     Tenant, TokenResponse, User, Whoami,
 };
-use super::store::{NewApiKey, NewUser, Store, UserPatch};
-use super::validation::{self, Fields, FormFields, JsonObject, PathParam};
+use super::store::{Import, NewApiKey, NewUser, Store, UserPatch};
+use super::validation::{self, Fields, FormFields, JsonObject, PathParam, QueryParams};
 use crate::AppState;
 use crate::auth::{Secret, new_api_key, password, sha256_hex};
 use crate::error::Internal;
@@ -353,9 +358,35 @@ pub async fn stats(auth: Authorized<Viewer>, store: Store) -> Result<Json<Stats>
     Ok(Json(store.stats(&auth.caller.tenant_id).await?))
 }
 
-pub async fn export(auth: Dashboard<Admin>, store: Store) -> Result<Json<Export>> {
+/// The memory parts `?include=` may name (spec §6.9); all of them by default.
+const EXPORT_PARTS: [&str; 3] = ["events", "episodes", "beliefs"];
+
+pub async fn export(
+    auth: Dashboard<Admin>,
+    store: Store,
+    query: QueryParams,
+) -> Result<Json<Export>> {
+    let mut q = query.read();
+    let include = q.opt_string("include");
+    q.finish()?;
+    let included: Vec<&str> = match &include {
+        Some(list) => list.split(',').map(str::trim).collect(),
+        None => EXPORT_PARTS.to_vec(),
+    };
+    if let Some(unknown) = included.iter().find(|p| !EXPORT_PARTS.contains(p)) {
+        let expected = "'events', 'episodes' or 'beliefs'";
+        return Err(ApiError::validation(validation::error(
+            "literal_error",
+            serde_json::json!(["query", "include"]),
+            &format!("Input should be {expected}"),
+            serde_json::json!(unknown),
+            Some(serde_json::json!({ "expected": expected })),
+        )));
+    }
+    let wanted = |part: &str| included.contains(&part);
     let tenant = tenant_of(&store, &auth.caller).await?;
     let users = store.users(&tenant.id).await?;
+    let (events, episodes, beliefs) = store.memory_export(&tenant.id).await?;
     Ok(Json(Export {
         version: 1,
         exported_at: store.now(),
@@ -365,6 +396,9 @@ pub async fn export(auth: Dashboard<Admin>, store: Store) -> Result<Json<Export>
             sector: tenant.sector,
             settings: tenant.settings,
         },
+        events: wanted("events").then_some(events),
+        episodes: wanted("episodes").then_some(episodes),
+        beliefs: wanted("beliefs").then_some(beliefs),
         users: users
             .into_iter()
             .map(|u| ExportUser {
@@ -375,6 +409,104 @@ pub async fn export(auth: Dashboard<Admin>, store: Store) -> Result<Json<Export>
             })
             .collect(),
     }))
+}
+
+/// The export document's format; import refuses others.
+const EXPORT_VERSION: i64 = 1;
+
+/// Loads an export document's events, episodes and beliefs into the caller's tenant, keeping
+/// their ids (spec §6.9). Existing ids are skipped, or overwritten with `?mode=replace`. The
+/// tenant's settings and its users are not imported: users have passwords an export never holds.
+pub async fn import(
+    auth: Dashboard<Admin>,
+    store: Store,
+    query: QueryParams,
+    body: JsonObject,
+) -> Result<Json<serde_json::Value>> {
+    let mut q = query.read();
+    let mode = q.opt_string("mode");
+    q.finish()?;
+    let replace = match mode.as_deref() {
+        None | Some("skip") => false,
+        Some("replace") => true,
+        Some(other) => {
+            let expected = "'skip' or 'replace'";
+            return Err(ApiError::validation(validation::error(
+                "literal_error",
+                serde_json::json!(["query", "mode"]),
+                &format!("Input should be {expected}"),
+                serde_json::json!(other),
+                Some(serde_json::json!({ "expected": expected })),
+            )));
+        }
+    };
+    let mut f = Fields::new(&body);
+    if !f.has("version") {
+        f.reject(
+            "version",
+            "missing",
+            "Field required",
+            serde_json::Value::Object(body.0.clone()),
+            None,
+        );
+    }
+    let version = f.opt_int_in("version", i64::MIN, i64::MAX);
+    let events = records(&mut f, &body, "events");
+    let episodes = records(&mut f, &body, "episodes");
+    let beliefs = records(&mut f, &body, "beliefs");
+    f.finish()?;
+    if version != Some(EXPORT_VERSION) {
+        return Err(ApiError::BadRequest("Unsupported export version"));
+    }
+    let data = Import {
+        events,
+        episodes,
+        beliefs,
+        replace,
+    };
+    let (imported, skipped) = store.import(&auth.caller.tenant_id, data).await?;
+    Ok(Json(serde_json::json!({
+        "status": "imported",
+        "imported": imported,
+        "skipped": skipped,
+    })))
+}
+
+/// One list of an export document (absent = empty), each record read as the export wrote it.
+fn records<T: serde::de::DeserializeOwned>(
+    f: &mut Fields,
+    body: &JsonObject,
+    name: &str,
+) -> Vec<T> {
+    let Some(value) = body.0.get(name).filter(|v| !v.is_null()) else {
+        return Vec::new();
+    };
+    let Some(items) = value.as_array() else {
+        f.reject(
+            name,
+            "list_type",
+            "Input should be a valid list",
+            value.clone(),
+            None,
+        );
+        return Vec::new();
+    };
+    let mut records = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match serde_json::from_value::<T>(item.clone()) {
+            Ok(record) => records.push(record),
+            Err(e) => errors.push(validation::error(
+                "value_error",
+                serde_json::json!(["body", name, i]),
+                &format!("Value error, {e}"),
+                item.clone(),
+                Some(serde_json::json!({ "error": e.to_string() })),
+            )),
+        }
+    }
+    f.extend(errors);
+    records
 }
 
 // ---- helpers -----------------------------------------------------------------------------

@@ -38,6 +38,49 @@ pub struct Settings {
         global = true
     )]
     pub api_key_role: ApiKeyRole,
+
+    /// Memgraph: the quiet time after which a user's next event (in the same thread) starts a new
+    /// episode (e.g. 30m; 0 puts every event in an episode of its own).
+    #[arg(
+        id = "memgraph_episode_gap",
+        long = "memgraph-episode-gap",
+        env = "OFFCLOUD_MEMGRAPH_EPISODE_GAP",
+        default_value = "30m",
+        global = true
+    )]
+    pub episode_gap: Ttl,
+
+    /// Memgraph: how long a closed episode stays `processing` before it is `consolidated`
+    /// (the dreaming worker's run; e.g. 10s, 0 for at once).
+    #[arg(
+        id = "memgraph_consolidation_time",
+        long = "memgraph-consolidation-time",
+        env = "OFFCLOUD_MEMGRAPH_CONSOLIDATION_TIME",
+        default_value = "10s",
+        global = true
+    )]
+    pub consolidation_time: Ttl,
+
+    /// Memgraph: limit the requests of each API key, as the real service does (429 with
+    /// `Retry-After`). Off by default.
+    #[arg(
+        id = "memgraph_rate_limit",
+        long = "memgraph-rate-limit",
+        env = "OFFCLOUD_MEMGRAPH_RATE_LIMIT",
+        global = true
+    )]
+    pub rate_limit: bool,
+
+    /// Memgraph: requests a minute each API key may make when the rate limit is on.
+    #[arg(
+        id = "memgraph_rate_limit_per_minute",
+        long = "memgraph-rate-limit-per-minute",
+        env = "OFFCLOUD_MEMGRAPH_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 120,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub rate_limit_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]

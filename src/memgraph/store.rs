@@ -17,8 +17,23 @@ use crate::session::Session;
 /// The tenant anonymous callers belong to in development mode (spec §5.3, emulator choice).
 pub const DEV_TENANT_ID: &str = "00000000-0000-4000-8000-000000000000";
 
+mod memory;
+
+pub use memory::{
+    BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, Import, NewBelief, NewEvent,
+};
+
 pub struct Store {
     session: Session,
+    timing: Timing,
+}
+
+/// The configured durations of an episode's life (spec §6.4; `--memgraph-episode-gap`,
+/// `--memgraph-consolidation-time`).
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub episode_gap: std::time::Duration,
+    pub consolidation: std::time::Duration,
 }
 
 impl FromRequestParts<AppState> for Store {
@@ -26,7 +41,11 @@ impl FromRequestParts<AppState> for Store {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let session = state.sessions.of(&parts.extensions).await?;
-        Ok(Store { session })
+        let timing = Timing {
+            episode_gap: state.config.memgraph.episode_gap.0,
+            consolidation: state.config.memgraph.consolidation_time.0,
+        };
+        Ok(Store { session, timing })
     }
 }
 
@@ -122,7 +141,7 @@ impl Store {
         .bind(tenant_id)
         .bind(name)
         .bind(sector)
-        .bind(default_tenant_settings().to_string())
+        .bind(default_tenant_settings(self.timing.episode_gap).to_string())
         .bind(&now)
         .execute(&mut *tx)
         .await?;
@@ -177,7 +196,7 @@ impl Store {
              VALUES (?, 'Development', NULL, ?, ?)",
         )
         .bind(DEV_TENANT_ID)
-        .bind(default_tenant_settings().to_string())
+        .bind(default_tenant_settings(self.timing.episode_gap).to_string())
         .bind(self.now())
         .execute(self.session.db())
         .await?;
@@ -344,6 +363,7 @@ impl Store {
     // ---- memory --------------------------------------------------------------------------
 
     pub async fn stats(&self, tenant_id: &str) -> Result<Stats, Internal> {
+        self.advance_episodes(tenant_id).await?;
         Ok(sqlx::query_as(
             "SELECT ?1 AS tenant_id,
                 (SELECT count(*) FROM memgraph_events WHERE tenant_id = ?1) AS total_events,

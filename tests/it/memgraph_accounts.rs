@@ -594,7 +594,8 @@ async fn stats_count_the_tenants_own_rows() {
     // Rows written straight into the session's database (the memory routes come later) are
     // counted, per tenant.
     let db = s.session("default").await;
-    let now = "2026-01-01T00:00:00.000000Z";
+    // Now on the session clock: an episode that ended long ago would count as consolidated.
+    let now = &offcloud::clock::iso(db.clock().now());
     let beliefs = [
         (&a.tenant_id, "alice", 1),
         (&a.tenant_id, "bob", 0),

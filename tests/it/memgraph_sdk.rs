@@ -1,4 +1,7 @@
-//! The real Python `memgraph-sdk` (PyPI) against offcloud: `tests/sdk/memgraph_sdk_check.py`.
+//! The real Python `memgraph-sdk` (PyPI) against offcloud: `tests/sdk/memgraph_sdk_check.py`
+//! pings, then drives every memory method of the SDK (remember, get_beliefs, search, add,
+//! belief_history, belief_timeline, health, contradictions, forget, forget_all) and checks its
+//! error classes on 401, 404, 422 and 429.
 //!
 //! The SDK lives in a virtualenv: `$OFFCLOUD_SDK_PYTHON` if set (what `.ci/run` does), otherwise
 //! `target/sdk-venv`, created here on first use with `python3 -m venv` and pip.
@@ -9,7 +12,7 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestServer, send, str_of};
+use crate::support::{TestServer, send, str_of, test_config};
 
 /// The SDK version the spec describes.
 const SDK: &str = "memgraph-sdk==0.8.6";
@@ -45,7 +48,18 @@ fn sdk_python() -> PathBuf {
     python
 }
 
-async fn run_sdk_check(s: &TestServer, base_url: String, session_base: &str) {
+/// A server with the rate limit on, and a key there, for the SDK's 429 check.
+struct Limited {
+    base_url: String,
+    api_key: String,
+}
+
+async fn run_sdk_check(
+    s: &TestServer,
+    base_url: String,
+    session_base: &str,
+    limited: Option<&Limited>,
+) {
     let a = s.onboard_at(session_base, "sdk@example.com").await;
     let (status, created) = send(
         s.http
@@ -68,8 +82,15 @@ async fn run_sdk_check(s: &TestServer, base_url: String, session_base: &str) {
     assert_eq!(status, StatusCode::OK);
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/memgraph_sdk_check.py");
+    let limited = limited.map(|l| (l.base_url.clone(), l.api_key.clone()));
     let output = tokio::task::spawn_blocking(move || {
-        Command::new(sdk_python())
+        let mut command = Command::new(sdk_python());
+        if let Some((url, key)) = limited {
+            command
+                .env("OFFCLOUD_LIMITED_BASE_URL", url)
+                .env("OFFCLOUD_LIMITED_KEY", key);
+        }
+        command
             .arg(script)
             .env("OFFCLOUD_BASE_URL", base_url)
             .env("OFFCLOUD_API_KEY", &a.api_key)
@@ -93,11 +114,22 @@ async fn run_sdk_check(s: &TestServer, base_url: String, session_base: &str) {
 }
 
 #[tokio::test]
-async fn the_python_sdk_pings_with_its_key_and_rejects_a_revoked_one() {
+async fn the_python_sdk_uses_every_memory_method_and_its_error_classes() {
     let s = TestServer::start().await;
+    // A second server limits each key to 60 requests a minute: one more is refused with
+    // `Retry-After: 1`, which the SDK waits once before raising its rate-limit error.
+    let mut config = test_config();
+    config.memgraph.rate_limit = true;
+    config.memgraph.rate_limit_per_minute = 60;
+    let limited_server = TestServer::start_with(config).await;
+    let owner = limited_server.onboard("limited@example.com").await;
+    let limited = Limited {
+        base_url: limited_server.mg("/v1"),
+        api_key: owner.api_key,
+    };
     // At the root of the Memgraph listener, as the spec tells SDK users to configure it.
-    run_sdk_check(&s, s.mg("/v1"), &s.mg("")).await;
+    run_sdk_check(&s, s.mg("/v1"), &s.mg(""), Some(&limited)).await;
     // Through the main listener's prefix, in a session of its own.
     let base = s.main_url("/_session/sdk/memgraph");
-    run_sdk_check(&s, format!("{base}/v1"), &base).await;
+    run_sdk_check(&s, format!("{base}/v1"), &base, None).await;
 }
