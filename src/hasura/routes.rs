@@ -1,0 +1,236 @@
+//! Thin handlers: `POST /v1/graphql` (single or batched), its `GET` answer, Hasura's 404/405, and
+//! the control route that provisions users with a PAT.
+
+use async_graphql::parser::types::OperationType;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::actions::{self, Args, Output};
+use super::engine::{GraphqlRequest, Operation, Resolver, World};
+use super::error::{GqlError, plain};
+use super::schema;
+use super::store::Store;
+use crate::AppState;
+use crate::auth::sha256_hex;
+use crate::control::error::ControlError;
+
+/// `Authorization: pat <token>` (spec §2.2). A missing, malformed or unknown token is not
+/// refused: the request runs as the anonymous role (spec §2.3).
+async fn caller(store: &Store, headers: &HeaderMap) -> Result<Option<String>, GqlError> {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(None);
+    };
+    let Some(token) = value.strip_prefix("pat ") else {
+        return Ok(None);
+    };
+    if token.is_empty() {
+        return Ok(None);
+    }
+    Ok(store.user_by_pat(&sha256_hex(token)).await?)
+}
+
+pub async fn graphql(
+    State(state): State<AppState>,
+    store: Store,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let user = match caller(&store, &headers).await {
+        Ok(user) => user,
+        Err(e) => return e.into_response(),
+    };
+    let body: Value = match serde_json::from_slice(&body) {
+        Ok(body) => body,
+        Err(e) => {
+            return GqlError::new("invalid-json", "$", format!("Error in $: {e}")).into_response();
+        }
+    };
+    let settings = &state.config.hasura;
+    // A JSON array is a batch, answered by an array (spec §2.1).
+    if let Value::Array(requests) = body {
+        let mut answers = Vec::new();
+        for request in requests {
+            answers.push(run(&store, settings, user.as_deref(), request).await);
+        }
+        return (StatusCode::OK, Json(Value::Array(answers))).into_response();
+    }
+    (
+        StatusCode::OK,
+        Json(run(&store, settings, user.as_deref(), body).await),
+    )
+        .into_response()
+}
+
+/// One GraphQL request, answered as `{"data":…}` or `{"errors":[…]}`.
+async fn run(store: &Store, settings: &super::Settings, user: Option<&str>, body: Value) -> Value {
+    let request: GraphqlRequest = match serde_json::from_value(body) {
+        Ok(r) => r,
+        Err(e) => {
+            let e = GqlError::new("parse-failed", "$", format!("Error in $: {e}"));
+            return json!({"errors": [e.to_json()]});
+        }
+    };
+    match execute(store, settings, user, &request).await {
+        Ok(data) => json!({"data": data}),
+        Err(e) => json!({"errors": [e.to_json()]}),
+    }
+}
+
+async fn execute(
+    store: &Store,
+    settings: &super::Settings,
+    user: Option<&str>,
+    request: &GraphqlRequest,
+) -> Result<Value, GqlError> {
+    let op = Operation::prepare(request)?;
+    let calls = op.root_calls(user.is_some())?;
+    let mut data = Map::new();
+    let Some(user) = user else {
+        // Only `__typename` gets this far for the anonymous role.
+        let world = World::default();
+        let resolver = Resolver {
+            op: &op,
+            world: &world,
+        };
+        for call in &calls {
+            data.insert(call.key.clone(), resolver.root(call)?);
+        }
+        return Ok(Value::Object(data));
+    };
+    let mut world = store.world(user).await?;
+    for call in &calls {
+        let field = &call.field.node;
+        let name = field.name.node.as_str();
+        let value = match op.kind() {
+            OperationType::Mutation if name != "__typename" => {
+                let action = schema::mutation_field(name)
+                    .ok_or_else(|| GqlError::field_not_found(name, "mutation_root", &call.path))?;
+                let args = Args {
+                    path: call.path.clone(),
+                    map: op.args(field, &call.path)?,
+                };
+                let output = actions::mutate(store, settings, user, &world, name, &args).await?;
+                world = store.world(user).await?;
+                resolve_output(&op, &world, action.output, output, call)?
+            }
+            _ => match schema::query_field(name) {
+                Some(schema::RootField::Action(action)) => {
+                    let args = Args {
+                        path: call.path.clone(),
+                        map: op.args(field, &call.path)?,
+                    };
+                    let output = actions::query(store, user, name, &args).await?;
+                    resolve_output(&op, &world, action.output, output, call)?
+                }
+                _ => Resolver {
+                    op: &op,
+                    world: &world,
+                }
+                .root(call)?,
+            },
+        };
+        data.insert(call.key.clone(), value);
+    }
+    Ok(Value::Object(data))
+}
+
+fn resolve_output(
+    op: &Operation,
+    world: &World,
+    output_type: &str,
+    output: Output,
+    call: &super::engine::RootCall<'_>,
+) -> Result<Value, GqlError> {
+    let ty = schema::type_def(output_type).ok_or_else(|| {
+        GqlError::internal(crate::error::Internal::msg("action without output type"))
+    })?;
+    let resolver = Resolver { op, world };
+    match output {
+        Output::Null => Ok(Value::Null),
+        Output::Object(row) => resolver.object(ty, &row, &call.field.node, &call.path),
+        Output::Row(id) => {
+            match world
+                .rows(ty.name)
+                .iter()
+                .find(|r| r.get("id").and_then(Value::as_str) == Some(id.as_str()))
+            {
+                Some(row) => resolver.object(ty, row, &call.field.node, &call.path),
+                None => Ok(Value::Null),
+            }
+        }
+    }
+}
+
+/// No client uses GET (spec §2.1, emulator choice): Hasura's APQ answer, HTTP 200.
+pub async fn graphql_get() -> Response {
+    GqlError::new(
+        "not-supported",
+        "$",
+        "GET requests are not supported on /v1/graphql; use POST",
+    )
+    .into_response()
+}
+
+pub async fn not_found() -> Response {
+    plain(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "resource does not exist",
+    )
+}
+
+pub async fn method_not_allowed() -> Response {
+    plain(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "method not allowed",
+    )
+}
+
+// ---- control API ------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct NewUser {
+    email: String,
+}
+
+/// `POST /_offcloud/hasura/users {"email"}` → `{"id","email","pat"}`: the user (created if new)
+/// and a fresh PAT, shown only here.
+pub async fn create_user(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Result<Response, ControlError> {
+    let session = state.sessions.of(request.extensions()).await?;
+    let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
+        .await
+        .map_err(|_| ControlError::bad_request("the body could not be read"))?;
+    let new: NewUser = serde_json::from_slice(&body)
+        .map_err(|e| ControlError::bad_request(&format!("expected {{\"email\": \"...\"}}: {e}")))?;
+    let email = new.email.trim();
+    if !email.contains('@') || email.len() > 254 {
+        return Err(ControlError::bad_request("email must be an email address"));
+    }
+    let store = Store::new(session);
+    let (id, created) = store
+        .ensure_user(&Uuid::new_v4().to_string(), email)
+        .await?;
+    let pat = actions::random_alphanumeric();
+    store
+        .insert_pat(&Uuid::new_v4().to_string(), &id, &sha256_hex(&pat), None)
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(json!({"id": id, "email": email, "pat": pat}))).into_response())
+}
