@@ -109,3 +109,12 @@ CREATE TABLE hasura_task_events (
     happens_at        TEXT NOT NULL
 ) STRICT;
 CREATE INDEX hasura_task_events_task ON hasura_task_events (task_id);
+
+-- Injected outcomes (emulator control API): the next preview app with this name ends `failed`
+-- or `skipped` instead of succeeding. Names are subdomains, unique across users.
+CREATE TABLE hasura_preview_app_outcomes (
+    name       TEXT PRIMARY KEY,
+    outcome    TEXT NOT NULL CHECK (outcome IN ('failed', 'skipped')),
+    error      TEXT,
+    created_at TEXT NOT NULL
+) STRICT;

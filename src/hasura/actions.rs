@@ -700,7 +700,7 @@ async fn create_preview_app(
         happens_at: at(when),
     };
     // Spec §8.6: the creation job's one task, then the deployment job's six, one after another.
-    let creation = NewJob {
+    let mut creation = NewJob {
         id: creation_job.clone(),
         job_type: "github_preview_app_creation".into(),
         input: input.clone(),
@@ -724,6 +724,28 @@ async fn create_preview_app(
             ],
         }],
     };
+    // An injected outcome (control API) ends the creation job instead: no project, no
+    // deployment job.
+    if let Some((outcome, error)) = store.take_preview_outcome(&name).await? {
+        let error = (outcome == "failed").then(|| {
+            error.unwrap_or_else(|| {
+                "error creating tenant: there was an internal error while serving your request"
+                    .into()
+            })
+        });
+        creation.project_id = None;
+        creation.tasks[0].events[1] = NewEvent {
+            error,
+            ..event(&outcome, None, created)
+        };
+        store
+            .create_preview_app(user_id, None, &[creation])
+            .await
+            .map_err(|e| write_error(e, &name))?;
+        return Ok(Output::Object(row(
+            json!({"githubPreviewAppJobID": creation_job}),
+        )));
+    }
     const DEPLOYMENT_TASKS: &[&str] = &[
         "gh-validation",
         "parse-metadata-migration",
@@ -758,7 +780,7 @@ async fn create_preview_app(
             .collect(),
     };
     store
-        .create_preview_app(user_id, &project, &[creation, deployment])
+        .create_preview_app(user_id, Some(&project), &[creation, deployment])
         .await
         .map_err(|e| write_error(e, &name))?;
     Ok(Output::Object(row(

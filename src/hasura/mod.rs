@@ -100,5 +100,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Provisioning routes under `/_offcloud/hasura` (SPEC.md, "The emulator's own control API").
 pub fn control_router() -> Router<AppState> {
-    Router::new().route("/users", post(routes::create_user))
+    Router::new()
+        .route("/users", post(routes::create_user))
+        .route("/preview-app-outcomes", post(routes::set_preview_outcome))
 }

@@ -234,3 +234,44 @@ pub async fn create_user(
     };
     Ok((status, Json(json!({"id": id, "email": email, "pat": pat}))).into_response())
 }
+
+#[derive(Deserialize)]
+pub struct PreviewOutcome {
+    name: String,
+    outcome: String,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// `POST /_offcloud/hasura/preview-app-outcomes {"name","outcome":"failed"|"skipped","error"?}`:
+/// the next preview app with that name ends so (spec §8.6, failure injection).
+pub async fn set_preview_outcome(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Result<Response, ControlError> {
+    let session = state.sessions.of(request.extensions()).await?;
+    let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
+        .await
+        .map_err(|_| ControlError::bad_request("the body could not be read"))?;
+    let outcome: PreviewOutcome = serde_json::from_slice(&body).map_err(|e| {
+        ControlError::bad_request(&format!(
+            "expected {{\"name\": \"...\", \"outcome\": \"failed\" | \"skipped\", \"error\": \"...\"}}: {e}"
+        ))
+    })?;
+    if outcome.outcome != "failed" && outcome.outcome != "skipped" {
+        return Err(ControlError::bad_request(
+            "outcome must be \"failed\" or \"skipped\"",
+        ));
+    }
+    if outcome.name.is_empty() {
+        return Err(ControlError::bad_request("name must not be empty"));
+    }
+    Store::new(session)
+        .set_preview_outcome(&outcome.name, &outcome.outcome, outcome.error.as_deref())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"name": outcome.name, "outcome": outcome.outcome, "error": outcome.error})),
+    )
+        .into_response())
+}

@@ -502,26 +502,61 @@ impl Store {
     }
 
     /// A preview app in one transaction: the same-named project of this user goes, the new
-    /// project and its two jobs come.
+    /// project (none when the creation is to fail) and its jobs come.
     pub async fn create_preview_app(
         &self,
         user_id: &str,
-        project: &NewProject,
+        project: Option<&NewProject>,
         jobs: &[NewJob],
     ) -> Result<(), WriteError> {
         let now = self.now();
         let mut tx = self.session.db().begin().await?;
-        sqlx::query("DELETE FROM hasura_projects WHERE owner_id = ? AND name = ?")
-            .bind(user_id)
-            .bind(&project.name)
-            .execute(&mut *tx)
-            .await?;
-        insert_project(&mut tx, project, &now).await?;
+        if let Some(project) = project {
+            sqlx::query("DELETE FROM hasura_projects WHERE owner_id = ? AND name = ?")
+                .bind(user_id)
+                .bind(&project.name)
+                .execute(&mut *tx)
+                .await?;
+            insert_project(&mut tx, project, &now).await?;
+        }
         for job in jobs {
             insert_job(&mut tx, user_id, job, &now).await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Sets the outcome of the next preview app named `name`.
+    pub async fn set_preview_outcome(
+        &self,
+        name: &str,
+        outcome: &str,
+        error: Option<&str>,
+    ) -> Result<(), Internal> {
+        sqlx::query(
+            "INSERT INTO hasura_preview_app_outcomes (name, outcome, error, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET outcome = excluded.outcome, error = excluded.error",
+        )
+        .bind(name)
+        .bind(outcome)
+        .bind(error)
+        .bind(self.now())
+        .execute(self.session.db())
+        .await?;
+        Ok(())
+    }
+
+    /// The injected outcome for a preview app named `name`, used up by this call.
+    pub async fn take_preview_outcome(
+        &self,
+        name: &str,
+    ) -> Result<Option<(String, Option<String>)>, Internal> {
+        Ok(sqlx::query_as(
+            "DELETE FROM hasura_preview_app_outcomes WHERE name = ? RETURNING outcome, error",
+        )
+        .bind(name)
+        .fetch_optional(self.session.db())
+        .await?)
     }
 
     pub async fn insert_custom_domain(

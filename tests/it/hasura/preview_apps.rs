@@ -297,3 +297,58 @@ async fn documented_forms_and_bad_payloads() {
     assert_eq!(unknown, json!({"jobs_by_pk": null}));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn injected_failure_and_skip_end_the_creation_job() {
+    let s = TestServer::start().await;
+    let pat = user(&s, "ada@example.com").await;
+    let inject = |body: Value| {
+        s.http
+            .post(s.main_url("/_offcloud/hasura/preview-app-outcomes"))
+            .json(&body)
+    };
+    let (status, _) = crate::support::send(inject(
+        json!({"name": "doomed", "outcome": "failed", "error": "migration 3 failed"}),
+    ))
+    .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED);
+    let (status, _) =
+        crate::support::send(inject(json!({"name": "later", "outcome": "skipped"}))).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED);
+    let (status, body) =
+        crate::support::send(inject(json!({"name": "x", "outcome": "exploded"}))).await;
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST);
+    assert!(body["error"].is_string());
+
+    let created = data(&s, &pat, CREATE_PREVIEW_APP, action_variables("doomed")).await;
+    let job = str_of(&created["createGitHubPreviewApp"]["githubPreviewAppJobID"]);
+    let poll = data(&s, &pat, CREATION_JOB, json!({ "jobId": job })).await;
+    assert_eq!(poll["jobs_by_pk"]["status"], "running");
+    s.advance("default", Duration::from_secs(10)).await;
+    let poll = data(&s, &pat, CREATION_JOB, json!({ "jobId": job })).await;
+    assert_eq!(poll["jobs_by_pk"]["status"], "failed");
+    let events = poll["jobs_by_pk"]["tasks"][0]["task_events"]
+        .as_array()
+        .unwrap();
+    let failed = events.iter().find(|e| e["event_type"] == "failed").unwrap();
+    // The Action throws this error text.
+    assert_eq!(failed["error"], "migration 3 failed");
+    assert_eq!(
+        data(&s, &pat, "{ projects { id } }", json!({})).await,
+        json!({"projects": []})
+    );
+
+    let created = data(&s, &pat, CREATE_PREVIEW_APP, action_variables("later")).await;
+    let job = str_of(&created["createGitHubPreviewApp"]["githubPreviewAppJobID"]);
+    s.advance("default", Duration::from_secs(10)).await;
+    let poll = data(&s, &pat, CREATION_JOB, json!({ "jobId": job })).await;
+    assert_eq!(poll["jobs_by_pk"]["status"], "skipped");
+
+    // Outcomes are used once: the next "doomed" succeeds.
+    let created = data(&s, &pat, CREATE_PREVIEW_APP, action_variables("doomed")).await;
+    let job = str_of(&created["createGitHubPreviewApp"]["githubPreviewAppJobID"]);
+    s.advance("default", Duration::from_secs(10)).await;
+    let poll = data(&s, &pat, CREATION_JOB, json!({ "jobId": job })).await;
+    assert_eq!(poll["jobs_by_pk"]["status"], "success");
+    s.stop().await;
+}
