@@ -358,6 +358,9 @@ impl Store {
             world.tables.insert(table, rows);
         }
         derive_job_progress(&mut world);
+        for (table, rows) in world.tables.iter_mut() {
+            postgres_timestamps(table, rows);
+        }
         world.tables.insert("region", seeds::regions());
         world.tables.insert("plans", seeds::plans());
         world.tables.insert("privileges", seeds::privileges());
@@ -799,6 +802,25 @@ async fn insert_job(
         }
     }
     Ok(())
+}
+
+/// Stored times are `…Z` (they sort); Hasura prints timestamptz as Postgres does, `…+00:00`.
+fn postgres_timestamps(table: &str, rows: &mut [Row]) {
+    let Some(ty) = super::schema::type_def(table) else {
+        return;
+    };
+    for row in rows {
+        for (column, scalar) in ty.columns {
+            if *scalar != super::schema::Scalar::Timestamptz {
+                continue;
+            }
+            if let Some(Value::String(t)) = row.get_mut(*column)
+                && let Some(stripped) = t.strip_suffix('Z')
+            {
+                *t = format!("{stripped}+00:00");
+            }
+        }
+    }
 }
 
 /// Jobs and tasks progress with the clock (spec §8.6): their status and `updated_at` follow from

@@ -181,3 +181,66 @@ async fn users_see_only_their_own_projects() {
     assert_eq!(bobs, json!({"tenant": [{"id": bob_tenant}]}));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn sessions_and_host_routing_reach_hasura() {
+    let s = TestServer::start().await;
+    // A user of session job-1, provisioned and used through the session prefix.
+    let (status, body) = send(
+        s.http
+            .post(s.main_url("/_session/job-1/_offcloud/hasura/users"))
+            .json(&json!({"email": "ci@example.com"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let pat = str_of(&body["pat"]);
+    let query = json!({"query": "{ users { email } }"});
+    let (status, body) = send(
+        s.http
+            .post(s.main_url("/_session/job-1/hasura/v1/graphql"))
+            .header("authorization", format!("pat {pat}"))
+            .json(&query),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({"data": {"users": [{"email": "ci@example.com"}]}})
+    );
+    // The default session does not know that PAT.
+    let (_, body) = send(
+        s.http
+            .post(s.main_url("/hasura/v1/graphql"))
+            .header("authorization", format!("pat {pat}"))
+            .json(&query),
+    )
+    .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "validation-failed");
+    // The real host name on the main port.
+    let default_pat = user(&s, "host@example.com").await;
+    let (status, body) = send(
+        s.http
+            .post(s.main_url("/v1/graphql"))
+            .header("host", "data.pro.hasura.io")
+            .header("authorization", format!("pat {default_pat}"))
+            .json(&query),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({"data": {"users": [{"email": "host@example.com"}]}})
+    );
+    // Timestamps print as Postgres timestamptz.
+    let (tenant, _) = project(&s, &default_pat, "timed").await;
+    let t = data(
+        &s,
+        &default_pat,
+        "query($t: uuid!) { tenant_by_pk(id: $t) { created_at } }",
+        json!({"t": tenant}),
+    )
+    .await;
+    let created = str_of(&t["tenant_by_pk"]["created_at"]);
+    assert!(created.ends_with("+00:00"), "{created}");
+    s.stop().await;
+}
