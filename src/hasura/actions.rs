@@ -424,6 +424,19 @@ pub async fn mutate(
             store.delete_collaborator(&id).await?;
             Ok(Output::Object(collaborator.clone()))
         }
+        "delete_user_personal_access_tokens_by_pk" => {
+            let id = args.str("id")?;
+            if !is_uuid(&id) {
+                return Err(GqlError::invalid_uuid(&id));
+            }
+            let Some(token) = find(world, "user_personal_access_tokens", &id) else {
+                return Ok(Output::Null);
+            };
+            if !store.delete_pat(user_id, &id).await? {
+                return Ok(Output::Null);
+            }
+            Ok(Output::Object(token.clone()))
+        }
         "createPersonalAccessToken" => {
             let path = format!("{}.args.token", args.path);
             let input = args.value("token").cloned().unwrap_or(Value::Null);

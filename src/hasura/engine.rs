@@ -118,6 +118,21 @@ impl Operation {
             }
             var_types.insert(name, ty);
         }
+        // Hasura refuses variables the operation does not declare.
+        let unexpected: Vec<&str> = variables
+            .keys()
+            .filter(|k| !var_types.keys().any(|n: &Name| n.as_str() == k.as_str()))
+            .map(String::as_str)
+            .collect();
+        if !unexpected.is_empty() {
+            return Err(GqlError::validation(
+                "$",
+                format!(
+                    "unexpected variables in variableValues: {}",
+                    unexpected.join(", ")
+                ),
+            ));
+        }
         Ok(Operation {
             doc,
             def,

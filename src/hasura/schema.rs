@@ -311,6 +311,17 @@ pub const TABLES: &[TypeDef] = &[
         pk: &["id"],
     },
     TypeDef {
+        name: "user_personal_access_tokens",
+        columns: &[
+            ("created_at", Timestamptz),
+            ("description", Text),
+            ("id", Uuid),
+            ("user_id", Uuid),
+        ],
+        relations: &[],
+        pk: &["id"],
+    },
+    TypeDef {
         name: "project_collaborators",
         columns: &[
             ("collaborator_id", Uuid),
@@ -612,6 +623,11 @@ pub const MUTATIONS: &[Action] = &[
         name: "delete_project_collaborators_by_pk",
         args: &[("id", "uuid!")],
         output: "project_collaborators",
+    },
+    Action {
+        name: "delete_user_personal_access_tokens_by_pk",
+        args: &[("id", "uuid!")],
+        output: "user_personal_access_tokens",
     },
     Action {
         name: "createPersonalAccessToken",

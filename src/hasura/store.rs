@@ -181,6 +181,19 @@ impl Store {
         )
     }
 
+    /// Deletes one of the user's PATs; it stops working at once.
+    pub async fn delete_pat(&self, user_id: &str, id: &str) -> Result<bool, Internal> {
+        Ok(
+            sqlx::query("DELETE FROM hasura_pats WHERE id = ? AND user_id = ?")
+                .bind(id)
+                .bind(user_id)
+                .execute(self.session.db())
+                .await?
+                .rows_affected()
+                == 1,
+        )
+    }
+
     pub async fn user_email(&self, user_id: &str) -> Result<Option<String>, Internal> {
         Ok(
             sqlx::query_as::<_, (String,)>("SELECT email FROM hasura_users WHERE id = ?")
@@ -204,6 +217,13 @@ impl Store {
                 "users",
                 "SELECT json_object('id', id, 'email', email, 'created_at', created_at)
                  FROM hasura_users WHERE id = ?1"
+                    .into(),
+            ),
+            (
+                "user_personal_access_tokens",
+                "SELECT json_object('id', id, 'user_id', user_id, 'description', description,
+                    'created_at', created_at)
+                 FROM hasura_pats WHERE user_id = ?1 ORDER BY created_at, id"
                     .into(),
             ),
             (

@@ -132,6 +132,42 @@ async fn created_pat_works_and_is_shown_once() {
     let (tenant, _) = project(&s, &token, "made-with-new-pat").await;
     let seen = data(&s, &pat, "{ tenant { id } }", json!({})).await;
     assert_eq!(seen, json!({"tenant": [{"id": tenant}]}));
+
+    // Listed (without the token) and deleted: it stops working at once.
+    let id = made["createPersonalAccessToken"]["id"].clone();
+    let listed = data(
+        &s,
+        &pat,
+        "{ user_personal_access_tokens(where: {description: {_eq: \"ci\"}}) { id description } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        listed,
+        json!({"user_personal_access_tokens": [{"id": id, "description": "ci"}]})
+    );
+    let other = user(&s, "bob@example.com").await;
+    let delete =
+        "mutation($id: uuid!) { delete_user_personal_access_tokens_by_pk(id: $id) { id } }";
+    let none = data(&s, &other, delete, json!({"id": id})).await;
+    assert_eq!(
+        none,
+        json!({"delete_user_personal_access_tokens_by_pk": null})
+    );
+    assert_eq!(
+        data(&s, &token, "{ users { email } }", json!({})).await["users"][0]["email"],
+        "ada@example.com"
+    );
+    let deleted = data(&s, &pat, delete, json!({"id": id})).await;
+    assert_eq!(
+        deleted,
+        json!({"delete_user_personal_access_tokens_by_pk": {"id": id}})
+    );
+    let e = error(&s, Some(&token), "{ users { email } }", json!({})).await;
+    assert_eq!(
+        e["message"],
+        "field 'users' not found in type: 'query_root'"
+    );
     s.stop().await;
 }
 

@@ -154,6 +154,15 @@ async fn validation_errors_use_hasura_messages_and_paths() {
             ),
         ),
         (
+            "query($a: Int) { projects(limit: $a) { id } }",
+            json!({"a": 1, "b": 2}),
+            hasura_error(
+                "unexpected variables in variableValues: b",
+                "$",
+                "validation-failed",
+            ),
+        ),
+        (
             "{ projects(limit: -1) { id } }",
             json!({}),
             hasura_error(
