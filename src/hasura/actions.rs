@@ -712,12 +712,31 @@ async fn create_preview_app(
         github_detail: None,
         happens_at: at(when),
     };
+    // An injected outcome (control API) ends the creation job instead of success: no project,
+    // no deployment job.
+    let injected = store.take_preview_outcome(&name).await?;
+    let last_event = match &injected {
+        None => event(
+            "success",
+            Some(json!({"projectId": project.project_id, "githubDeploymentJobID": deployment_job})),
+            created,
+        ),
+        Some((outcome, error)) => NewEvent {
+            error: (outcome == "failed").then(|| {
+                error.clone().unwrap_or_else(|| {
+                    "error creating tenant: there was an internal error while serving your request"
+                        .into()
+                })
+            }),
+            ..event(outcome, None, created)
+        },
+    };
     // Spec §8.6: the creation job's one task, then the deployment job's six, one after another.
-    let mut creation = NewJob {
+    let creation = NewJob {
         id: creation_job.clone(),
         job_type: "github_preview_app_creation".into(),
         input: input.clone(),
-        project_id: Some(project.project_id.clone()),
+        project_id: injected.is_none().then(|| project.project_id.clone()),
         project_name: Some(name.clone()),
         tasks: vec![NewTask {
             id: new_id(),
@@ -727,30 +746,11 @@ async fn create_preview_app(
             payload: json!({"projectName": name}),
             events: vec![
                 event("created", None, std::time::Duration::ZERO),
-                event(
-                    "success",
-                    Some(
-                        json!({"projectId": project.project_id, "githubDeploymentJobID": deployment_job}),
-                    ),
-                    created,
-                ),
+                last_event,
             ],
         }],
     };
-    // An injected outcome (control API) ends the creation job instead: no project, no
-    // deployment job.
-    if let Some((outcome, error)) = store.take_preview_outcome(&name).await? {
-        let error = (outcome == "failed").then(|| {
-            error.unwrap_or_else(|| {
-                "error creating tenant: there was an internal error while serving your request"
-                    .into()
-            })
-        });
-        creation.project_id = None;
-        creation.tasks[0].events[1] = NewEvent {
-            error,
-            ..event(&outcome, None, created)
-        };
+    if injected.is_some() {
         store
             .create_preview_app(user_id, None, &[creation])
             .await
