@@ -163,7 +163,7 @@ impl Operation {
             let name = field.node.name.node.as_str();
             let key = field.node.response_key().node.to_string();
             let path = format!("$.selectionSet.{name}");
-            if name == "__typename" {
+            if name == "__typename" || (authenticated && is_introspection(name)) {
                 calls.push(RootCall { key, field, path });
                 continue;
             }
@@ -189,7 +189,7 @@ impl Operation {
     fn validate_root(&self, kind: OperationType, call: &RootCall<'_>) -> Result<(), GqlError> {
         let field = &call.field.node;
         let name = field.name.node.as_str();
-        if name == "__typename" {
+        if name == "__typename" || is_introspection(name) {
             return Ok(());
         }
         let root = if kind == OperationType::Query {
@@ -477,6 +477,11 @@ fn no_operation() -> GqlError {
         "$",
         "exactly one operation has to be present in the document when operationName is not specified",
     )
+}
+
+/// Root fields answered by [`super::introspection`].
+pub fn is_introspection(name: &str) -> bool {
+    name == "__schema" || name == "__type"
 }
 
 const TABLE_ARGS: &[(&str, &str)] = &[

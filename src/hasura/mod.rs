@@ -6,6 +6,7 @@
 mod actions;
 mod engine;
 mod error;
+mod introspection;
 mod routes;
 mod schema;
 mod seeds;

@@ -12,8 +12,9 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::actions::{self, Args, Output};
-use super::engine::{GraphqlRequest, Operation, Resolver, World};
+use super::engine::{GraphqlRequest, Operation, Resolver, RootCall, World, is_introspection};
 use super::error::{GqlError, plain};
+use super::introspection;
 use super::schema;
 use super::store::Store;
 use crate::AppState;
@@ -93,6 +94,26 @@ async fn execute(
 ) -> Result<Value, GqlError> {
     let op = Operation::prepare(request)?;
     let calls = op.root_calls(user.is_some())?;
+    let introspective = |c: &&RootCall<'_>| is_introspection(c.field.node.name.node.as_str());
+    if let Some(call) = calls.iter().find(introspective) {
+        // Emulator choice: introspection is answered on its own, not mixed with data fields.
+        let plain = |c: &RootCall<'_>| {
+            is_introspection(c.field.node.name.node.as_str())
+                || c.field.node.name.node == "__typename"
+        };
+        if !calls.iter().all(plain) {
+            return Err(GqlError::validation(
+                &call.path,
+                "introspection fields cannot be mixed with other root fields",
+            ));
+        }
+        return introspection::execute(
+            request.query.as_deref().unwrap_or_default(),
+            request.variables.clone(),
+            request.operation_name.clone(),
+        )
+        .await;
+    }
     let mut data = Map::new();
     let Some(user) = user else {
         // Only `__typename` gets this far for the anonymous role.

@@ -333,3 +333,68 @@ async fn transport_errors_and_bad_input_sweep_never_5xx() {
     }
     s.stop().await;
 }
+
+#[tokio::test]
+async fn introspection_shows_hasura_names_to_authenticated_callers() {
+    let s = TestServer::start().await;
+    let pat = user(&s, "ada@example.com").await;
+    let got = data(
+        &s,
+        &pat,
+        r#"{ __schema { queryType { name } mutationType { name } }
+             uuid: __type(name: "uuid") { kind }
+             env: __type(name: "UpdateEnvObject") { inputFields { name } }
+             envs: __type(name: "UpdateEnvsObject") { name }
+             exp: __type(name: "projects_bool_exp") { inputFields { name } }
+             root: __type(name: "query_root") { fields { name } } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        got["__schema"],
+        json!({"queryType": {"name": "query_root"}, "mutationType": {"name": "mutation_root"}})
+    );
+    assert_eq!(got["uuid"], json!({"kind": "SCALAR"}));
+    assert_eq!(
+        got["env"],
+        json!({"inputFields": [{"name": "key"}, {"name": "value"}]})
+    );
+    assert_eq!(got["envs"], json!({"name": "UpdateEnvsObject"}));
+    let exp: Vec<&str> = got["exp"]["inputFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        exp.contains(&"_and") && exp.contains(&"tenant") && exp.contains(&"name"),
+        "{exp:?}"
+    );
+    let root: Vec<&str> = got["root"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    for f in [
+        "projects",
+        "projects_by_pk",
+        "tenant",
+        "tenant_by_pk",
+        "jobs_by_pk",
+        "getTenantEnv",
+        "region",
+        "users",
+    ] {
+        assert!(root.contains(&f), "{f} missing from {root:?}");
+    }
+    let e = error(
+        &s,
+        Some(&pat),
+        "{ __schema { queryType { name } } projects { id } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(e["extensions"]["code"], "validation-failed");
+    s.stop().await;
+}

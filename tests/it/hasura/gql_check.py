@@ -17,10 +17,10 @@ PLACEHOLDER_ID = "7a79cf94-0e53-4520-a560-1b02bf522f08"
 PLACEHOLDER_HASH = "6902a395d70072fbf8d36288f0eacc36c9d82e68"
 
 
-def client(pat):
+def client(pat, fetch_schema=False):
     headers = {"Authorization": f"pat {pat}"} if pat else {}
     transport = RequestsHTTPTransport(url=URL, headers=headers, retries=0)
-    return Client(transport=transport, fetch_schema_from_transport=False)
+    return Client(transport=transport, fetch_schema_from_transport=fetch_schema)
 
 
 def with_id(document, value, placeholder=PLACEHOLDER_ID):
@@ -188,6 +188,21 @@ def main():
     gone = c.execute(gql(with_id(GET_TENANT_DETAILS, tenant_id)))["tenant_by_pk"]
     assert gone is None, gone
     out["deleteTenant"] = deleted
+
+    # A client that fetches the schema by introspection validates every documented operation
+    # locally before sending it.
+    checked = client(PAT, fetch_schema=True)
+    with checked as session:
+        for document in (CREATE_PROJECT, GET_PROJECT_TENANT_ID, GET_TENANT_DETAILS, DELETE_TENANT,
+                         GET_ENV, UPDATE_ENV, CREATE_PREVIEW_APP, PREVIEW_APP_STATUS):
+            checked.validate(gql(document))
+        try:
+            checked.validate(gql("query { projects { nope } }"))
+            raise AssertionError("an unknown field passed schema validation")
+        except Exception as e:  # graphql-core's GraphQLError
+            assert "nope" in str(e), e
+        names = session.execute(gql("{ __schema { queryType { name } } }"))
+        out["schemaQueryType"] = names["__schema"]["queryType"]["name"]
 
     # Without a PAT: the anonymous role's validation error.
     try:

@@ -75,5 +75,6 @@ async fn python_gql_runs_the_documented_operations() {
         "hash mismatch: the env vars were modified; fetch the current hash and retry"
     );
     assert_eq!(results["deleteTenant"], json!({"status": "deleted"}));
+    assert_eq!(results["schemaQueryType"], "query_root");
     s.stop().await;
 }
