@@ -6,6 +6,7 @@
 mod actions;
 mod engine;
 mod error;
+mod execute;
 mod introspection;
 mod routes;
 mod schema;

@@ -1,21 +1,18 @@
 //! Thin handlers: `POST /v1/graphql` (single or batched), its `GET` answer, Hasura's 404/405, and
 //! the control route that provisions users with a PAT.
 
-use async_graphql::parser::types::OperationType;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::actions::{self, Args, Output};
-use super::engine::{GraphqlRequest, Operation, Resolver, RootCall, World, is_introspection};
+use super::actions;
 use super::error::{GqlError, plain};
-use super::introspection;
-use super::schema;
+use super::execute::run;
 use super::store::Store;
 use crate::AppState;
 use crate::auth::sha256_hex;
@@ -69,126 +66,6 @@ pub async fn graphql(
         Json(run(&store, settings, user.as_deref(), body).await),
     )
         .into_response()
-}
-
-/// One GraphQL request, answered as `{"data":…}` or `{"errors":[…]}`.
-async fn run(store: &Store, settings: &super::Settings, user: Option<&str>, body: Value) -> Value {
-    let request: GraphqlRequest = match serde_json::from_value(body) {
-        Ok(r) => r,
-        Err(e) => {
-            let e = GqlError::new("parse-failed", "$", format!("Error in $: {e}"));
-            return json!({"errors": [e.to_json()]});
-        }
-    };
-    match execute(store, settings, user, &request).await {
-        Ok(data) => json!({"data": data}),
-        Err(e) => json!({"errors": [e.to_json()]}),
-    }
-}
-
-async fn execute(
-    store: &Store,
-    settings: &super::Settings,
-    user: Option<&str>,
-    request: &GraphqlRequest,
-) -> Result<Value, GqlError> {
-    let op = Operation::prepare(request)?;
-    let calls = op.root_calls(user.is_some())?;
-    let introspective = |c: &&RootCall<'_>| is_introspection(c.field.node.name.node.as_str());
-    if let Some(call) = calls.iter().find(introspective) {
-        // Emulator choice: introspection is answered on its own, not mixed with data fields.
-        let plain = |c: &RootCall<'_>| {
-            is_introspection(c.field.node.name.node.as_str())
-                || c.field.node.name.node == "__typename"
-        };
-        if !calls.iter().all(plain) {
-            return Err(GqlError::validation(
-                &call.path,
-                "introspection fields cannot be mixed with other root fields",
-            ));
-        }
-        return introspection::execute(
-            request.query.as_deref().unwrap_or_default(),
-            request.variables.clone(),
-            request.operation_name.clone(),
-        )
-        .await;
-    }
-    let mut data = Map::new();
-    let Some(user) = user else {
-        // Only `__typename` gets this far for the anonymous role.
-        let world = World::default();
-        let resolver = Resolver {
-            op: &op,
-            world: &world,
-        };
-        for call in &calls {
-            data.insert(call.key.clone(), resolver.root(call)?);
-        }
-        return Ok(Value::Object(data));
-    };
-    let mut world = store.world(user).await?;
-    for call in &calls {
-        let field = &call.field.node;
-        let name = field.name.node.as_str();
-        let value = match op.kind() {
-            OperationType::Mutation if name != "__typename" => {
-                let action = schema::mutation_field(name)
-                    .ok_or_else(|| GqlError::field_not_found(name, "mutation_root", &call.path))?;
-                let args = Args {
-                    path: call.path.clone(),
-                    map: op.args(field, &call.path)?,
-                };
-                let output = actions::mutate(store, settings, user, &world, name, &args).await?;
-                world = store.world(user).await?;
-                resolve_output(&op, &world, action.output, output, call)?
-            }
-            _ => match schema::query_field(name) {
-                Some(schema::RootField::Action(action)) => {
-                    let args = Args {
-                        path: call.path.clone(),
-                        map: op.args(field, &call.path)?,
-                    };
-                    let output = actions::query(store, user, name, &args).await?;
-                    resolve_output(&op, &world, action.output, output, call)?
-                }
-                _ => Resolver {
-                    op: &op,
-                    world: &world,
-                }
-                .root(call)?,
-            },
-        };
-        data.insert(call.key.clone(), value);
-    }
-    Ok(Value::Object(data))
-}
-
-fn resolve_output(
-    op: &Operation,
-    world: &World,
-    output_type: &str,
-    output: Output,
-    call: &super::engine::RootCall<'_>,
-) -> Result<Value, GqlError> {
-    let ty = schema::type_def(output_type).ok_or_else(|| {
-        GqlError::internal(crate::error::Internal::msg("action without output type"))
-    })?;
-    let resolver = Resolver { op, world };
-    match output {
-        Output::Null => Ok(Value::Null),
-        Output::Object(row) => resolver.object(ty, &row, &call.field.node, &call.path),
-        Output::Row(id) => {
-            match world
-                .rows(ty.name)
-                .iter()
-                .find(|r| r.get("id").and_then(Value::as_str) == Some(id.as_str()))
-            {
-                Some(row) => resolver.object(ty, row, &call.field.node, &call.path),
-                None => Ok(Value::Null),
-            }
-        }
-    }
 }
 
 /// No client uses GET (spec §2.1, emulator choice): Hasura's APQ answer, HTTP 200.
