@@ -406,6 +406,32 @@ pub async fn mutate(
                 _ => Ok(Output::Null),
             }
         }
+        "moveProjectRegion" => {
+            let project_id = args.str("projectId")?;
+            let access = if is_uuid(&project_id) {
+                store.tenant_of_project(user_id, &project_id).await?
+            } else {
+                None
+            };
+            let access = access.ok_or_else(project_not_found)?;
+            if !access.admin {
+                return Err(not_allowed());
+            }
+            let tenant = find(world, "tenant", &access.tenant_id);
+            let current = |column: &str| {
+                tenant
+                    .and_then(|t| t.get(column))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let cloud = args.opt_str("cloud")?.unwrap_or_else(|| current("cloud"));
+            let region = args.opt_str("region")?.unwrap_or_else(|| current("region"));
+            check_placement(&cloud, &region, "cloud_free")?;
+            // Emulator choice: the move is instant (the docs warn of brief unavailability).
+            store.move_region(&project_id, &cloud, &region).await?;
+            Ok(Output::Object(row(json!({"projectId": project_id}))))
+        }
         "inviteCollaborator" => invite(store, user_id, args).await,
         "acceptInvite" | "declineInvite" => {
             answer_invite(store, user_id, name == "acceptInvite", args).await

@@ -468,6 +468,12 @@ pub const ACTION_TYPES: &[TypeDef] = &[
         pk: &[],
     },
     TypeDef {
+        name: "MoveProjectRegionResponse",
+        columns: &[("projectId", Uuid)],
+        relations: &[rel("project", "projects", Object, "projectId", "id")],
+        pk: &[],
+    },
+    TypeDef {
         name: "PersonalAccessToken",
         columns: &[
             ("created_at", Timestamptz),
@@ -603,6 +609,16 @@ pub const MUTATIONS: &[Action] = &[
         name: "delete_custom_domain_by_pk",
         args: &[("id", "uuid!")],
         output: "custom_domain",
+    },
+    Action {
+        name: "moveProjectRegion",
+        args: &[
+            ("cloud", "String"),
+            ("projectId", "uuid!"),
+            ("region", "String"),
+            ("tenantGroupId", "uuid"),
+        ],
+        output: "MoveProjectRegionResponse",
     },
     Action {
         name: "inviteCollaborator",

@@ -514,6 +514,24 @@ impl Store {
         Ok(())
     }
 
+    pub async fn move_region(
+        &self,
+        project_id: &str,
+        cloud: &str,
+        region: &str,
+    ) -> Result<(), Internal> {
+        sqlx::query(
+            "UPDATE hasura_tenants SET cloud = ?, region = ?, updated_at = ? WHERE project_id = ?",
+        )
+        .bind(cloud)
+        .bind(region)
+        .bind(self.now())
+        .bind(project_id)
+        .execute(self.session.db())
+        .await?;
+        Ok(())
+    }
+
     pub async fn set_plan(&self, project_id: &str, plan: &str) -> Result<(), Internal> {
         sqlx::query("UPDATE hasura_projects SET plan_name = ?, updated_at = ? WHERE id = ?")
             .bind(plan)

@@ -441,3 +441,47 @@ async fn regions_plans_and_privileges_are_listed() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn move_project_region() {
+    let s = TestServer::start().await;
+    let pat = user(&s, "ada@example.com").await;
+    let bob = user(&s, "bob@example.com").await;
+    let (_, project_id) = project(&s, &pat, "mover").await;
+    let doc = "mutation($p: uuid!, $c: String, $r: String) { moveProjectRegion(projectId: $p, cloud: $c, region: $r) { projectId project { tenant { cloud region } } } }";
+    let moved = data(
+        &s,
+        &pat,
+        doc,
+        json!({"p": project_id, "c": "gcp", "r": "europe-west1"}),
+    )
+    .await;
+    assert_eq!(
+        moved,
+        json!({"moveProjectRegion": {"projectId": project_id, "project": {"tenant": {"cloud": "gcp", "region": "europe-west1"}}}})
+    );
+    let e = error(
+        &s,
+        Some(&pat),
+        doc,
+        json!({"p": project_id, "r": "us-east-2"}),
+    )
+    .await;
+    assert_eq!(
+        e,
+        hasura_error(
+            "region \"us-east-2\" is not available on cloud \"gcp\"",
+            "$",
+            "unexpected"
+        )
+    );
+    let e = error(
+        &s,
+        Some(&bob),
+        doc,
+        json!({"p": project_id, "r": "us-west1"}),
+    )
+    .await;
+    assert_eq!(e, hasura_error("project not found", "$", "unexpected"));
+    s.stop().await;
+}
