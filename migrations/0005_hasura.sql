@@ -56,8 +56,10 @@ CREATE TABLE hasura_collaborators (
     UNIQUE (project_id, user_id)
 ) STRICT;
 
+-- Invitations to collaborate, and to take a project over (`ownership`).
 CREATE TABLE hasura_invitations (
     id                 TEXT PRIMARY KEY,
+    kind               TEXT NOT NULL CHECK (kind IN ('collaborator', 'ownership')),
     project_id         TEXT NOT NULL REFERENCES hasura_projects(id) ON DELETE CASCADE,
     collaborator_email TEXT NOT NULL,
     privileges         TEXT NOT NULL,  -- JSON array

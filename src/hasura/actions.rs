@@ -433,6 +433,16 @@ pub async fn mutate(
             Ok(Output::Object(row(json!({"projectId": project_id}))))
         }
         "inviteCollaborator" => invite(store, user_id, args).await,
+        "transferOwnershipInvite" => transfer_invite(store, user_id, args).await,
+        "acceptTransferOwnershipInvite" | "declineTransferOwnershipInvite" => {
+            answer_transfer(
+                store,
+                user_id,
+                name == "acceptTransferOwnershipInvite",
+                args,
+            )
+            .await
+        }
         "acceptInvite" | "declineInvite" => {
             answer_invite(store, user_id, name == "acceptInvite", args).await
         }
@@ -915,6 +925,7 @@ async fn invite(store: &Store, user_id: &str, args: &Args) -> Result<Output, Gql
     let id = new_id();
     let invited_at = store
         .insert_invitation(
+            "collaborator",
             &id,
             &project_id,
             &email,
@@ -938,7 +949,7 @@ async fn answer_invite(
     let key = args.str("inviteKey")?;
     let not_found = || GqlError::action("invitation not found");
     let invitation = store
-        .invitation(&sha256_hex(&key))
+        .invitation("collaborator", &sha256_hex(&key))
         .await?
         .ok_or_else(not_found)?;
     let email = store.user_email(user_id).await?.unwrap_or_default();
@@ -957,5 +968,77 @@ async fn answer_invite(
         "id": invitation.id, "collaborator_email": invitation.collaborator_email,
         "invited_at": invitation.invited_at, "invited_by": invitation.invited_by,
         "key": key, "privileges": invitation.privileges, "project_id": invitation.project_id,
+    }))))
+}
+
+async fn transfer_invite(store: &Store, user_id: &str, args: &Args) -> Result<Output, GqlError> {
+    let path = format!("{}.args.input", args.path);
+    let input = args.value("input").cloned().unwrap_or(Value::Null);
+    let input = input_object(
+        &input,
+        "TransferOwnershipRequest",
+        &["invitee_email", "project_id"],
+        &path,
+    )?;
+    let email = field_str(input, "invitee_email", &path)?;
+    let project_id = field_str(input, "project_id", &path)?;
+    if !email.contains('@') {
+        return Err(GqlError::action(format!("invalid email \"{email}\"")));
+    }
+    let access = if is_uuid(&project_id) {
+        store.tenant_of_project(user_id, &project_id).await?
+    } else {
+        None
+    };
+    let access = access.ok_or_else(project_not_found)?;
+    if !access.owner {
+        return Err(not_allowed());
+    }
+    let key = crate::auth::random_token(24);
+    let id = new_id();
+    let invited_at = store
+        .insert_invitation(
+            "ownership",
+            &id,
+            &project_id,
+            &email,
+            &[],
+            user_id,
+            &sha256_hex(&key),
+        )
+        .await?;
+    Ok(Output::Object(row(json!({
+        "id": id, "invitee_email": email, "invited_at": invited_at, "invited_by": user_id,
+        "key": key, "project_id": project_id,
+    }))))
+}
+
+async fn answer_transfer(
+    store: &Store,
+    user_id: &str,
+    accept: bool,
+    args: &Args,
+) -> Result<Output, GqlError> {
+    let key = args.str("inviteKey")?;
+    let not_found = || GqlError::action("invitation not found");
+    let invitation = store
+        .invitation("ownership", &sha256_hex(&key))
+        .await?
+        .ok_or_else(not_found)?;
+    let email = store.user_email(user_id).await?.unwrap_or_default();
+    if !email.eq_ignore_ascii_case(&invitation.collaborator_email) {
+        return Err(not_found());
+    }
+    if accept {
+        store
+            .accept_ownership(&invitation, &new_id(), user_id)
+            .await?;
+    } else {
+        store.decline_invitation(&invitation.id).await?;
+    }
+    Ok(Output::Object(row(json!({
+        "id": invitation.id, "invitee_email": invitation.collaborator_email,
+        "invited_at": invitation.invited_at, "invited_by": invitation.invited_by,
+        "key": key, "project_id": invitation.project_id,
     }))))
 }

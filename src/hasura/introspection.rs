@@ -318,6 +318,10 @@ fn build() -> Result<Schema, async_graphql::dynamic::SchemaError> {
         ),
         input("PersonalAccessTokenInput", &[("description", "String")]),
         input(
+            "TransferOwnershipRequest",
+            &[("invitee_email", "String!"), ("project_id", "uuid!")],
+        ),
+        input(
             "projects_set_input",
             &[("name", "String"), ("plan_name", "String")],
         ),

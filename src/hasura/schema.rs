@@ -474,6 +474,19 @@ pub const ACTION_TYPES: &[TypeDef] = &[
         pk: &[],
     },
     TypeDef {
+        name: "ProjectOwnershipTransferInvitation",
+        columns: &[
+            ("id", Uuid),
+            ("invited_at", Text),
+            ("invited_by", Uuid),
+            ("invitee_email", Text),
+            ("key", Text),
+            ("project_id", Uuid),
+        ],
+        relations: &[],
+        pk: &[],
+    },
+    TypeDef {
         name: "PersonalAccessToken",
         columns: &[
             ("created_at", Timestamptz),
@@ -634,6 +647,21 @@ pub const MUTATIONS: &[Action] = &[
         name: "declineInvite",
         args: &[("inviteKey", "String!")],
         output: "ProjectCollaboratorInvitation",
+    },
+    Action {
+        name: "transferOwnershipInvite",
+        args: &[("input", "TransferOwnershipRequest!")],
+        output: "ProjectOwnershipTransferInvitation",
+    },
+    Action {
+        name: "acceptTransferOwnershipInvite",
+        args: &[("inviteKey", "String!")],
+        output: "ProjectOwnershipTransferInvitation",
+    },
+    Action {
+        name: "declineTransferOwnershipInvite",
+        args: &[("inviteKey", "String!")],
+        output: "ProjectOwnershipTransferInvitation",
     },
     Action {
         name: "delete_project_collaborators_by_pk",

@@ -321,7 +321,8 @@ impl Store {
                         'collaborator_email', collaborator_email, 'privileges', json(privileges),
                         'invited_by', invited_by, 'invited_at', invited_at,
                         'accepted_at', accepted_at, 'declined_at', declined_at)
-                     FROM hasura_invitations WHERE project_id IN visible ORDER BY invited_at, id"
+                     FROM hasura_invitations
+                     WHERE project_id IN visible AND kind = 'collaborator' ORDER BY invited_at, id"
                 ),
             ),
             (
@@ -638,6 +639,7 @@ impl Store {
 
     pub async fn insert_invitation(
         &self,
+        kind: &str,
         id: &str,
         project_id: &str,
         email: &str,
@@ -647,9 +649,10 @@ impl Store {
     ) -> Result<String, Internal> {
         let now = self.now();
         sqlx::query(
-            "INSERT INTO hasura_invitations (id, project_id, collaborator_email, privileges, invited_by, key_hash, invited_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO hasura_invitations (kind, id, project_id, collaborator_email, privileges, invited_by, key_hash, invited_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
+        .bind(kind)
         .bind(id)
         .bind(project_id)
         .bind(email)
@@ -663,12 +666,17 @@ impl Store {
     }
 
     /// An open invitation by its key's hash.
-    pub async fn invitation(&self, key_hash: &str) -> Result<Option<Invitation>, Internal> {
+    pub async fn invitation(
+        &self,
+        kind: &str,
+        key_hash: &str,
+    ) -> Result<Option<Invitation>, Internal> {
         let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
             "SELECT id, project_id, collaborator_email, privileges, invited_by, invited_at
              FROM hasura_invitations
-             WHERE key_hash = ? AND accepted_at IS NULL AND declined_at IS NULL",
+             WHERE kind = ? AND key_hash = ? AND accepted_at IS NULL AND declined_at IS NULL",
         )
+        .bind(kind)
         .bind(key_hash)
         .fetch_optional(self.session.db())
         .await?;
@@ -710,6 +718,47 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Accepting a transfer makes the user the owner; the previous owner stays on as an admin
+    /// collaborator (emulator choice: the real outcome for the previous owner is not published).
+    pub async fn accept_ownership(
+        &self,
+        invitation: &Invitation,
+        collaborator_id: &str,
+        user_id: &str,
+    ) -> Result<(), Internal> {
+        let now = self.now();
+        let mut tx = self.session.db().begin().await?;
+        sqlx::query("UPDATE hasura_invitations SET accepted_at = ? WHERE id = ?")
+            .bind(&now)
+            .bind(&invitation.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO hasura_collaborators (id, project_id, user_id, privileges, created_at)
+             SELECT ?, id, owner_id, ?, ? FROM hasura_projects WHERE id = ?
+             ON CONFLICT (project_id, user_id) DO UPDATE SET privileges = excluded.privileges",
+        )
+        .bind(collaborator_id)
+        .bind(r#"["admin","graphql_admin","view_metrics"]"#)
+        .bind(&now)
+        .bind(&invitation.project_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM hasura_collaborators WHERE project_id = ? AND user_id = ?")
+            .bind(&invitation.project_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE hasura_projects SET owner_id = ?, updated_at = ? WHERE id = ?")
+            .bind(user_id)
+            .bind(&now)
+            .bind(&invitation.project_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -276,3 +276,67 @@ async fn custom_domains_tf_cloud_documents() {
     assert_eq!(gone, json!({"custom_domain_by_pk": null}));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn ownership_transfer_moves_the_project() {
+    let s = TestServer::start().await;
+    let ada = user(&s, "ada@example.com").await;
+    let bob = user(&s, "bob@example.com").await;
+    let (tenant, project_id) = project(&s, &ada, "handover").await;
+    let bob_id = data(&s, &bob, "{ users { id } }", json!({})).await["users"][0]["id"].clone();
+    let invite = "mutation($input: TransferOwnershipRequest!) { transferOwnershipInvite(input: $input) { id invitee_email key project_id } }";
+    // Only the owner can offer the project.
+    let e = error(
+        &s,
+        Some(&bob),
+        invite,
+        json!({"input": {"invitee_email": "bob@example.com", "project_id": project_id}}),
+    )
+    .await;
+    assert_eq!(e, hasura_error("project not found", "$", "unexpected"));
+    let offered = data(
+        &s,
+        &ada,
+        invite,
+        json!({"input": {"invitee_email": "bob@example.com", "project_id": project_id}}),
+    )
+    .await;
+    let key = str_of(&offered["transferOwnershipInvite"]["key"]);
+    // A transfer key is not a collaborator key.
+    let e = error(
+        &s,
+        Some(&bob),
+        "mutation($k: String!) { acceptInvite(inviteKey: $k) { id } }",
+        json!({"k": key}),
+    )
+    .await;
+    assert_eq!(e, hasura_error("invitation not found", "$", "unexpected"));
+    let accepted = data(
+        &s,
+        &bob,
+        "mutation($k: String!) { acceptTransferOwnershipInvite(inviteKey: $k) { project_id } }",
+        json!({"k": key}),
+    )
+    .await;
+    assert_eq!(
+        accepted["acceptTransferOwnershipInvite"]["project_id"],
+        project_id.as_str()
+    );
+    let owner = data(
+        &s,
+        &bob,
+        "query($p: uuid!) { projects_by_pk(id: $p) { owner_id } }",
+        json!({"p": project_id}),
+    )
+    .await;
+    assert_eq!(owner["projects_by_pk"]["owner_id"], bob_id);
+    // Bob may now delete it; Ada, an admin collaborator now, may not.
+    let delete = "mutation($t: uuid!) { deleteTenant(tenantId: $t) { status } }";
+    let e = error(&s, Some(&ada), delete, json!({"t": tenant})).await;
+    assert_eq!(
+        e["message"],
+        "you do not have the privilege to perform this operation on the project"
+    );
+    data(&s, &bob, delete, json!({"t": tenant})).await;
+    s.stop().await;
+}
