@@ -13,7 +13,7 @@ use super::Settings;
 use super::engine::{Row, World, is_uuid};
 use super::error::GqlError;
 use super::seeds;
-use super::store::{Env, NewEvent, NewJob, NewProject, NewTask, Store, WriteError};
+use super::store::{Env, NewEvent, NewInvitation, NewJob, NewProject, NewTask, Store, WriteError};
 use crate::auth::sha256_hex;
 
 /// What an action hands back to be resolved against its output type.
@@ -924,15 +924,15 @@ async fn invite(store: &Store, user_id: &str, args: &Args) -> Result<Output, Gql
     let key = crate::auth::random_token(24);
     let id = new_id();
     let invited_at = store
-        .insert_invitation(
-            "collaborator",
-            &id,
-            &project_id,
-            &email,
-            &privileges,
-            user_id,
-            &sha256_hex(&key),
-        )
+        .insert_invitation(&NewInvitation {
+            kind: "collaborator",
+            id: &id,
+            project_id: &project_id,
+            email: &email,
+            privileges: &privileges,
+            invited_by: user_id,
+            key_hash: &sha256_hex(&key),
+        })
         .await?;
     Ok(Output::Object(row(json!({
         "id": id, "collaborator_email": email, "invited_at": invited_at, "invited_by": user_id,
@@ -997,15 +997,15 @@ async fn transfer_invite(store: &Store, user_id: &str, args: &Args) -> Result<Ou
     let key = crate::auth::random_token(24);
     let id = new_id();
     let invited_at = store
-        .insert_invitation(
-            "ownership",
-            &id,
-            &project_id,
-            &email,
-            &[],
-            user_id,
-            &sha256_hex(&key),
-        )
+        .insert_invitation(&NewInvitation {
+            kind: "ownership",
+            id: &id,
+            project_id: &project_id,
+            email: &email,
+            privileges: &[],
+            invited_by: user_id,
+            key_hash: &sha256_hex(&key),
+        })
         .await?;
     Ok(Output::Object(row(json!({
         "id": id, "invitee_email": email, "invited_at": invited_at, "invited_by": user_id,

@@ -637,28 +637,20 @@ impl Store {
         Ok(())
     }
 
-    pub async fn insert_invitation(
-        &self,
-        kind: &str,
-        id: &str,
-        project_id: &str,
-        email: &str,
-        privileges: &[String],
-        invited_by: &str,
-        key_hash: &str,
-    ) -> Result<String, Internal> {
+    /// Stores an invitation; returns when it was made.
+    pub async fn insert_invitation(&self, inv: &NewInvitation<'_>) -> Result<String, Internal> {
         let now = self.now();
         sqlx::query(
             "INSERT INTO hasura_invitations (kind, id, project_id, collaborator_email, privileges, invited_by, key_hash, invited_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(kind)
-        .bind(id)
-        .bind(project_id)
-        .bind(email)
-        .bind(serde_json::to_string(privileges)?)
-        .bind(invited_by)
-        .bind(key_hash)
+        .bind(inv.kind)
+        .bind(inv.id)
+        .bind(inv.project_id)
+        .bind(inv.email)
+        .bind(serde_json::to_string(inv.privileges)?)
+        .bind(inv.invited_by)
+        .bind(inv.key_hash)
         .bind(&now)
         .execute(self.session.db())
         .await?;
@@ -784,6 +776,17 @@ impl Store {
         .await?;
         Ok(row.is_some())
     }
+}
+
+pub struct NewInvitation<'a> {
+    /// `collaborator` or `ownership`.
+    pub kind: &'a str,
+    pub id: &'a str,
+    pub project_id: &'a str,
+    pub email: &'a str,
+    pub privileges: &'a [String],
+    pub invited_by: &'a str,
+    pub key_hash: &'a str,
 }
 
 pub struct Invitation {
