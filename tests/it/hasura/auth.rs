@@ -280,3 +280,18 @@ async fn sessions_and_host_routing_reach_hasura() {
     assert!(created.ends_with("+00:00"), "{created}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn reset_wipes_users_tokens_and_projects() {
+    let s = TestServer::start().await;
+    let pat = user(&s, "ada@example.com").await;
+    project(&s, &pat, "wiped").await;
+    let (status, _) = send(s.http.post(s.main_url("/_offcloud/reset"))).await;
+    assert!(status.is_success(), "{status}");
+    let e = error(&s, Some(&pat), "{ projects { id } }", json!({})).await;
+    assert_eq!(e["extensions"]["code"], "validation-failed");
+    // The name is free again for a new user.
+    let again = user(&s, "ada@example.com").await;
+    project(&s, &again, "wiped").await;
+    s.stop().await;
+}
