@@ -1,16 +1,89 @@
-//! Hasura Cloud's management API (GraphQL at `data.pro.hasura.io/v1/graphql`). Spec: `shared/spec/hasura.md`.
-//!
-//! Not built yet: every path answers 404 until its issue lands.
+//! Hasura Cloud's management API (GraphQL at `data.pro.hasura.io/v1/graphql`). Spec:
+//! `shared/spec/hasura.md`. One endpoint, `POST /v1/graphql`, answered by a small Hasura-style
+//! engine ([`engine`]) over the caller's visible rows ([`store::Store::world`]) and the business
+//! actions ([`actions`]); every GraphQL-level error is HTTP 200 in Hasura's envelope ([`error`]).
+
+mod actions;
+mod engine;
+mod error;
+mod execute;
+mod introspection;
+mod routes;
+mod schema;
+mod seeds;
+mod store;
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::routing::post;
 
 use crate::AppState;
+use crate::config::Ttl;
 
 /// This service's flags, flattened into the command line (`--hasura-*`, `OFFCLOUD_HASURA_*`).
 #[derive(Debug, Clone, clap::Args)]
 #[group(id = "hasura_settings")]
-pub struct Settings {}
+pub struct Settings {
+    /// Hasura: how a project's `endpoint` is formed; `{name}` is replaced by the project name
+    /// (spec §2.5: the real form of this field is not published).
+    #[arg(
+        id = "hasura_endpoint",
+        long = "hasura-endpoint",
+        env = "OFFCLOUD_HASURA_ENDPOINT",
+        default_value = "https://{name}.hasura.app/v1/graphql",
+        global = true
+    )]
+    pub endpoint: String,
+
+    /// Hasura: the domain under which each tenant gets its subdomain (`<slug>.<domain>`).
+    #[arg(
+        id = "hasura_app_domain",
+        long = "hasura-app-domain",
+        env = "OFFCLOUD_HASURA_APP_DOMAIN",
+        default_value = "hasura.app",
+        global = true
+    )]
+    pub app_domain: String,
+
+    /// Hasura: how long a preview app's creation job runs before it succeeds (0 = at once).
+    #[arg(
+        id = "hasura_preview_app_creation_time",
+        long = "hasura-preview-app-creation-time",
+        env = "OFFCLOUD_HASURA_PREVIEW_APP_CREATION_TIME",
+        default_value = "10s",
+        global = true
+    )]
+    pub preview_app_creation_time: Ttl,
+
+    /// Hasura: how long each task of a preview app's deployment job runs (0 = at once).
+    #[arg(
+        id = "hasura_preview_app_task_time",
+        long = "hasura-preview-app-task-time",
+        env = "OFFCLOUD_HASURA_PREVIEW_APP_TASK_TIME",
+        default_value = "2s",
+        global = true
+    )]
+    pub preview_app_task_time: Ttl,
+
+    /// Hasura: answer an `updateTenantEnv` that changes nothing with an error, as the real
+    /// service appears to (spec §6.6, inferred from Infisical).
+    #[arg(
+        id = "hasura_reject_unchanged_env",
+        long = "hasura-reject-unchanged-env",
+        env = "OFFCLOUD_HASURA_REJECT_UNCHANGED_ENV",
+        global = true
+    )]
+    pub reject_unchanged_env: bool,
+}
+
+impl Settings {
+    pub fn endpoint(&self, name: &str) -> String {
+        self.endpoint.replace("{name}", name)
+    }
+
+    pub fn fqdn(&self, slug: &str) -> String {
+        format!("{slug}.{}", self.app_domain)
+    }
+}
 
 /// State shared by every session of one running offcloud.
 #[derive(Clone, Default)]
@@ -18,11 +91,18 @@ pub struct Shared {}
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .fallback(|| async { StatusCode::NOT_FOUND })
+        .route(
+            "/v1/graphql",
+            post(routes::graphql).get(routes::graphql_get),
+        )
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
 }
 
 /// Provisioning routes under `/_offcloud/hasura` (SPEC.md, "The emulator's own control API").
 pub fn control_router() -> Router<AppState> {
     Router::new()
+        .route("/users", post(routes::create_user))
+        .route("/preview-app-outcomes", post(routes::set_preview_outcome))
 }
