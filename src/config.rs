@@ -193,6 +193,13 @@ impl fmt::Display for PortSetting {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ttl(pub Duration);
 
+/// Shown in `/_offcloud/info` as whole seconds.
+impl serde::Serialize for Ttl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(self.0.as_secs())
+    }
+}
+
 impl FromStr for Ttl {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

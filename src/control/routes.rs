@@ -66,11 +66,10 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
             "body_limit": config.body_limit,
             "log_format": format!("{:?}", config.log_format).to_lowercase(),
             "signing_secret": if config.signing_secret.is_some() { "configured" } else { "generated per session" },
-            "memgraph": {
-                "dev_mode": config.memgraph.dev_mode,
-                "jwt_ttl_seconds": config.memgraph.jwt_ttl.0.as_secs(),
-                "api_key_role": config.memgraph.api_key_role,
-            },
+            // Durations are in seconds.
+            "memgraph": config.memgraph,
+            "typedb": config.typedb,
+            "hasura": config.hasura,
         },
     }))
 }

@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::config::Ttl;
 
 /// This service's flags, flattened into the command line (`--hasura-*`, `OFFCLOUD_HASURA_*`).
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, clap::Args, serde::Serialize)]
 #[group(id = "hasura_settings")]
 pub struct Settings {
     /// Hasura: how a project's `endpoint` is formed; `{name}` is replaced by the project name

@@ -4,7 +4,7 @@ use clap::ValueEnum;
 
 use crate::config::Ttl;
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, clap::Args, serde::Serialize)]
 #[group(id = "memgraph_settings")]
 pub struct Settings {
     /// Memgraph: let requests without credentials in, as an admin of a development tenant

@@ -2,7 +2,7 @@
 
 use crate::config::Ttl;
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, clap::Args, serde::Serialize)]
 #[group(id = "typedb_settings")]
 pub struct Settings {
     /// TypeDB: lifetime of the access tokens POST /api/v1/auth issues (the real service: 1 hour).

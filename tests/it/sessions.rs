@@ -207,6 +207,12 @@ async fn control_health_and_info_describe_the_running_server() {
     assert_eq!(info["sessions"], json!(["default", "seen"]));
     assert_eq!(info["settings"]["storage"], json!({"kind": "memory"}));
     assert_eq!(info["settings"]["memgraph"]["api_key_role"], "editor");
+    assert_eq!(info["settings"]["memgraph"]["jwt_ttl"], 7 * 86_400);
+    assert_eq!(info["settings"]["typedb"]["token_ttl"], 3600);
+    assert_eq!(
+        info["settings"]["hasura"]["endpoint"],
+        "https://{name}.hasura.app/v1/graphql"
+    );
     assert_eq!(info["settings"]["signing_secret"], "generated per session");
 
     let (status, body) = send(s.http.get(s.main_url("/_offcloud/reset"))).await;
