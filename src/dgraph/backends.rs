@@ -1,0 +1,112 @@
+//! Each backend's own data-plane listener (SPEC.md, Topology): clients keep only the origin of a
+//! backend URL, and the CLI finds a backend's token by comparing `url` with `host:port`, so every
+//! deployment gets a port from `--dgraph-backend-ports`, bound on create and released on delete.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use super::dataplane::{self, BackendRef};
+use super::settings::PortRange;
+use crate::AppState;
+use crate::session::SessionName;
+
+/// The open backend listeners of this process, by (session, deployment uid).
+#[derive(Clone, Default)]
+pub struct Registry {
+    open: Arc<Mutex<HashMap<(String, String), Listener>>>,
+}
+
+struct Listener {
+    port: u16,
+    /// Dropping it stops the listener.
+    _stop: oneshot::Sender<()>,
+}
+
+impl Registry {
+    fn lock(&self) -> MutexGuard<'_, HashMap<(String, String), Listener>> {
+        // Holds only whole entries, so a poisoned lock is still a valid one.
+        self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn taken(&self) -> Vec<u16> {
+        self.lock().values().map(|l| l.port).collect()
+    }
+}
+
+/// Binds a listener for the deployment; `None` when backend ports are off. The error is the
+/// message the client hears when the range is exhausted.
+pub async fn open(
+    state: &AppState,
+    session: &SessionName,
+    uid: &str,
+) -> Result<Option<u16>, String> {
+    let registry = &state.dgraph.backends;
+    let ip = state.config.bind;
+    let listener = match state.config.dgraph.backend_ports {
+        PortRange::Off => return Ok(None),
+        PortRange::Any => TcpListener::bind(SocketAddr::new(ip, 0)).await.ok(),
+        PortRange::Range(low, high) => {
+            let taken = registry.taken();
+            let mut found = None;
+            for port in (low..=high).filter(|p| !taken.contains(p)) {
+                if let Ok(l) = TcpListener::bind(SocketAddr::new(ip, port)).await {
+                    found = Some(l);
+                    break;
+                }
+            }
+            found
+        }
+    };
+    let Some(listener) = listener else {
+        return Err("no free port left for a new backend (see --dgraph-backend-ports)".into());
+    };
+    let port = listener
+        .local_addr()
+        .map_err(|e| format!("backend listener: {e}"))?
+        .port();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = port_router(state, session.clone(), uid.to_owned());
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::warn!(error = %e, "backend listener stopped");
+        }
+    });
+    registry.lock().insert(
+        (session.as_str().to_owned(), uid.to_owned()),
+        Listener { port, _stop: stop },
+    );
+    Ok(Some(port))
+}
+
+/// Releases the deployment's port, if it has one.
+pub fn close(state: &AppState, session: &SessionName, uid: &str) {
+    state
+        .dgraph
+        .backends
+        .lock()
+        .remove(&(session.as_str().to_owned(), uid.to_owned()));
+}
+
+/// The data plane of one deployment at the root of its own port, in its own session.
+fn port_router(state: &AppState, session: SessionName, uid: String) -> axum::Router {
+    let backend = BackendRef::Uid(uid);
+    let router = dataplane::router(state.clone()).layer(middleware::from_fn(
+        move |mut req: Request, next: Next| {
+            req.extensions_mut().insert(session.clone());
+            req.extensions_mut().insert(backend.clone());
+            next.run(req)
+        },
+    ));
+    crate::server::with_request_layers(router, state.config.body_limit)
+}
