@@ -42,9 +42,8 @@ pub async fn execute(
                 .into_response();
         }
     };
-    let mut response = schema
-        .execute(request.data(cerebro).data(Caller(caller)))
-        .await;
+    let mut response =
+        super::graphql::execute(schema, request.data(cerebro).data(Caller(caller))).await;
     if response.errors.iter().any(|e| e.message == UNAUTHORIZED) {
         response.data = async_graphql::Value::Null;
     }
@@ -117,6 +116,7 @@ pub async fn deployment_out(
 /// `NewDeployment`, with the extra fields CLI 1.18.0 sends (spec §4.5). The string-typed flags
 /// (`enterprise`, `aclEnabled`, ...) are accepted and not acted on.
 #[derive(InputObject)]
+#[graphql(name = "NewDeployment")]
 pub struct NewDeploymentInput {
     name: String,
     zone: Option<String>,

@@ -228,7 +228,7 @@ where
         deployment: authed.backend.deployment,
         base_url: base_url(headers, original, routed_path),
     };
-    let response = schema.execute(request.data(plane)).await;
+    let response = super::graphql::execute(schema, request.data(plane)).await;
     axum::Json(response).into_response()
 }
 

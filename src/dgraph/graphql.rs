@@ -62,7 +62,34 @@ fn coerce_int_variables(request: &mut async_graphql::Request) {
     }
 }
 
-/// The names of the top-level fields the request selects (for its chosen operation).
+/// Executes a request the way Dgraph answers: a top-level field whose resolver failed is `null`
+/// in `data` next to its error (async-graphql leaves it out, or `data` null altogether).
+pub async fn execute<Q, M>(
+    schema: &async_graphql::Schema<Q, M, async_graphql::EmptySubscription>,
+    request: async_graphql::Request,
+) -> async_graphql::Response
+where
+    Q: async_graphql::ObjectType + 'static,
+    M: async_graphql::ObjectType + 'static,
+{
+    let keys = top_level_fields(&request);
+    let mut response = schema.execute(request).await;
+    let validated = response.errors.iter().all(|e| e.path.len() == 1);
+    if response.errors.is_empty() || !validated {
+        return response;
+    }
+    let mut data = match std::mem::take(&mut response.data) {
+        GqlValue::Object(map) => map,
+        _ => Default::default(),
+    };
+    for key in keys {
+        data.entry(Name::new(&key)).or_insert(GqlValue::Null);
+    }
+    response.data = GqlValue::Object(data);
+    response
+}
+
+/// The response keys (alias or name) of the top-level fields the request selects.
 pub fn top_level_fields(request: &async_graphql::Request) -> Vec<String> {
     use async_graphql::parser::types::{DocumentOperations, Selection};
     let Ok(doc) = parse_query(&request.query) else {
@@ -82,7 +109,14 @@ pub fn top_level_fields(request: &async_graphql::Request) -> Vec<String> {
         .items
         .iter()
         .filter_map(|s| match &s.node {
-            Selection::Field(f) => Some(f.node.name.node.to_string()),
+            Selection::Field(f) => Some(
+                f.node
+                    .alias
+                    .as_ref()
+                    .unwrap_or(&f.node.name)
+                    .node
+                    .to_string(),
+            ),
             _ => None,
         })
         .collect()

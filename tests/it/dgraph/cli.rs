@@ -1,0 +1,1 @@
+//! The real slash-graphql CLI (npm) against offcloud.
