@@ -301,10 +301,13 @@ fn dql_text(body: &Bytes) -> String {
 async fn query(authed: Authed, body: Bytes) -> Response {
     let text = dql_text(&body);
     if text.trim_start().starts_with("schema") {
-        return axum::Json(export::schema_response(
-            authed.backend.deployment.gql_schema.as_deref(),
-        ))
-        .into_response();
+        let d = &authed.backend.deployment;
+        let nodes = match authed.backend.cerebro.store.nodes(&d.uid).await {
+            Ok(n) => n,
+            Err(e) => return internal(e),
+        };
+        return axum::Json(export::schema_response(d.gql_schema.as_deref(), &nodes))
+            .into_response();
     }
     error(
         StatusCode::BAD_REQUEST,

@@ -71,9 +71,48 @@ fn dql_type(ty: &Type, enums: &[String]) -> String {
     }
 }
 
-/// The answer to DQL `schema {}` (spec §7): predicates and types.
-pub fn schema_response(sdl: Option<&str>) -> Value {
-    let types = dql_types(sdl);
+/// The answer to DQL `schema {}` (spec §7): predicates and types of the GraphQL schema, plus
+/// those only the stored data uses (as Dgraph creates predicates on mutation; the CLI's `drop -l`
+/// lists them as unused).
+pub fn schema_response(sdl: Option<&str>, nodes: &[(i64, String)]) -> Value {
+    let mut types = dql_types(sdl);
+    for (_, body) in nodes {
+        let Ok(Value::Object(node)) = serde_json::from_str::<Value>(body) else {
+            continue;
+        };
+        let type_names: Vec<String> = match node.get("dgraph.type") {
+            Some(Value::String(t)) => vec![t.clone()],
+            Some(Value::Array(ts)) => ts
+                .iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for name in type_names {
+            if !types.iter().any(|t| t.name == name) {
+                types.push(DqlType {
+                    name: name.clone(),
+                    predicates: Vec::new(),
+                });
+            }
+        }
+        for key in node.keys().filter(|k| *k != "dgraph.type" && *k != "uid") {
+            if types
+                .iter()
+                .any(|t| t.predicates.iter().any(|(p, _)| p == key))
+            {
+                continue;
+            }
+            let owner = key.split_once('.').map(|(t, _)| t.to_owned());
+            match types.iter_mut().find(|t| Some(&t.name) == owner.as_ref()) {
+                Some(t) => t.predicates.push((key.clone(), "default".into())),
+                None => types.push(DqlType {
+                    name: owner.unwrap_or_else(|| key.clone()),
+                    predicates: vec![(key.clone(), "default".into())],
+                }),
+            }
+        }
+    }
     let mut schema =
         vec![json!({"predicate": "dgraph.type", "type": "string", "index": true, "list": true})];
     for t in &types {
