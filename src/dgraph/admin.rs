@@ -32,6 +32,57 @@ pub struct DataPlane {
     pub deployment: Deployment,
     /// `http://host[/prefix]`: the origin (and front-door prefix) the request came through.
     pub base_url: String,
+    /// The Dgraph ACL token in `X-Dgraph-AccessToken`, if any (spec §3.1).
+    pub access_token: Option<String>,
+}
+
+/// The ACL user every dedicated backend starts with: Dgraph's default guardian (emulator choice,
+/// spec §5.3; the real credentials are set in the console).
+const ACL_USER: &str = "groot";
+const ACL_PASSWORD: &str = "password";
+const ACL_KEY: &str = "dgraph.acl";
+/// Dgraph's default lifetimes: access JWT 6 hours, refresh JWT 30 days.
+const ACL_ACCESS_SECS: i64 = 6 * 3600;
+const ACL_REFRESH_SECS: i64 = 30 * 86_400;
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct AclClaims {
+    deployment: String,
+    user: String,
+    namespace: i64,
+    refresh: bool,
+    exp: i64,
+}
+
+impl jwt::Expiring for AclClaims {
+    fn exp(&self) -> i64 {
+        self.exp
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AclJwt {
+    #[graphql(name = "accessJWT")]
+    access_jwt: String,
+    #[graphql(name = "refreshJWT")]
+    refresh_jwt: String,
+}
+
+#[derive(SimpleObject)]
+pub struct LoginPayload {
+    response: Option<AclJwt>,
+}
+
+async fn acl_claims(p: &DataPlane, token: &str) -> async_graphql::Result<Option<AclClaims>> {
+    let key = p
+        .cerebro
+        .store
+        .session()
+        .signing_key(ACL_KEY)
+        .await
+        .map_err(internal)?;
+    let now = p.cerebro.now().unix_timestamp();
+    Ok(jwt::verify::<AclClaims>(token, &key, now).filter(|c| c.deployment == p.deployment.uid))
 }
 
 /// Export signed URLs expire after 48 hours (spec §3.3).
@@ -105,6 +156,64 @@ pub struct AdminMutation;
 
 #[Object]
 impl AdminMutation {
+    /// Dgraph ACL login (dedicated backends): the `accessJWT` goes in `X-Dgraph-AccessToken`.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        user_id: Option<String>,
+        password: Option<String>,
+        namespace: Option<i64>,
+        refresh_token: Option<String>,
+    ) -> async_graphql::Result<Option<LoginPayload>> {
+        let p = plane(ctx)?;
+        if !p.deployment.is_dedicated() {
+            return Err(async_graphql::Error::new(
+                "ACL is only available on dedicated backends",
+            ));
+        }
+        let (user, namespace) = match refresh_token {
+            Some(token) => match acl_claims(p, &token).await? {
+                Some(c) if c.refresh => (c.user, c.namespace),
+                _ => return Err(async_graphql::Error::new("invalid refresh token")),
+            },
+            None => {
+                let ok = user_id.as_deref() == Some(ACL_USER)
+                    && password.as_deref() == Some(ACL_PASSWORD);
+                if !ok {
+                    return Err(async_graphql::Error::new("invalid username or password"));
+                }
+                (ACL_USER.to_owned(), namespace.unwrap_or(0))
+            }
+        };
+        let key = p
+            .cerebro
+            .store
+            .session()
+            .signing_key(ACL_KEY)
+            .await
+            .map_err(internal)?;
+        let now = p.cerebro.now().unix_timestamp();
+        let sign = |refresh: bool, secs: i64| {
+            jwt::sign(
+                &AclClaims {
+                    deployment: p.deployment.uid.clone(),
+                    user: user.clone(),
+                    namespace,
+                    refresh,
+                    exp: now + secs,
+                },
+                &key,
+            )
+            .map_err(internal)
+        };
+        Ok(Some(LoginPayload {
+            response: Some(AclJwt {
+                access_jwt: sign(false, ACL_ACCESS_SECS)?,
+                refresh_jwt: sign(true, ACL_REFRESH_SECS)?,
+            }),
+        }))
+    }
+
     #[graphql(name = "updateGQLSchema")]
     async fn update_gql_schema(
         &self,
@@ -511,13 +620,24 @@ impl SlashMutation {
         namespace: Option<i64>,
     ) -> async_graphql::Result<ExportPayload> {
         let p = plane(ctx)?;
-        if let Some(ns) = namespace
-            && ns != 0
-            && !p.deployment.is_dedicated()
-        {
-            return Err(async_graphql::Error::new(
-                "namespaces are only available on dedicated backends",
-            ));
+        if let Some(ns) = namespace {
+            if !p.deployment.is_dedicated() {
+                return Err(async_graphql::Error::new(
+                    "namespaces are only available on dedicated backends",
+                ));
+            }
+            // A namespace export needs the ACL token of a guardian of that namespace; the whole
+            // cluster (-1) needs the guardian of the galaxy, namespace 0 (spec §6.3).
+            let claims = match &p.access_token {
+                Some(t) => acl_claims(p, t).await?.filter(|c| !c.refresh),
+                None => None,
+            };
+            let allowed = claims.is_some_and(|c| c.namespace == 0 || c.namespace == ns);
+            if !allowed {
+                return Err(async_graphql::Error::new(
+                    "unauthorized: a valid X-Dgraph-AccessToken for this namespace is required",
+                ));
+            }
         }
         let fmt = match format.as_deref().map(str::to_ascii_lowercase).as_deref() {
             None | Some("json") => "json",

@@ -227,6 +227,10 @@ where
         cerebro: authed.backend.cerebro,
         deployment: authed.backend.deployment,
         base_url: base_url(headers, original, routed_path),
+        access_token: headers
+            .get("x-dgraph-accesstoken")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_owned()),
     };
     let response = super::graphql::execute(schema, request.data(plane)).await;
     axum::Json(response).into_response()

@@ -466,3 +466,47 @@ async fn organizations_are_created_and_members_added_and_removed() {
         "no user with email ghost@example.com"
     );
 }
+
+#[tokio::test]
+async fn cerebro_answers_under_dgraph_on_the_main_port_and_by_its_real_host_names() {
+    let s = start().await;
+    create_account(&s, "main@example.com").await;
+    let login = json!({
+        "query": "query login($email: String!, $password: String!) { login(email: $email, password: $password) { token } }",
+        "variables": {"email": "main@example.com", "password": PASSWORD},
+    });
+    for (url, host) in [
+        (s.main_url("/dgraph/graphql"), None),
+        (s.main_url("/graphql"), Some("cerebro.cloud.dgraph.io")),
+        (s.main_url("/graphql"), Some("api.cloud.dgraph.io")),
+        (s.main_url("/graphql"), Some("dgraph.localhost:4600")),
+    ] {
+        let mut request = s.http.post(&url).json(&login);
+        if let Some(host) = host {
+            request = request.header("Host", host);
+        }
+        let (status, body) = send(request).await;
+        assert_eq!(status, StatusCode::OK, "{url} {host:?}");
+        assert!(
+            body["data"]["login"]["token"].is_string(),
+            "{url} {host:?}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sessions_have_their_own_accounts() {
+    let s = start().await;
+    create_account(&s, "sess@example.com").await;
+    let (_, body) = send(
+        s.http
+            .post(dg(&s, "/graphql"))
+            .header("X-Offcloud-Session", "elsewhere")
+            .json(&json!({
+                "query": "query($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                "variables": {"e": "sess@example.com", "p": PASSWORD},
+            })),
+    )
+    .await;
+    assert_eq!(body["data"], json!({"login": null}));
+}

@@ -692,3 +692,67 @@ async fn readonly_backends_refuse_mutations_and_strict_ones_refuse_alter() {
     .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn acl_login_on_dedicated_backends_opens_namespace_exports() {
+    let s = start().await;
+    let token = account(&s, "acl@example.com").await;
+    let free = deployment(&s, &token, "acl-free", "free").await;
+    let login = "mutation login($userId: String, $password: String, $namespace: Int) {\n  login(userId: $userId, password: $password, namespace: $namespace) {\n    response {\n      accessJWT\n      refreshJWT\n    }\n  }\n}";
+    let groot = json!({"userId": "groot", "password": "password", "namespace": 0});
+    let (_, body) = admin(&s, &free, login, groot.clone()).await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "ACL is only available on dedicated backends"
+    );
+
+    let d = deployment(&s, &token, "acl", "dedicated").await;
+    let (_, body) = admin(
+        &s,
+        &d,
+        login,
+        json!({"userId": "groot", "password": "nope"}),
+    )
+    .await;
+    assert_eq!(body["data"], json!({"login": null}));
+    assert_eq!(body["errors"][0]["message"], "invalid username or password");
+    let (_, body) = admin(&s, &d, login, groot).await;
+    let access = str_of(&body["data"]["login"]["response"]["accessJWT"]);
+    assert!(body["data"]["login"]["response"]["refreshJWT"].is_string());
+
+    let export = "mutation { export(format: \"json\", namespace: 0) { response { code } taskId } }";
+    let (_, body) = slash(&s, &d, export, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "unauthorized: a valid X-Dgraph-AccessToken for this namespace is required"
+    );
+    let (_, body) = send(
+        s.http
+            .post(backend_url(&d, "/admin/slash"))
+            .header("X-Auth-Token", str_of(&d["jwtToken"]))
+            .header("X-Dgraph-AccessToken", &access)
+            .json(&json!({"query": export})),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["export"]["response"]["code"], "Success",
+        "{body}"
+    );
+    // The access JWT lasts six hours.
+    s.advance("default", Duration::from_secs(6 * 3600 + 1))
+        .await;
+    let (_, body) = send(
+        s.http
+            .post(backend_url(&d, "/admin/slash"))
+            .header("X-Auth-Token", str_of(&d["jwtToken"]))
+            .header("X-Dgraph-AccessToken", &access)
+            .json(&json!({"query": export})),
+    )
+    .await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("unauthorized")
+    );
+}
