@@ -136,6 +136,8 @@ impl Server {
         shutdown.await;
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
+        // Dgraph backends' own listeners (bound per deployment) stop with the server.
+        crate::dgraph::close_all(&self.state);
         while let Some(result) = tasks.join_next().await {
             result.map_err(std::io::Error::other)??;
         }

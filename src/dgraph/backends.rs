@@ -70,6 +70,35 @@ pub async fn open(
         .local_addr()
         .map_err(|e| format!("backend listener: {e}"))?
         .port();
+    serve(state, session, uid, listener, port);
+    Ok(Some(port))
+}
+
+/// After a restart on a persistent database, a deployment keeps its port but has no listener:
+/// it gets one back (the same port when it is still free), found lazily when Cerebro reads it.
+pub async fn ensure(
+    state: &AppState,
+    session: &SessionName,
+    uid: &str,
+    port: Option<i64>,
+) -> Result<Option<u16>, String> {
+    let Some(port) = port else {
+        return Ok(None);
+    };
+    let key = (session.as_str().to_owned(), uid.to_owned());
+    if let Some(open) = state.dgraph.backends.lock().get(&key) {
+        return Ok(Some(open.port));
+    }
+    if let Ok(port) = u16::try_from(port)
+        && let Ok(listener) = TcpListener::bind(SocketAddr::new(state.config.bind, port)).await
+    {
+        serve(state, session, uid, listener, port);
+        return Ok(Some(port));
+    }
+    open(state, session, uid).await
+}
+
+fn serve(state: &AppState, session: &SessionName, uid: &str, listener: TcpListener, port: u16) {
     let (stop, stopped) = oneshot::channel::<()>();
     let app = port_router(state, session.clone(), uid.to_owned());
     tokio::spawn(async move {
@@ -82,11 +111,10 @@ pub async fn open(
             tracing::warn!(error = %e, "backend listener stopped");
         }
     });
-    registry.lock().insert(
+    state.dgraph.backends.lock().insert(
         (session.as_str().to_owned(), uid.to_owned()),
         Listener { port, _stop: stop },
     );
-    Ok(Some(port))
 }
 
 /// Releases the deployment's port, if it has one.
@@ -96,6 +124,11 @@ pub fn close(state: &AppState, session: &SessionName, uid: &str) {
         .backends
         .lock()
         .remove(&(session.as_str().to_owned(), uid.to_owned()));
+}
+
+/// Stops every backend listener (the server is shutting down).
+pub fn close_all(state: &AppState) {
+    state.dgraph.backends.lock().clear();
 }
 
 /// The data plane of one deployment at the root of its own port, in its own session.

@@ -286,10 +286,9 @@ impl Query {
     async fn deployments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DeploymentOut>> {
         let (cerebro, account) = ctx_parts(ctx)?;
         let list = cerebro
-            .store
-            .visible_deployments(&account.id)
+            .visible_deployments(account)
             .await
-            .map_err(|e| refusal(e.into()))?;
+            .map_err(refusal)?;
         let mut out = Vec::with_capacity(list.len());
         for d in list {
             out.push(

@@ -39,6 +39,11 @@ pub struct Shared {
     backends: backends::Registry,
 }
 
+/// Stops the backends' own listeners: called once when the server shuts down.
+pub fn close_all(state: &AppState) {
+    backends::close_all(state);
+}
+
 /// The path prefix that reaches a backend's data plane on the Dgraph listener or under `/dgraph`
 /// on the main port: `/backends/<subdomain>/admin` (an emulator choice; the real service has one
 /// host per backend).

@@ -114,11 +114,35 @@ impl Cerebro {
 
     // --- deployments ---
 
+    /// The deployments an account sees, each with a live data-plane listener.
+    pub async fn visible_deployments(&self, account: &Account) -> Result<Vec<Deployment>, Refusal> {
+        let mut list = self.store.visible_deployments(&account.id).await?;
+        for d in &mut list {
+            self.relisten(d).await?;
+        }
+        Ok(list)
+    }
+
+    /// Gives a deployment its listener back after a restart (see `backends::ensure`).
+    async fn relisten(&self, d: &mut Deployment) -> Result<(), Refusal> {
+        let port = backends::ensure(&self.state, &self.session, &d.uid, d.port)
+            .await
+            .map_err(Refusal::Invalid)?;
+        if port.map(i64::from) != d.port {
+            self.store.set_port(&d.uid, port).await?;
+            d.port = port.map(i64::from);
+        }
+        Ok(())
+    }
+
     pub async fn deployment_of(&self, account: &Account, uid: &str) -> Result<Deployment, Refusal> {
-        self.store
+        let mut d = self
+            .store
             .visible_deployment(&account.id, uid)
             .await?
-            .ok_or_else(|| Refusal::NotFound(format!("deployment {uid} not found")))
+            .ok_or_else(|| Refusal::NotFound(format!("deployment {uid} not found")))?;
+        self.relisten(&mut d).await?;
+        Ok(d)
     }
 
     pub async fn create_deployment(

@@ -250,3 +250,58 @@ async fn api_keys_are_shown_once_and_carry_their_role() {
         json!({"error": "invalid role \"owner\": use admin or client"})
     );
 }
+
+#[tokio::test]
+async fn backends_listen_again_after_a_restart_with_a_database_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = dgraph_config();
+    config.database_url = Some(format!(
+        "sqlite://{}",
+        dir.path().join("offcloud.db").display()
+    ));
+
+    let first = TestServer::start_with(config.clone()).await;
+    let token = account(&first, "persist@example.com").await;
+    let d = deployment(&first, &token, "persist", "free").await;
+    admin(
+        &first,
+        &d,
+        UPDATE_SCHEMA,
+        json!({"sch": "type Kept { a: String }"}),
+    )
+    .await;
+    first.stop().await;
+    assert!(
+        first_is_closed(&d).await,
+        "the backend's port closes with the server"
+    );
+
+    let second = TestServer::start_with(config).await;
+    // The virtual clock starts over; the backend's creation time must pass again.
+    second
+        .advance("default", std::time::Duration::from_secs(31))
+        .await;
+    let (_, body) = cerebro(
+        &second,
+        Some(&token),
+        "{ deployments { url jwtToken } }",
+        json!({}),
+    )
+    .await;
+    let again = body["data"]["deployments"][0].clone();
+    assert_eq!(again["jwtToken"], d["jwtToken"]);
+    let (status, body) = admin(&second, &again, "{ getGQLSchema { schema } }", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({"data": {"getGQLSchema": {"schema": "type Kept { a: String }"}}})
+    );
+}
+
+async fn first_is_closed(d: &Value) -> bool {
+    reqwest::Client::new()
+        .post(backend_url(d, "/admin"))
+        .send()
+        .await
+        .is_err()
+}
