@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/exports/{token}/{file}", get(export_file))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "Not Found") })
         .layer(axum::Extension(schemas))
+        .layer(axum::middleware::map_response(method_not_allowed))
         .with_state(state)
 }
 
@@ -456,4 +457,19 @@ async fn export_file(
         Ok(None) => error(StatusCode::NOT_FOUND, "no such export file"),
         Err(e) => internal(e),
     }
+}
+
+/// A wrong method gets Dgraph's error shape rather than axum's empty 405.
+async fn method_not_allowed(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let (parts, _) = response.into_parts();
+    let mut answer = error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        answer.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    answer
 }

@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/deployments/{uid}/api-keys", post(rest::create_api_key))
         .fallback(rest::not_found)
         .layer(axum::Extension(schema))
+        .layer(axum::middleware::map_response(rest::method_not_allowed))
         .with_state(state.clone());
     let data_plane = dataplane::router(state);
     Router::new().fallback_service(tower::service_fn(move |req: Request| {

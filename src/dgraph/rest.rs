@@ -476,3 +476,19 @@ pub async fn create_account(cerebro: Cerebro, body: Bytes) -> Response {
 pub async fn not_found() -> Response {
     rest_error(StatusCode::NOT_FOUND, "Not Found")
 }
+
+/// axum answers a wrong method with an empty 405; the emulator keeps its JSON error shape (the
+/// `Allow` header stays).
+pub async fn method_not_allowed(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let (parts, _) = response.into_parts();
+    let mut answer = rest_error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        answer.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    answer
+}

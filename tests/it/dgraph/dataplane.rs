@@ -756,3 +756,23 @@ async fn acl_login_on_dedicated_backends_opens_namespace_exports() {
             .starts_with("unauthorized")
     );
 }
+
+#[tokio::test]
+async fn without_backend_ports_urls_are_real_host_names_served_by_host_header() {
+    let mut config = dgraph_config();
+    config.dgraph.backend_ports = offcloud::dgraph::PortRange::Off;
+    let s = TestServer::start_with(config).await;
+    let token = account(&s, "noport@example.com").await;
+    let d = deployment(&s, &token, "Frozen Mango", "free").await;
+    assert_eq!(d["url"], "frozen-mango.us-east-1.aws.cloud.dgraph.io");
+    let (status, body) = send(
+        s.http
+            .post(dg(&s, "/admin"))
+            .header("Host", str_of(&d["url"]))
+            .header("Dg-Auth", str_of(&d["jwtToken"]))
+            .json(&json!({"query": "{ getGQLSchema { schema } }"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"data": {"getGQLSchema": null}}));
+}

@@ -72,6 +72,12 @@ async fn bad_input_never_gets_a_server_error() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = send(s.http.get(dg(&s, "/graphql"))).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body, json!({"error": "Method Not Allowed"}));
+    let (status, body) = send(s.http.get(backend_url(&d, "/admin"))).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body, json!({"errors": [{"message": "Method Not Allowed"}]}));
     let (status, body) = send(s.http.get(dg(&s, "/nowhere"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body, json!({"error": "Not Found"}));
