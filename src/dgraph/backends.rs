@@ -47,6 +47,7 @@ pub async fn open(
     uid: &str,
 ) -> Result<Option<u16>, String> {
     let registry = &state.dgraph.backends;
+    release_deleted(state, session).await;
     let ip = state.config.bind;
     let listener = match state.config.dgraph.backend_ports {
         PortRange::Off => return Ok(None),
@@ -115,6 +116,28 @@ fn serve(state: &AppState, session: &SessionName, uid: &str, listener: TcpListen
         (session.as_str().to_owned(), uid.to_owned()),
         Listener { port, _stop: stop },
     );
+}
+
+/// Releases the ports of this session's deployments that are gone without a delete (a session
+/// reset wipes the rows but cannot reach the listeners).
+async fn release_deleted(state: &AppState, session: &SessionName) {
+    let uids: Vec<String> = state
+        .dgraph
+        .backends
+        .lock()
+        .keys()
+        .filter(|(s, _)| s == session.as_str())
+        .map(|(_, uid)| uid.clone())
+        .collect();
+    let Ok(opened) = state.sessions.get(session).await else {
+        return;
+    };
+    let store = super::store::Store::new(opened);
+    for uid in uids {
+        if let Ok(None) = store.deployment(&uid).await {
+            close(state, session, &uid);
+        }
+    }
 }
 
 /// Releases the deployment's port, if it has one.

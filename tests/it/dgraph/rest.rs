@@ -305,3 +305,21 @@ async fn first_is_closed(d: &Value) -> bool {
         .await
         .is_err()
 }
+
+#[tokio::test]
+async fn a_session_reset_releases_the_ports_of_its_backends_at_the_next_create() {
+    let s = start().await;
+    let token = account(&s, "reset@example.com").await;
+    let old = deployment(&s, &token, "old", "free").await;
+    let (status, _) = send(s.http.post(s.main_url("/_offcloud/reset"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = send(s.http.post(backend_url(&old, "/admin")).json(&json!({}))).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the wiped backend is not found"
+    );
+    let token = account(&s, "reset@example.com").await;
+    deployment(&s, &token, "new", "free").await;
+    assert!(first_is_closed(&old).await, "its port is released");
+}
