@@ -510,3 +510,68 @@ async fn sessions_have_their_own_accounts() {
     .await;
     assert_eq!(body["data"], json!({"login": null}));
 }
+
+#[tokio::test]
+async fn older_cli_operations_still_answer() {
+    let s = start().await;
+    let token = account(&s, "old@example.com").await;
+    let (_, body) = cerebro(
+        &s,
+        Some(&token),
+        "mutation($name: String!) { createOrganization(input: { name: $name }) { uid } }",
+        json!({"name": "legacy"}),
+    )
+    .await;
+    let org = str_of(&body["data"]["createOrganization"]["uid"]);
+    let by_id = "query GetOrganizationById($orgID: ID!) { getOrganizationByID(orgID: $orgID) { uid name members { uid auth0User { name email id } } createdBy { auth0User { name } } } }";
+    let (_, body) = cerebro(&s, Some(&token), by_id, json!({"orgID": org})).await;
+    assert_eq!(body["data"]["getOrganizationByID"]["name"], "legacy");
+    assert_eq!(
+        body["data"]["getOrganizationByID"]["members"][0]["auth0User"]["email"],
+        "old@example.com"
+    );
+    let other = account(&s, "stranger@example.com").await;
+    let (_, body) = cerebro(&s, Some(&other), by_id, json!({"orgID": org})).await;
+    assert_eq!(body, json!({"data": {"getOrganizationByID": null}}));
+
+    // Before July 2021 the lambda was set and deleted through updateDeployment (spec §4.6).
+    let d = deployment(&s, &token, "legacy", "free").await;
+    let update = "mutation($input: UpdateDeploymentInput!) { updateDeployment(input: $input) }";
+    let (_, body) = cerebro(
+        &s,
+        Some(&token),
+        update,
+        json!({"input": {"uid": d["uid"], "lambdaScript": "Ly95b3VyIGxhbWJkYSByZXNvbHZlcgo="}}),
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"updateDeployment": "Successfully Updated the backend"}})
+    );
+    let (_, body) = cerebro(
+        &s,
+        Some(&token),
+        "{ deployments { lambdaScript } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["deployments"][0]["lambdaScript"],
+        "Ly95b3VyIGxhbWJkYSByZXNvbHZlcgo="
+    );
+    cerebro(
+        &s,
+        Some(&token),
+        update,
+        json!({"input": {"uid": d["uid"], "lambdaScript": ""}}),
+    )
+    .await;
+    let (_, body) = cerebro(
+        &s,
+        Some(&token),
+        "{ deployments { lambdaScript } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(body["data"]["deployments"][0]["lambdaScript"], "");
+}
