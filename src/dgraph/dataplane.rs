@@ -270,25 +270,37 @@ async fn ready_probe(_backend: Backend) -> StatusCode {
     StatusCode::OK
 }
 
-/// The user's GraphQL API. Without a schema, Dgraph's own error (spec §9.1); with one, the
-/// generated API is not emulated and says so.
+/// The user's GraphQL API. Without a schema, Dgraph's own error (spec §9.1); with one, the small
+/// part of the generated API that `userapi.rs` emulates.
 async fn user_graphql(authed: Authed, headers: HeaderMap, body: Bytes) -> Response {
     let request = match request_from(&headers, &body) {
         Ok(r) => r,
         Err(why) => return error(StatusCode::BAD_REQUEST, &why),
     };
-    let field = top_level_fields(&request)
-        .into_iter()
-        .next()
-        .unwrap_or_default();
-    let message = if authed.backend.deployment.gql_schema.is_none() {
-        format!(
+    let d = &authed.backend.deployment;
+    let Some(sdl) = d.gql_schema.as_deref() else {
+        let field = top_level_fields(&request)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let message = format!(
             "Not resolving {field}. There's no GraphQL schema in Dgraph.  Use the /admin API to add a GraphQL schema"
-        )
-    } else {
-        format!("Not resolving {field}. offcloud does not emulate the generated GraphQL API")
+        );
+        return axum::Json(json!({"errors": [{"message": message}], "data": null})).into_response();
     };
-    axum::Json(json!({"errors": [{"message": message}], "data": null})).into_response()
+    let read_only = d.deployment_mode == "readonly";
+    match super::userapi::execute(
+        &authed.backend.cerebro.store,
+        &d.uid,
+        sdl,
+        read_only,
+        &request,
+    )
+    .await
+    {
+        Ok(body) => axum::Json(body).into_response(),
+        Err(e) => internal(e),
+    }
 }
 
 /// The DQL text of a `/query` body: JSON `{"query": ...}` or the raw text.

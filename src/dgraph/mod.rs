@@ -17,6 +17,7 @@ mod rest;
 mod service;
 mod settings;
 mod store;
+mod userapi;
 
 use std::convert::Infallible;
 use std::sync::Arc;

@@ -776,3 +776,115 @@ async fn without_backend_ports_urls_are_real_host_names_served_by_host_header() 
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!({"data": {"getGQLSchema": null}}));
 }
+
+#[tokio::test]
+async fn the_generated_api_adds_queries_gets_and_deletes_objects() {
+    let s = start().await;
+    let token = account(&s, "gql@example.com").await;
+    let d = deployment(&s, &token, "gql", "free").await;
+    let client = api_key(&s, &token, &d, "client").await;
+    admin(
+        &s,
+        &d,
+        UPDATE_SCHEMA,
+        json!({"sch": "type Person { id: ID! name: String! age: Int }"}),
+    )
+    .await;
+    let gql = |query: &'static str, variables: Value| {
+        data(
+            &s,
+            backend_url(&d, "/graphql"),
+            "Dg-Auth",
+            &client,
+            query,
+            variables,
+        )
+    };
+
+    let (status, body) = gql(
+        "mutation Add($people: [AddPersonInput!]!) { addPerson(input: $people) { person { id name } numUids } }",
+        json!({"people": [{"name": "Ann", "age": 3}, {"name": "Bob"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["addPerson"]["numUids"], 2, "{body}");
+    let ann = body["data"]["addPerson"]["person"][0]["id"].clone();
+    assert_eq!(body["data"]["addPerson"]["person"][0]["name"], "Ann");
+
+    let (_, body) = gql(
+        "query { people: queryPerson(first: 1, offset: 1) { name age __typename } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"people": [{"name": "Bob", "age": null, "__typename": "Person"}]}})
+    );
+    let (_, body) = gql(
+        "query($id: ID!) { getPerson(id: $id) { ...P } } fragment P on Person { name age }",
+        json!({"id": ann}),
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"getPerson": {"name": "Ann", "age": 3}}})
+    );
+
+    let (_, body) = gql(
+        "{ queryPerson(filter: { name: { eq: \"Ann\" } }) { name } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "argument filter of queryPerson is not emulated by offcloud"
+    );
+    let (_, body) = gql("{ queryDog { name } }", json!({})).await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Not resolving queryDog.")
+    );
+
+    let (_, body) = gql(
+        "mutation($ids: [ID!]) { deletePerson(filter: { id: $ids }) { msg numUids } }",
+        json!({"ids": [ann]}),
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"deletePerson": {"msg": "Deleted", "numUids": 1}}})
+    );
+    let (_, body) = gql("{ queryPerson { name } }", json!({})).await;
+    assert_eq!(body, json!({"data": {"queryPerson": [{"name": "Bob"}]}}));
+}
+
+#[tokio::test]
+async fn dql_schema_lists_predicates_only_the_data_uses() {
+    let s = start().await;
+    let token = account(&s, "dq@example.com").await;
+    let d = deployment(&s, &token, "dq", "free").await;
+    let jwt = str_of(&d["jwtToken"]);
+    admin(
+        &s,
+        &d,
+        UPDATE_SCHEMA,
+        json!({"sch": "type Person { name: String }"}),
+    )
+    .await;
+    mutate(&s, &d, json!({"dgraph.type": "Old", "Old.x": 1})).await;
+    let (_, body) = data(
+        &s,
+        backend_url(&d, "/query"),
+        "Authorization",
+        &jwt,
+        "schema { __typename }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["types"][1],
+        json!({"name": "Old", "fields": [{"name": "Old.x"}]})
+    );
+}
