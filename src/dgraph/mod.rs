@@ -16,6 +16,7 @@ mod model;
 mod rest;
 mod service;
 mod settings;
+mod slash;
 mod store;
 mod userapi;
 
