@@ -309,18 +309,7 @@ pub async fn create_deployment(signed: Signed, body: Bytes) -> Response {
         Ok(m) => m,
         Err(r) => return r.into_response(),
     };
-    let fields = (|| {
-        Ok::<_, BadBody>(NewDeployment {
-            name: string_field(&map, "name")?.unwrap_or_default(),
-            zone: string_field(&map, "zone")?,
-            subdomain: string_field(&map, "subdomain")?,
-            deployment_type: string_field(&map, "deploymentType")?,
-            deployment_mode: string_field(&map, "deploymentMode")?,
-            organization_uid: string_field(&map, "organizationId")?,
-            size: string_field(&map, "size")?,
-        })
-    })();
-    let new = match fields {
+    let new = match new_deployment_of(&map) {
         Ok(n) => n,
         Err(r) => return r.into_response(),
     };
@@ -334,6 +323,29 @@ pub async fn create_deployment(signed: Signed, body: Bytes) -> Response {
     }
 }
 
+/// The CLI's create body (spec §8.6); `deploymentType` and `size` are accepted too.
+fn new_deployment_of(map: &serde_json::Map<String, Value>) -> Result<NewDeployment, BadBody> {
+    Ok(NewDeployment {
+        name: string_field(map, "name")?.unwrap_or_default(),
+        zone: string_field(map, "zone")?,
+        subdomain: string_field(map, "subdomain")?,
+        deployment_type: string_field(map, "deploymentType")?,
+        deployment_mode: string_field(map, "deploymentMode")?,
+        organization_uid: string_field(map, "organizationId")?,
+        size: string_field(map, "size")?,
+    })
+}
+
+/// The CLI's PATCH body: only the keys it was given (spec §8.6).
+fn patch_of(map: &serde_json::Map<String, Value>) -> Result<DeploymentPatch, BadBody> {
+    Ok(DeploymentPatch {
+        name: string_field(map, "name")?,
+        deployment_mode: string_field(map, "deploymentMode")?,
+        organization_uid: string_field(map, "organizationId")?,
+        lambda_script: string_field(map, "lambdaScript")?,
+    })
+}
+
 fn deployment_json(d: cerebro::DeploymentOut) -> Value {
     serde_json::to_value(d).unwrap_or(Value::Null)
 }
@@ -344,15 +356,7 @@ pub async fn update_deployment(signed: Signed, Path(uid): Path<String>, body: By
         Ok(m) => m,
         Err(r) => return r.into_response(),
     };
-    let patch = (|| {
-        Ok::<_, BadBody>(DeploymentPatch {
-            name: string_field(&map, "name")?,
-            deployment_mode: string_field(&map, "deploymentMode")?,
-            organization_uid: string_field(&map, "organizationId")?,
-            lambda_script: string_field(&map, "lambdaScript")?,
-        })
-    })();
-    let patch = match patch {
+    let patch = match patch_of(&map) {
         Ok(p) => p,
         Err(r) => return r.into_response(),
     };
