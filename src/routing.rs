@@ -80,6 +80,10 @@ impl Service {
     }
 
     fn for_host(host: &str) -> Option<Service> {
+        // Each Dgraph backend has its own host name; the Dgraph router picks the backend from it.
+        if host.ends_with(".aws.cloud.dgraph.io") || host.ends_with(".dgraph.localhost") {
+            return Some(Service::Dgraph);
+        }
         Service::ALL.iter().copied().find(|s| {
             s.real_hosts().contains(&host)
                 || host

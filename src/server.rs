@@ -70,6 +70,17 @@ impl Server {
                 service,
             });
             listeners.push((kind, listener));
+            // The slash-graphql CLI's `--environment dev` calls http://localhost:8070, which Node
+            // may resolve to ::1: the Dgraph listener also answers on IPv6 loopback when it can.
+            if service == Some(Service::Dgraph)
+                && (config.bind.is_loopback() || config.bind.is_unspecified())
+                && config.bind.is_ipv4()
+            {
+                let v6 = SocketAddr::new(std::net::Ipv6Addr::LOCALHOST.into(), address.port());
+                if let Ok(extra) = TcpListener::bind(v6).await {
+                    listeners.push((kind, extra));
+                }
+            }
         }
 
         let sessions = Sessions::new(storage, config.signing_secret.clone());
@@ -125,6 +136,8 @@ impl Server {
         shutdown.await;
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
+        // Dgraph backends' own listeners (bound per deployment) stop with the server.
+        crate::dgraph::close_all(&self.state);
         while let Some(result) = tasks.join_next().await {
             result.map_err(std::io::Error::other)??;
         }

@@ -1,0 +1,168 @@
+//! Each backend's own data-plane listener (SPEC.md, Topology): clients keep only the origin of a
+//! backend URL, and the CLI finds a backend's token by comparing `url` with `host:port`, so every
+//! deployment gets a port from `--dgraph-backend-ports`, bound on create and released on delete.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use super::dataplane::{self, BackendRef};
+use super::settings::PortRange;
+use crate::AppState;
+use crate::session::SessionName;
+
+/// The open backend listeners of this process, by (session, deployment uid).
+#[derive(Clone, Default)]
+pub struct Registry {
+    open: Arc<Mutex<HashMap<(String, String), Listener>>>,
+}
+
+struct Listener {
+    port: u16,
+    /// Dropping it stops the listener.
+    _stop: oneshot::Sender<()>,
+}
+
+impl Registry {
+    fn lock(&self) -> MutexGuard<'_, HashMap<(String, String), Listener>> {
+        // Holds only whole entries, so a poisoned lock is still a valid one.
+        self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn taken(&self) -> Vec<u16> {
+        self.lock().values().map(|l| l.port).collect()
+    }
+}
+
+/// Binds a listener for the deployment; `None` when backend ports are off. The error is the
+/// message the client hears when the range is exhausted.
+pub async fn open(
+    state: &AppState,
+    session: &SessionName,
+    uid: &str,
+) -> Result<Option<u16>, String> {
+    let registry = &state.dgraph.backends;
+    release_deleted(state, session).await;
+    let ip = state.config.bind;
+    let listener = match state.config.dgraph.backend_ports {
+        PortRange::Off => return Ok(None),
+        PortRange::Any => TcpListener::bind(SocketAddr::new(ip, 0)).await.ok(),
+        PortRange::Range(low, high) => {
+            let taken = registry.taken();
+            let mut found = None;
+            for port in (low..=high).filter(|p| !taken.contains(p)) {
+                if let Ok(l) = TcpListener::bind(SocketAddr::new(ip, port)).await {
+                    found = Some(l);
+                    break;
+                }
+            }
+            found
+        }
+    };
+    let Some(listener) = listener else {
+        return Err("no free port left for a new backend (see --dgraph-backend-ports)".into());
+    };
+    let port = listener
+        .local_addr()
+        .map_err(|e| format!("backend listener: {e}"))?
+        .port();
+    serve(state, session, uid, listener, port);
+    Ok(Some(port))
+}
+
+/// After a restart on a persistent database, a deployment keeps its port but has no listener:
+/// it gets one back (the same port when it is still free), found lazily when Cerebro reads it.
+pub async fn ensure(
+    state: &AppState,
+    session: &SessionName,
+    uid: &str,
+    port: Option<i64>,
+) -> Result<Option<u16>, String> {
+    let Some(port) = port else {
+        return Ok(None);
+    };
+    let key = (session.as_str().to_owned(), uid.to_owned());
+    if let Some(open) = state.dgraph.backends.lock().get(&key) {
+        return Ok(Some(open.port));
+    }
+    if let Ok(port) = u16::try_from(port)
+        && let Ok(listener) = TcpListener::bind(SocketAddr::new(state.config.bind, port)).await
+    {
+        serve(state, session, uid, listener, port);
+        return Ok(Some(port));
+    }
+    open(state, session, uid).await
+}
+
+fn serve(state: &AppState, session: &SessionName, uid: &str, listener: TcpListener, port: u16) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = port_router(state, session.clone(), uid.to_owned());
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::warn!(error = %e, "backend listener stopped");
+        }
+    });
+    state.dgraph.backends.lock().insert(
+        (session.as_str().to_owned(), uid.to_owned()),
+        Listener { port, _stop: stop },
+    );
+}
+
+/// Releases the ports of this session's deployments that are gone without a delete (a session
+/// reset wipes the rows but cannot reach the listeners).
+async fn release_deleted(state: &AppState, session: &SessionName) {
+    let uids: Vec<String> = state
+        .dgraph
+        .backends
+        .lock()
+        .keys()
+        .filter(|(s, _)| s == session.as_str())
+        .map(|(_, uid)| uid.clone())
+        .collect();
+    let Ok(opened) = state.sessions.get(session).await else {
+        return;
+    };
+    let store = super::store::Store::new(opened);
+    for uid in uids {
+        if let Ok(None) = store.deployment(&uid).await {
+            close(state, session, &uid);
+        }
+    }
+}
+
+/// Releases the deployment's port, if it has one.
+pub fn close(state: &AppState, session: &SessionName, uid: &str) {
+    state
+        .dgraph
+        .backends
+        .lock()
+        .remove(&(session.as_str().to_owned(), uid.to_owned()));
+}
+
+/// Stops every backend listener (the server is shutting down).
+pub fn close_all(state: &AppState) {
+    state.dgraph.backends.lock().clear();
+}
+
+/// The data plane of one deployment at the root of its own port, in its own session.
+fn port_router(state: &AppState, session: SessionName, uid: String) -> axum::Router {
+    let backend = BackendRef::Uid(uid);
+    let router = dataplane::router(state.clone()).layer(middleware::from_fn(
+        move |mut req: Request, next: Next| {
+            req.extensions_mut().insert(session.clone());
+            req.extensions_mut().insert(backend.clone());
+            next.run(req)
+        },
+    ));
+    crate::server::with_request_layers(router, state.config.body_limit)
+}
