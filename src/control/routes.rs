@@ -70,6 +70,7 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
             "memgraph": config.memgraph,
             "typedb": config.typedb,
             "hasura": config.hasura,
+            "dgraph": config.dgraph,
         },
     }))
 }

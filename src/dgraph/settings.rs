@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use crate::config::Ttl;
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, clap::Args, serde::Serialize)]
 #[group(id = "dgraph_settings")]
 pub struct Settings {
     /// Dgraph: lifetime of the Cerebro tokens issued by `login` and the CLI's device login
@@ -123,5 +123,12 @@ mod tests {
         assert_eq!("off".parse(), Ok(PortRange::Off));
         assert!("9-1".parse::<PortRange>().is_err());
         assert!("x".parse::<PortRange>().is_err());
+    }
+}
+
+/// Shown in `/_offcloud/info` as written on the command line.
+impl serde::Serialize for PortRange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }

@@ -209,6 +209,7 @@ async fn control_health_and_info_describe_the_running_server() {
     assert_eq!(info["settings"]["memgraph"]["api_key_role"], "editor");
     assert_eq!(info["settings"]["memgraph"]["jwt_ttl"], 7 * 86_400);
     assert_eq!(info["settings"]["typedb"]["token_ttl"], 3600);
+    assert_eq!(info["settings"]["dgraph"]["backend_ports"], "18070-18169");
     assert_eq!(
         info["settings"]["hasura"]["endpoint"],
         "https://{name}.hasura.app/v1/graphql"
