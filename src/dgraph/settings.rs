@@ -112,6 +112,13 @@ impl fmt::Display for PortRange {
     }
 }
 
+/// Shown in `/_offcloud/info` as written on the command line.
+impl serde::Serialize for PortRange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,12 +130,5 @@ mod tests {
         assert_eq!("off".parse(), Ok(PortRange::Off));
         assert!("9-1".parse::<PortRange>().is_err());
         assert!("x".parse::<PortRange>().is_err());
-    }
-}
-
-/// Shown in `/_offcloud/info` as written on the command line.
-impl serde::Serialize for PortRange {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
     }
 }
