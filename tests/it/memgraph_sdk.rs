@@ -12,40 +12,19 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestServer, send, str_of, test_config};
+use crate::support::{PythonClient, TestServer, send, str_of, test_config};
 
 /// The SDK version the spec describes.
 const SDK: &str = "memgraph-sdk==0.8.6";
 
 fn sdk_python() -> PathBuf {
-    if let Some(python) = std::env::var_os("OFFCLOUD_SDK_PYTHON") {
-        return PathBuf::from(python);
+    PythonClient {
+        env_var: "OFFCLOUD_SDK_PYTHON",
+        venv: "sdk-venv",
+        requirement: SDK,
+        imports: "memgraph_sdk",
     }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/sdk-venv");
-    let python = venv.join("bin/python");
-    let ready = Command::new(&python)
-        .args(["-c", "import memgraph_sdk"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ready {
-        let made = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status();
-        assert!(
-            made.is_ok_and(|s| s.success()),
-            "python3 -m venv failed: install Python 3 or set OFFCLOUD_SDK_PYTHON"
-        );
-        let installed = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", SDK])
-            .status();
-        assert!(
-            installed.is_ok_and(|s| s.success()),
-            "pip install {SDK} failed"
-        );
-    }
-    python
+    .python()
 }
 
 /// A server with the rate limit on, and a key there, for the SDK's 429 check.

@@ -268,3 +268,58 @@ impl Account {
 pub fn detail(status: StatusCode, detail: impl Into<Value>) -> (StatusCode, Value) {
     (status, json!({ "detail": detail.into() }))
 }
+
+/// A real Python client the tests drive: the interpreter of a virtualenv holding `requirement`.
+/// CI installs it beforehand (`.ci/clients/*.sh`) and points `env_var` at the interpreter;
+/// otherwise the virtualenv is made under `target/` on first use.
+pub struct PythonClient {
+    pub env_var: &'static str,
+    /// Folder under `target/`.
+    pub venv: &'static str,
+    /// What `pip install` gets, pinned.
+    pub requirement: &'static str,
+    /// Modules that must import for the virtualenv to count as ready.
+    pub imports: &'static str,
+}
+
+impl PythonClient {
+    pub fn python(&self) -> std::path::PathBuf {
+        use std::process::Command;
+        // Tests run in parallel: one installation at a time.
+        static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+        if let Some(python) = std::env::var_os(self.env_var) {
+            return python.into();
+        }
+        let _guard = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
+        let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target")
+            .join(self.venv);
+        let python = venv.join("bin/python");
+        let ready = Command::new(&python)
+            .args(["-c", &format!("import {}", self.imports)])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ready {
+            let made = Command::new("python3")
+                .arg("-m")
+                .arg("venv")
+                .arg(&venv)
+                .status();
+            assert!(
+                made.is_ok_and(|s| s.success()),
+                "python3 -m venv failed: install Python 3 or set {}",
+                self.env_var
+            );
+            let installed = Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet", self.requirement])
+                .status();
+            assert!(
+                installed.is_ok_and(|s| s.success()),
+                "pip install {} failed",
+                self.requirement
+            );
+        }
+        python
+    }
+}

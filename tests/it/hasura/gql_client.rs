@@ -10,39 +10,18 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use super::client::{graphql_url, user};
-use crate::support::TestServer;
+use crate::support::{PythonClient, TestServer};
 
 const GQL: &str = "gql[requests]==3.5.3";
 
 fn gql_python() -> PathBuf {
-    if let Some(python) = std::env::var_os("OFFCLOUD_GQL_PYTHON") {
-        return PathBuf::from(python);
+    PythonClient {
+        env_var: "OFFCLOUD_GQL_PYTHON",
+        venv: "hasura-venv",
+        requirement: GQL,
+        imports: "gql, requests",
     }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/hasura-venv");
-    let python = venv.join("bin/python");
-    let ready = Command::new(&python)
-        .args(["-c", "import gql, requests"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ready {
-        let made = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status();
-        assert!(
-            made.is_ok_and(|s| s.success()),
-            "python3 -m venv failed: install Python 3 or set OFFCLOUD_GQL_PYTHON"
-        );
-        let installed = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", GQL])
-            .status();
-        assert!(
-            installed.is_ok_and(|s| s.success()),
-            "pip install {GQL} failed"
-        );
-    }
-    python
+    .python()
 }
 
 #[tokio::test]

@@ -12,40 +12,19 @@ use offcloud::config::Ttl;
 use serde_json::Value;
 
 use super::{Credentials, api_token, clusters, url};
-use crate::support::{TestServer, test_config};
+use crate::support::{PythonClient, TestServer, test_config};
 
 /// The version the spec's client observations were made with.
 const REQUESTS: &str = "requests==2.34.2";
 
 fn python() -> PathBuf {
-    if let Some(python) = std::env::var_os("OFFCLOUD_TYPEDB_PYTHON") {
-        return PathBuf::from(python);
+    PythonClient {
+        env_var: "OFFCLOUD_TYPEDB_PYTHON",
+        venv: "typedb-venv",
+        requirement: REQUESTS,
+        imports: "requests",
     }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/typedb-venv");
-    let python = venv.join("bin/python");
-    let ready = Command::new(&python)
-        .args(["-c", "import requests"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ready {
-        let made = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status();
-        assert!(
-            made.is_ok_and(|s| s.success()),
-            "python3 -m venv failed: install Python 3 or set OFFCLOUD_TYPEDB_PYTHON"
-        );
-        let installed = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", REQUESTS])
-            .status();
-        assert!(
-            installed.is_ok_and(|s| s.success()),
-            "pip install {REQUESTS} failed"
-        );
-    }
-    python
+    .python()
 }
 
 async fn run(
