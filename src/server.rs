@@ -73,9 +73,7 @@ impl Server {
             listeners.push((kind, listener));
         }
 
-        let tls = crate::tls::Tls::bind(&config)
-            .await
-            .map_err(StartError::Config)?;
+        let tls = crate::tls::Tls::bind(&config).await?;
         if let Some(tls) = &tls {
             infos.push(ListenerInfo {
                 name: crate::tls::LISTENER_NAME,

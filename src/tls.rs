@@ -29,6 +29,7 @@ use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
+use crate::StartError;
 use crate::config::{Config, PortSetting, Storage};
 use crate::routing::Service;
 
@@ -62,18 +63,18 @@ pub struct Tls {
 
 impl Tls {
     /// Binds `--tls-port` and prepares its certificate; `None` when the port is off.
-    pub async fn bind(config: &Config) -> Result<Option<Tls>, String> {
+    pub async fn bind(config: &Config) -> Result<Option<Tls>, StartError> {
         let PortSetting::Port(port) = config.tls_port else {
             return Ok(None);
         };
-        let server_config = server_config(config)?;
+        let server_config = server_config(config).map_err(StartError::Config)?;
         let address = SocketAddr::new(config.bind, port);
         let listener = TcpListener::bind(address)
             .await
-            .map_err(|e| format!("cannot listen on {address}: {e}"))?;
+            .map_err(|e| StartError::Bind(address, e))?;
         let address = listener
             .local_addr()
-            .map_err(|e| format!("cannot listen on {address}: {e}"))?;
+            .map_err(|e| StartError::Bind(address, e))?;
         Ok(Some(Tls {
             listener,
             address,

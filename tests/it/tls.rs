@@ -339,3 +339,20 @@ fn another_key(dir: &Path) -> PathBuf {
     std::fs::write(&path, rcgen::KeyPair::generate().unwrap().serialize_pem()).unwrap();
     path
 }
+
+#[tokio::test]
+async fn a_taken_tls_port_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let mut config = tls_config(&dir.path().join("ca.pem"));
+    config.tls_port = PortSetting::Port(port);
+    let error = match Server::bind(config).await {
+        Ok(_) => panic!("a taken port should not start"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        error.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{error}"
+    );
+}
