@@ -536,3 +536,24 @@ fn the_binary_built_as_the_dockerfile_builds_it_starts_as_the_image_does_and_pas
     };
     assert!(exit.success(), "{exit:?}");
 }
+
+#[test]
+fn the_release_profile_keeps_panics_recoverable() {
+    // The server answers a panicking handler with a 500 through tower-http's CatchPanicLayer and
+    // keeps serving; `panic = "abort"` would make one bad request crash the CI fixture.
+    let manifest = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
+    let release = manifest
+        .split("[profile.release]")
+        .nth(1)
+        .expect("Cargo.toml has a [profile.release]");
+    let release = release.split("\n[").next().unwrap();
+    let setting = |key: &str| {
+        release
+            .lines()
+            .find_map(|l| l.strip_prefix(key)?.trim().strip_prefix('=').map(str::trim))
+            .map(str::to_owned)
+    };
+    assert_eq!(setting("panic").as_deref(), Some("\"unwind\""));
+    assert_eq!(setting("strip").as_deref(), Some("true"));
+    assert!(setting("lto").is_some());
+}
