@@ -77,6 +77,26 @@ pub struct Config {
     )]
     pub dgraph_port: PortSetting,
 
+    /// HTTPS listener serving everything the main listener serves (every service by prefix and
+    /// Host, the control API). A number, 0 for any free port, or `off`.
+    #[arg(long, env = "OFFCLOUD_TLS_PORT", default_value = "off", global = true)]
+    pub tls_port: PortSetting,
+
+    /// PEM certificate chain for the HTTPS listener, with --tls-key. Without them a certificate
+    /// is generated at start, signed by offcloud's own CA (see --tls-ca).
+    #[arg(long, env = "OFFCLOUD_TLS_CERT", global = true)]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "OFFCLOUD_TLS_KEY", global = true)]
+    pub tls_key: Option<PathBuf>,
+
+    /// Where the generated CA's certificate is written, for clients to trust (its key is kept
+    /// beside it, as .key, so the CA outlives restarts). Default: offcloud-ca.pem beside the
+    /// database, or in the working directory when state is in memory.
+    #[arg(long, env = "OFFCLOUD_TLS_CA", global = true)]
+    pub tls_ca: Option<PathBuf>,
+
     /// Database: `sqlite::memory:` (default: a clean slate at every start) or `sqlite://PATH` to
     /// persist. Sessions other than `default` get their own file beside PATH.
     #[arg(long, env = "OFFCLOUD_DATABASE_URL", global = true)]

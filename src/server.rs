@@ -34,6 +34,7 @@ pub struct ListenerInfo {
 pub struct Server {
     state: AppState,
     listeners: Vec<(ListenerKind, TcpListener)>,
+    tls: Option<crate::tls::Tls>,
 }
 
 impl Server {
@@ -83,13 +84,26 @@ impl Server {
             }
         }
 
+        let tls = crate::tls::Tls::bind(&config).await?;
+        if let Some(tls) = &tls {
+            infos.push(ListenerInfo {
+                name: crate::tls::LISTENER_NAME,
+                address: tls.address(),
+                service: None,
+            });
+        }
+
         let sessions = Sessions::new(storage, config.signing_secret.clone());
         sessions
             .get(&SessionName::default_session())
             .await
             .map_err(StartError::Database)?;
         let state = AppState::new(config, sessions, infos);
-        Ok(Server { state, listeners })
+        Ok(Server {
+            state,
+            listeners,
+            tls,
+        })
     }
 
     pub fn state(&self) -> &AppState {
@@ -118,12 +132,29 @@ impl Server {
                 None => "every service under /<service>, control API under /_offcloud".to_owned(),
                 Some(s) => format!("{} at the root", s.name()),
             };
-            tracing::info!("listening on http://{} ({what})", info.address);
+            let scheme = match info.name {
+                crate::tls::LISTENER_NAME => "https",
+                _ => "http",
+            };
+            tracing::info!("listening on {scheme}://{} ({what})", info.address);
         }
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
         for (kind, listener) in self.listeners {
             let app = FrontDoor::new(kind, &self.state).into_router(&self.state);
+            let mut stop = stop_rx.clone();
+            tasks.spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stop.wait_for(|stopped| *stopped).await;
+                    })
+                    .await
+            });
+        }
+        if let Some(tls) = self.tls {
+            // The HTTPS listener is the main listener behind TLS.
+            let app = FrontDoor::new(ListenerKind::Main, &self.state).into_router(&self.state);
+            let listener = tls.into_listener();
             let mut stop = stop_rx.clone();
             tasks.spawn(async move {
                 axum::serve(listener, app)

@@ -2,6 +2,7 @@
 
 mod binary;
 mod dgraph;
+mod docker;
 mod hasura;
 mod memgraph_accounts;
 mod memgraph_errors;
@@ -11,4 +12,5 @@ mod memgraph_sdk;
 mod persistence;
 mod sessions;
 mod support;
+mod tls;
 mod typedb;
