@@ -40,6 +40,12 @@ impl Clock {
         self.offset_ms.store(0, Ordering::Relaxed);
     }
 
+    /// Puts virtual time this far ahead of real time (the control API's `set`).
+    pub fn set_offset(&self, offset: Duration) {
+        let ms = i64::try_from(offset.as_millis()).unwrap_or(i64::MAX);
+        self.offset_ms.store(ms, Ordering::Relaxed);
+    }
+
     /// How far virtual time is ahead of real time.
     pub fn offset(&self) -> Duration {
         Duration::from_millis(self.offset_ms.load(Ordering::Relaxed).max(0).unsigned_abs())

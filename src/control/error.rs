@@ -20,26 +20,27 @@ pub fn not_found(path: &str) -> Response {
     )
 }
 
-pub struct ControlError(Response);
+/// Boxed: a `Response` is large, and this travels in every `Result` of the control API.
+pub struct ControlError(Box<Response>);
 
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
 impl From<Internal> for ControlError {
     fn from(e: Internal) -> Self {
         e.log();
-        ControlError(response(
+        ControlError(Box::new(response(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal error",
-        ))
+        )))
     }
 }
 
 impl ControlError {
     pub fn bad_request(message: &str) -> ControlError {
-        ControlError(response(StatusCode::BAD_REQUEST, message))
+        ControlError(Box::new(response(StatusCode::BAD_REQUEST, message)))
     }
 }

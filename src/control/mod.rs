@@ -2,6 +2,7 @@
 //! emulator's own control API"): health, info, reset. Fixtures, snapshots, the request journal,
 //! faults and the clock join it later.
 
+mod clock;
 pub mod error;
 mod routes;
 
@@ -9,6 +10,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::session::SessionName;
 
 /// The path segment the control API lives under on the main listener.
 pub const PREFIX: &str = "_offcloud";
@@ -18,10 +20,32 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(routes::health))
         .route("/info", get(routes::info))
         .route("/reset", post(routes::reset))
+        .route("/clock", get(clock::get).post(clock::post))
         .nest("/typedb", crate::typedb::control_router())
         .nest("/hasura", crate::hasura::control_router())
         .nest("/dgraph", crate::dgraph::control_router())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
+}
+
+/// The session a control request is about: `?session=NAME`, else the one the front door chose
+/// (`X-Offcloud-Session` header or `/_session/NAME/` prefix), else `default`.
+fn session_name(req: &axum::extract::Request) -> Result<SessionName, error::ControlError> {
+    Ok(match session_param(req.uri())? {
+        Some(name) => name,
+        None => SessionName::of(req.extensions()),
+    })
+}
+
+/// `?session=NAME` when given, validated.
+fn session_param(uri: &axum::http::Uri) -> Result<Option<SessionName>, error::ControlError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(uri.query().unwrap_or(""))
+        .map_err(|_| error::ControlError::bad_request("the query string is malformed"))?;
+    match pairs.into_iter().find(|(k, _)| k == "session") {
+        None => Ok(None),
+        Some((_, name)) => SessionName::parse(&name).map(Some).ok_or_else(|| {
+            error::ControlError::bad_request(&format!("invalid session name {name:?}"))
+        }),
+    }
 }
