@@ -64,6 +64,30 @@ pub async fn wipe(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     tx.commit().await
 }
 
+/// Deletes every row of one service's tables: those whose name starts with `<prefix>_` (every
+/// service prefixes its tables with its name; `offcloud_secrets` belongs to none and stays).
+pub async fn wipe_service(pool: &SqlitePool, prefix: &str) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    sqlx::query("PRAGMA defer_foreign_keys = ON")
+        .execute(&mut *tx)
+        .await?;
+    // GLOB, not LIKE: `_` is a wildcard for LIKE. `prefix` is one of the services' fixed names.
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB ? || '_*'",
+    )
+    .bind(prefix)
+    .fetch_all(&mut *tx)
+    .await?;
+    for table in tables {
+        // Table names come from sqlite_master, never from a request.
+        sqlx::query(&format!("DELETE FROM \"{table}\""))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
+
 /// Answers whether the database responds.
 pub async fn ping(pool: &SqlitePool) -> bool {
     sqlx::query("SELECT 1").execute(pool).await.is_ok()

@@ -49,6 +49,11 @@ impl Service {
         }
     }
 
+    /// The service of that name (`memgraph`, `typedb`, `hasura`, `dgraph`).
+    pub fn from_name(name: &str) -> Option<Service> {
+        Service::ALL.iter().copied().find(|s| s.name() == name)
+    }
+
     /// Host names of the real service: requests carrying them go to this service at the root,
     /// so a network alias can stand in for the real host.
     pub fn real_hosts(self) -> &'static [&'static str] {

@@ -78,11 +78,15 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
 #[derive(Deserialize)]
 pub struct ResetQuery {
     session: Option<String>,
+    service: Option<String>,
     #[serde(default)]
     all: bool,
 }
 
-/// Wipes the request's session (or `?session=NAME`, or every session with `?all=true`).
+/// Wipes the request's session (or `?session=NAME`, or every session with `?all=true`); with
+/// `?service=NAME` only that service's tables, leaving the others, the signing keys and the clock.
+/// (Dgraph backends' listeners are not reached from here: the Dgraph code frees the ports of
+/// deployments that are gone at its next create.)
 pub async fn reset(
     State(state): State<AppState>,
     req: Request,
@@ -90,6 +94,14 @@ pub async fn reset(
     let query: ResetQuery = Query::try_from_uri(req.uri())
         .map(|Query(q)| q)
         .map_err(|e| ControlError::bad_request(&e.body_text()))?;
+    let service = match &query.service {
+        None => None,
+        Some(name) => Some(Service::from_name(name).ok_or_else(|| {
+            ControlError::bad_request(&format!(
+                "unknown service {name:?}: use memgraph, typedb, hasura or dgraph"
+            ))
+        })?),
+    };
     let sessions = if query.all {
         state.sessions.opened()
     } else {
@@ -103,11 +115,19 @@ pub async fn reset(
     };
     let mut names = Vec::with_capacity(sessions.len());
     for session in sessions {
-        session.reset().await?;
+        match service {
+            None => session.reset().await?,
+            Some(service) => crate::db::wipe_service(session.db(), service.name())
+                .await
+                .map_err(crate::error::Internal::from)?,
+        }
         names.push(session.name().to_owned());
     }
     names.sort();
-    Ok(Json(json!({ "reset": names })))
+    Ok(Json(match service {
+        None => json!({ "reset": names }),
+        Some(service) => json!({ "reset": names, "service": service.name() }),
+    }))
 }
 
 pub async fn not_found(req: Request) -> Response {

@@ -1,0 +1,112 @@
+//! `POST /_offcloud/reset?service=NAME`: one service's state goes, the others' stays.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{TestServer, send};
+use crate::typedb::{api_token, url};
+
+async fn reset(s: &TestServer, query: &str) -> (StatusCode, serde_json::Value) {
+    send(s.http.post(s.main_url(&format!("/_offcloud/reset{query}")))).await
+}
+
+async fn exchange_status(s: &TestServer, c: &crate::typedb::Credentials) -> StatusCode {
+    s.http
+        .post(url(s, "/api/v1/auth"))
+        .header(
+            "Authorization",
+            format!("Basic {}:{}", c.client_id, c.client_secret),
+        )
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn resetting_typedb_leaves_memgraph_and_dgraph() {
+    let s = TestServer::start().await;
+    let account = s.onboard("keep@example.com").await;
+    let credentials = api_token(&s, "team", "default", "read").await;
+    let (status, _) = crate::dgraph::create_account(&s, "dg@example.com").await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(exchange_status(&s, &credentials).await, StatusCode::OK);
+
+    let answer = reset(&s, "?service=typedb").await;
+    assert_eq!(
+        answer,
+        (
+            StatusCode::OK,
+            json!({"reset": ["default"], "service": "typedb"})
+        )
+    );
+
+    assert_eq!(
+        exchange_status(&s, &credentials).await,
+        StatusCode::BAD_REQUEST,
+        "the TypeDB API token is gone (INVALID_CLIENT_ID)"
+    );
+    // Memgraph's tenant and its JWT (signed with a key in offcloud_secrets) still work.
+    assert_eq!(
+        s.get("/v1/auth/me", account.bearer()).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.login(&account.email, &account.password).await.is_empty(),
+        false
+    );
+    // The Dgraph account is still there.
+    let (status, _) = crate::dgraph::create_account(&s, "dg@example.com").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn resetting_dgraph_then_memgraph_empties_each_in_turn() {
+    let s = TestServer::start().await;
+    let account = s.onboard("gone@example.com").await;
+    crate::dgraph::create_account(&s, "dg@example.com").await;
+    let credentials = api_token(&s, "team", "default", "read").await;
+
+    reset(&s, "?service=dgraph").await;
+    let (status, _) = crate::dgraph::create_account(&s, "dg@example.com").await;
+    assert_eq!(status, StatusCode::CREATED, "the Dgraph account was wiped");
+    assert_eq!(
+        s.get("/v1/auth/me", account.bearer()).await.0,
+        StatusCode::OK
+    );
+
+    reset(&s, "?service=memgraph").await;
+    assert_eq!(
+        s.get("/v1/auth/me", account.bearer()).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the Memgraph user is gone"
+    );
+    assert_eq!(exchange_status(&s, &credentials).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_service_reset_touches_only_the_chosen_session() {
+    let s = TestServer::start().await;
+    let here = api_token(&s, "team", "default", "read").await;
+    let answer = reset(&s, "?service=typedb&session=other").await;
+    assert_eq!(
+        answer,
+        (
+            StatusCode::OK,
+            json!({"reset": ["other"], "service": "typedb"})
+        )
+    );
+    assert_eq!(exchange_status(&s, &here).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_unknown_service_is_a_400_and_resets_nothing() {
+    let s = TestServer::start().await;
+    let credentials = api_token(&s, "team", "default", "read").await;
+    for query in ["?service=mysql", "?service=", "?service=TypeDB"] {
+        let (status, body) = reset(&s, query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert!(body["error"].as_str().unwrap().contains("unknown service"));
+    }
+    assert_eq!(exchange_status(&s, &credentials).await, StatusCode::OK);
+}
