@@ -111,6 +111,16 @@ pub struct Config {
     #[arg(long, env = "OFFCLOUD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
+    /// Requests kept in the request journal (`GET /_offcloud/requests`), oldest dropped first; 0
+    /// turns the journal off.
+    #[arg(
+        long,
+        env = "OFFCLOUD_JOURNAL_SIZE",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub journal_size: usize,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "OFFCLOUD_BODY_LIMIT", default_value_t = 10 * 1024 * 1024, global = true)]
     pub body_limit: usize,

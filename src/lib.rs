@@ -35,6 +35,8 @@ pub struct AppState {
     pub typedb: typedb::Shared,
     pub hasura: hasura::Shared,
     pub dgraph: dgraph::Shared,
+    /// Every request to an emulated service, in memory (`/_offcloud/requests`).
+    pub journal: Arc<control::journal::Journal>,
 }
 
 /// Why the server could not start.

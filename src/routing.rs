@@ -7,6 +7,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
 use axum::extract::Request;
@@ -18,6 +19,7 @@ use tower::ServiceExt;
 use crate::AppState;
 use crate::config::{Config, PortSetting};
 use crate::control;
+use crate::control::journal::{Capture, Entry, Journal};
 use crate::session::{SESSION_HEADER, SessionName};
 
 /// The emulated services. Adding one means a variant here (with its name, hosts, port and router),
@@ -111,6 +113,7 @@ pub enum ListenerKind {
 pub struct FrontDoor {
     kind: ListenerKind,
     routers: Arc<Routers>,
+    journal: Arc<Journal>,
 }
 
 struct Routers {
@@ -130,6 +133,7 @@ impl FrontDoor {
                 services,
                 control: control::router(state.clone()),
             }),
+            journal: state.journal.clone(),
         }
     }
 
@@ -143,6 +147,7 @@ impl FrontDoor {
     }
 
     async fn dispatch(&self, mut req: Request) -> Response {
+        let started = Instant::now();
         let path = req.uri().path().to_owned();
 
         let (session, after_session) = match split_session_prefix(&path) {
@@ -154,7 +159,8 @@ impl FrontDoor {
             Err(bad) => return invalid_session(&bad),
         };
         tracing::Span::current().record("session", session.as_str());
-        let Some((router, rest)) = self.pick(req.headers(), req.uri(), after_session) else {
+        let Some((service, router, rest)) = self.pick(req.headers(), req.uri(), after_session)
+        else {
             return control::error::not_found(after_session);
         };
         let rest = if rest.is_empty() { "/" } else { rest };
@@ -166,36 +172,85 @@ impl FrontDoor {
             Ok(pq) => *req.uri_mut() = Uri::from(pq),
             Err(_) => return control::error::not_found(rest),
         }
-        req.extensions_mut().insert(session);
-        match router.clone().oneshot(req).await {
-            Ok(response) => response,
-            Err(never) => match never {},
+        req.extensions_mut().insert(session.clone());
+        match service {
+            Some(service) if self.journal.enabled() => {
+                self.recorded(router, req, session, service, path, started)
+                    .await
+            }
+            _ => run(router, req).await,
         }
     }
 
-    /// The router for this request and the path it should see.
+    /// Runs the request through the service and records it in the journal.
+    async fn recorded(
+        &self,
+        router: &Router,
+        req: Request,
+        session: SessionName,
+        service: Service,
+        path: String,
+        started: Instant,
+    ) -> Response {
+        let time = time::OffsetDateTime::now_utc();
+        let method = req.method().as_str().to_owned();
+        let query = req.uri().query().map(str::to_owned);
+        let request_headers = control::redact::headers(req.headers());
+        let request_body = Arc::new(Capture::default());
+        let req = req.map(|body| request_body.tee(body));
+        let response = run(router, req).await;
+        let response_body = Arc::new(Capture::default());
+        let response_headers = control::redact::headers(response.headers());
+        let status = response.status().as_u16();
+        let response = response.map(|body| response_body.tee(body));
+        self.journal.push(Entry {
+            id: self.journal.next_id(),
+            time,
+            session,
+            service,
+            method,
+            path,
+            query,
+            request_headers,
+            request_body,
+            status,
+            duration: started.elapsed(),
+            response_headers,
+            response_body,
+        });
+        response
+    }
+
+    /// The service (none for the control API), its router, and the path it should see.
     fn pick<'p>(
         &self,
         headers: &HeaderMap,
         uri: &Uri,
         path: &'p str,
-    ) -> Option<(&Router, &'p str)> {
+    ) -> Option<(Option<Service>, &Router, &'p str)> {
         let routers = &self.routers;
         if let ListenerKind::Service(_) = self.kind {
-            return routers.services.first().map(|(_, r)| (r, path));
+            return routers.services.first().map(|(s, r)| (Some(*s), r, path));
         }
         if let Some(service) = host_of(headers, uri).and_then(|h| Service::for_host(&h)) {
-            return routers.router_of(service).map(|r| (r, path));
+            return routers.router_of(service).map(|r| (Some(service), r, path));
         }
         let (first, rest) = split_first_segment(path);
         if first == control::PREFIX {
-            return Some((&routers.control, rest));
+            return Some((None, &routers.control, rest));
         }
         routers
             .services
             .iter()
             .find(|(s, _)| s.name() == first)
-            .map(|(_, r)| (r, rest))
+            .map(|(s, r)| (Some(*s), r, rest))
+    }
+}
+
+async fn run(router: &Router, req: Request) -> Response {
+    match router.clone().oneshot(req).await {
+        Ok(response) => response,
+        Err(never) => match never {},
     }
 }
 

@@ -4,6 +4,8 @@
 
 mod clock;
 pub mod error;
+pub mod journal;
+pub mod redact;
 mod routes;
 
 use axum::Router;
@@ -21,6 +23,10 @@ pub fn router(state: AppState) -> Router {
         .route("/info", get(routes::info))
         .route("/reset", post(routes::reset))
         .route("/clock", get(clock::get).post(clock::post))
+        .route(
+            "/requests",
+            get(routes::requests).delete(routes::clear_requests),
+        )
         .nest("/typedb", crate::typedb::control_router())
         .nest("/hasura", crate::hasura::control_router())
         .nest("/dgraph", crate::dgraph::control_router())

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::error::{self, ControlError};
 use crate::AppState;
 use crate::config::Storage;
+use crate::control::journal::Filter;
 use crate::routing::Service;
 use crate::session::SessionName;
 
@@ -128,6 +129,49 @@ pub async fn reset(
         None => json!({ "reset": names }),
         Some(service) => json!({ "reset": names, "service": service.name() }),
     }))
+}
+
+/// `GET /_offcloud/requests`: the journal, filtered (see `journal::Filter`), oldest first.
+pub async fn requests(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Json<Value>, ControlError> {
+    let filter: Filter = Query::try_from_uri(req.uri())
+        .map(|Query(f)| f)
+        .map_err(|e| ControlError::bad_request(&e.body_text()))?;
+    if let Some(service) = &filter.service
+        && Service::from_name(service).is_none()
+    {
+        return Err(ControlError::bad_request(&format!(
+            "unknown service {service:?}: use memgraph, typedb, hasura or dgraph"
+        )));
+    }
+    let entries = state.journal.list(&filter);
+    Ok(Json(json!({ "requests": entries })))
+}
+
+#[derive(Deserialize)]
+pub struct ClearQuery {
+    session: Option<String>,
+}
+
+/// `DELETE /_offcloud/requests`: forgets every entry, or those of `?session=NAME`.
+pub async fn clear_requests(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Json<Value>, ControlError> {
+    let query: ClearQuery = Query::try_from_uri(req.uri())
+        .map(|Query(q)| q)
+        .map_err(|e| ControlError::bad_request(&e.body_text()))?;
+    let session =
+        match query.session {
+            None => None,
+            Some(name) => Some(SessionName::parse(&name).ok_or_else(|| {
+                ControlError::bad_request(&format!("invalid session name {name:?}"))
+            })?),
+        };
+    let cleared = state.journal.clear(session.as_ref());
+    Ok(Json(json!({ "cleared": cleared })))
 }
 
 pub async fn not_found(req: Request) -> Response {
