@@ -37,6 +37,8 @@ pub struct AppState {
     pub dgraph: dgraph::Shared,
     /// Every request to an emulated service, in memory (`/_offcloud/requests`).
     pub journal: Arc<control::journal::Journal>,
+    /// Fault rules, per session (`/_offcloud/faults`).
+    pub faults: Arc<control::faults::Faults>,
 }
 
 /// Why the server could not start.

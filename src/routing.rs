@@ -10,15 +10,17 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::Request;
 use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 
 use crate::AppState;
 use crate::config::{Config, PortSetting};
 use crate::control;
+use crate::control::faults::{Faults, Outcome, Target};
 use crate::control::journal::{Capture, Entry, Journal};
 use crate::session::{SESSION_HEADER, SessionName};
 
@@ -54,6 +56,64 @@ impl Service {
     /// The service of that name (`memgraph`, `typedb`, `hasura`, `dgraph`).
     pub fn from_name(name: &str) -> Option<Service> {
         Service::ALL.iter().copied().find(|s| s.name() == name)
+    }
+
+    /// An error answer in the service's own shape, for a fault with no body of its own: the
+    /// status to send, the content type and the body. The message is the status's reason.
+    /// Hasura reports errors inside a GraphQL response with HTTP 200, so a 4xx becomes a 200 with
+    /// its `errors` envelope; a 5xx (a failing gateway, not a GraphQL error) keeps its status.
+    pub fn error_body(self, status: StatusCode) -> (StatusCode, &'static str, String) {
+        let message = status.canonical_reason().unwrap_or("Error");
+        let json = "application/json";
+        let (status, body) = match self {
+            Service::Memgraph => (status, serde_json::json!({ "detail": message })),
+            Service::Typedb => {
+                let code = match status.as_u16() {
+                    400 | 413 | 422 => "INVALID_ARGUMENT",
+                    401 => "INVALID_TOKEN",
+                    403 => "PERMISSION_DENIED",
+                    404 => "NOT_FOUND",
+                    405 => "METHOD_NOT_ALLOWED",
+                    409 => "ALREADY_EXISTS",
+                    429 => "RESOURCE_EXHAUSTED",
+                    503 => "UNAVAILABLE",
+                    _ => "INTERNAL",
+                };
+                (
+                    status,
+                    serde_json::json!({ "code": code, "message": message }),
+                )
+            }
+            Service::Hasura => {
+                let code = match status.as_u16() {
+                    401 | 403 => "access-denied",
+                    404 => "not-found",
+                    409 => "constraint-violation",
+                    400..=499 => "validation-failed",
+                    _ => "unexpected",
+                };
+                let body = serde_json::json!({"errors": [{
+                    "message": message,
+                    "extensions": {"path": "$", "code": code},
+                }]});
+                let status = if status.is_server_error() {
+                    status
+                } else {
+                    StatusCode::OK
+                };
+                (status, body)
+            }
+            Service::Dgraph => (
+                status,
+                serde_json::json!({ "errors": [{ "message": message }] }),
+            ),
+        };
+        (status, json, body.to_string())
+    }
+
+    pub fn error_response(self, status: StatusCode) -> Response {
+        let (status, content_type, body) = self.error_body(status);
+        (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
     }
 
     /// Host names of the real service: requests carrying them go to this service at the root,
@@ -114,6 +174,8 @@ pub struct FrontDoor {
     kind: ListenerKind,
     routers: Arc<Routers>,
     journal: Arc<Journal>,
+    faults: Arc<Faults>,
+    body_limit: usize,
 }
 
 struct Routers {
@@ -134,6 +196,8 @@ impl FrontDoor {
                 control: control::router(state.clone()),
             }),
             journal: state.journal.clone(),
+            faults: state.faults.clone(),
+            body_limit: state.config.body_limit,
         }
     }
 
@@ -178,7 +242,63 @@ impl FrontDoor {
                 self.recorded(router, req, session, service, path, started)
                     .await
             }
-            _ => run(router, req).await,
+            Some(service) => self.serve(router, req, &session, service).await,
+            None => run(router, req).await,
+        }
+    }
+
+    /// Runs a request to a service, unless a fault rule answers it first.
+    async fn serve(
+        &self,
+        router: &Router,
+        req: Request,
+        session: &SessionName,
+        service: Service,
+    ) -> Response {
+        let target = Target {
+            session,
+            service,
+            method: req.method().as_str(),
+            path: req.uri().path(),
+        };
+        let Some(needs_operation) = self.faults.candidates(&target) else {
+            return run(router, req).await;
+        };
+        let method = req.method().as_str().to_owned();
+        let path = req.uri().path().to_owned();
+        let target = Target {
+            session,
+            service,
+            method: &method,
+            path: &path,
+        };
+        let (req, operation) = if needs_operation {
+            // Only here is a body read whole before the service runs: a rule asks for the
+            // GraphQL operation name.
+            let (parts, body) = req.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, self.body_limit).await else {
+                return service.error_response(StatusCode::PAYLOAD_TOO_LARGE);
+            };
+            let content_type = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
+            let operation =
+                control::journal::operation_name(content_type, Some(&bytes), parts.uri.query());
+            (Request::from_parts(parts, Body::from(bytes)), operation)
+        } else {
+            (req, None)
+        };
+        let Some(action) = self.faults.take(&target, operation.as_deref()) else {
+            return run(router, req).await;
+        };
+        if !action.delay.is_zero() {
+            tokio::time::sleep(action.delay).await;
+        }
+        match action.outcome {
+            Outcome::PassThrough => run(router, req).await,
+            Outcome::Respond(status, body) => control::faults::respond(service, status, body),
+            Outcome::Drop => control::faults::dropped(),
         }
     }
 
@@ -198,7 +318,7 @@ impl FrontDoor {
         let request_headers = control::redact::headers(req.headers());
         let request_body = Arc::new(Capture::default());
         let req = req.map(|body| request_body.tee(body));
-        let response = run(router, req).await;
+        let response = self.serve(router, req, &session, service).await;
         let response_body = Arc::new(Capture::default());
         let response_headers = control::redact::headers(response.headers());
         let status = response.status().as_u16();

@@ -219,6 +219,7 @@ impl AppState {
             typedb: crate::typedb::Shared::default(),
             hasura: crate::hasura::Shared::default(),
             dgraph: crate::dgraph::Shared::default(),
+            faults: Arc::default(),
             journal: Arc::new(crate::control::journal::Journal::new(config.journal_size)),
             config: Arc::new(config),
             sessions,

@@ -290,7 +290,7 @@ fn body_view(content_type: Option<&str>, body: &Captured) -> Value {
 /// The GraphQL operation a request runs: the body's `operationName`, else the name of the first
 /// operation of its document (parsed, never matched as text); GET requests carry both in the
 /// query string.
-fn operation_name(
+pub fn operation_name(
     content_type: Option<&str>,
     body: Option<&[u8]>,
     query: Option<&str>,

@@ -4,6 +4,7 @@
 
 mod clock;
 pub mod error;
+pub mod faults;
 pub mod journal;
 pub mod redact;
 mod routes;
@@ -27,6 +28,13 @@ pub fn router(state: AppState) -> Router {
             "/requests",
             get(routes::requests).delete(routes::clear_requests),
         )
+        .route(
+            "/faults",
+            get(routes::list_faults)
+                .post(routes::add_fault)
+                .delete(routes::clear_faults),
+        )
+        .route("/faults/{id}", axum::routing::delete(routes::remove_fault))
         .nest("/typedb", crate::typedb::control_router())
         .nest("/hasura", crate::hasura::control_router())
         .nest("/dgraph", crate::dgraph::control_router())
@@ -37,7 +45,9 @@ pub fn router(state: AppState) -> Router {
 
 /// The session a control request is about: `?session=NAME`, else the one the front door chose
 /// (`X-Offcloud-Session` header or `/_session/NAME/` prefix), else `default`.
-fn session_name(req: &axum::extract::Request) -> Result<SessionName, error::ControlError> {
+pub(crate) fn session_name(
+    req: &axum::extract::Request,
+) -> Result<SessionName, error::ControlError> {
     Ok(match session_param(req.uri())? {
         Some(name) => name,
         None => SessionName::of(req.extensions()),

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::error::{self, ControlError};
 use crate::AppState;
 use crate::config::Storage;
+use crate::control::faults::NewRule;
 use crate::control::journal::Filter;
 use crate::routing::Service;
 use crate::session::SessionName;
@@ -172,6 +173,59 @@ pub async fn clear_requests(
         };
     let cleared = state.journal.clear(session.as_ref());
     Ok(Json(json!({ "cleared": cleared })))
+}
+
+/// `POST /_offcloud/faults`: adds a rule to the request's session (or `?session=`).
+pub async fn add_fault(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<(StatusCode, Json<Value>), ControlError> {
+    let session = super::session_name(&req)?;
+    let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
+        .await
+        .map_err(|_| ControlError::bad_request("the body could not be read"))?;
+    let rule: NewRule = serde_json::from_slice(&body)
+        .map_err(|e| ControlError::bad_request(&format!("invalid fault: {e}")))?;
+    let rule = state
+        .faults
+        .add(session, rule)
+        .map_err(|why| ControlError::bad_request(&why))?;
+    Ok((StatusCode::CREATED, Json(rule)))
+}
+
+/// `GET /_offcloud/faults`: the session's rules, oldest first.
+pub async fn list_faults(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Json<Value>, ControlError> {
+    let session = super::session_name(&req)?;
+    Ok(Json(json!({ "faults": state.faults.list(&session) })))
+}
+
+/// `DELETE /_offcloud/faults`: removes every rule of the session.
+pub async fn clear_faults(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Json<Value>, ControlError> {
+    let session = super::session_name(&req)?;
+    Ok(Json(json!({ "removed": state.faults.clear(&session) })))
+}
+
+/// `DELETE /_offcloud/faults/{id}`.
+pub async fn remove_fault(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<StatusCode, Response> {
+    let session = super::session_name(&req).map_err(IntoResponse::into_response)?;
+    if state.faults.remove(&session, &id) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(error::response(
+            StatusCode::NOT_FOUND,
+            &format!("no fault {id:?} in session {:?}", session.as_str()),
+        ))
+    }
 }
 
 pub async fn not_found(req: Request) -> Response {

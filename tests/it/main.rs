@@ -2,6 +2,7 @@
 
 mod binary;
 mod control_clock;
+mod control_faults;
 mod control_journal;
 mod control_reset;
 mod dgraph;
