@@ -228,3 +228,40 @@ async fn bad_journal_queries_are_400() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_large_response_reaches_the_client_whole_and_is_kept_cut() {
+    let s = TestServer::start().await;
+    let name = "n".repeat(20 * 1024);
+    let (status, body) = send(s.http.post(s.mg("/v1/auth/onboard")).json(&json!({
+        "email": "long@example.com", "password": "YourSecurePassword123!",
+        "full_name": name, "cluster_name": "c", "sector": "Technology",
+    })))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = s.login("long@example.com", "YourSecurePassword123!").await;
+    let response = s
+        .http
+        .get(s.mg("/v1/auth/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let length = response.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let me: Value = response.json().await.unwrap();
+    assert_eq!(
+        me["full_name"],
+        name.as_str(),
+        "the client got the whole body"
+    );
+    let entry = journal(&s, "?path=/v1/auth/me").await.pop().unwrap();
+    assert_eq!(entry["response"]["body_truncated"], true);
+    assert_eq!(entry["response"]["body"], Value::Null);
+    assert_eq!(
+        entry["response"]["headers"]["content-length"],
+        length.as_str()
+    );
+}
