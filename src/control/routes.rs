@@ -66,6 +66,7 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
             "bind": config.bind,
             "storage": storage,
             "body_limit": config.body_limit,
+            "journal_size": config.journal_size,
             "log_format": format!("{:?}", config.log_format).to_lowercase(),
             "signing_secret": if config.signing_secret.is_some() { "configured" } else { "generated per session" },
             // Durations are in seconds.
@@ -118,7 +119,14 @@ pub async fn reset(
     let mut names = Vec::with_capacity(sessions.len());
     for session in sessions {
         match service {
-            None => session.reset().await?,
+            None => {
+                session.reset().await?;
+                // Fault rules are session state too; the journal is not (it is the record of
+                // what happened, cleared with `DELETE /_offcloud/requests`).
+                if let Some(name) = SessionName::parse(session.name()) {
+                    state.faults.clear(&name);
+                }
+            }
             Some(service) => crate::db::wipe_service(session.db(), service.name())
                 .await
                 .map_err(crate::error::Internal::from)?,

@@ -327,3 +327,17 @@ async fn bad_rules_are_400_and_add_nothing() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(faults(&s).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_session_reset_removes_its_rules_a_service_reset_does_not() {
+    let s = TestServer::start().await;
+    add(&s, json!({"status": 500})).await;
+    send(s.http.post(s.main_url("/_offcloud/reset?service=typedb"))).await;
+    assert_eq!(faults(&s).await.len(), 1);
+    send(s.http.post(s.main_url("/_offcloud/reset"))).await;
+    assert!(faults(&s).await.is_empty());
+    assert_eq!(
+        send(s.http.get(s.mg("/v1/auth/me"))).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
