@@ -107,3 +107,35 @@ async fn an_unknown_service_is_a_400_and_resets_nothing() {
     }
     assert_eq!(exchange_status(&s, &credentials).await, StatusCode::OK);
 }
+
+// Fails today: the Dgraph code drops a gone deployment's listener at the next create, but the
+// listener's task closes the socket only later, so that very create finds the port still bound
+// ("no free port left"); the create after it succeeds. Fix in `dgraph::backends`: have
+// `release_deleted` await the closed listeners' tasks before binding.
+#[ignore = "known race in dgraph::backends: a reset's freed port is bound again one create late"]
+#[tokio::test]
+async fn a_dgraph_reset_frees_backend_ports_for_the_next_deployment() {
+    // A single backend port: the second deployment gets it only if the reset freed it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = crate::dgraph::dgraph_config();
+    config.dgraph.backend_ports = offcloud::dgraph::PortRange::Range(port, port);
+    let s = TestServer::start_with(config).await;
+    let token = crate::dgraph::account(&s, "ports@example.com").await;
+    let first = crate::dgraph::deployment(&s, &token, "first", "free").await;
+    assert!(
+        first["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(":{port}"))
+    );
+
+    reset(&s, "?service=dgraph").await;
+    let token = crate::dgraph::account(&s, "ports@example.com").await;
+    let second = crate::dgraph::deployment(&s, &token, "second", "free").await;
+    assert_eq!(second["url"], first["url"], "the port came back");
+    assert_ne!(second["uid"], first["uid"]);
+}
