@@ -5,11 +5,13 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use super::dataplane::{self, BackendRef};
 use super::settings::PortRange;
@@ -25,7 +27,18 @@ pub struct Registry {
 struct Listener {
     port: u16,
     /// Dropping it stops the listener.
-    _stop: oneshot::Sender<()>,
+    stop: oneshot::Sender<()>,
+    /// Ends once the socket is closed: only then can the port be bound again.
+    task: JoinHandle<()>,
+}
+
+impl Listener {
+    /// Stops the listener and waits (a little, at most) until its port is free again, so the
+    /// next create can take it: a reset or delete followed at once by a create is what tests do.
+    async fn shut(self) {
+        drop(self.stop);
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.task).await;
+    }
 }
 
 impl Registry {
@@ -102,7 +115,7 @@ pub async fn ensure(
 fn serve(state: &AppState, session: &SessionName, uid: &str, listener: TcpListener, port: u16) {
     let (stop, stopped) = oneshot::channel::<()>();
     let app = port_router(state, session.clone(), uid.to_owned());
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
@@ -114,7 +127,7 @@ fn serve(state: &AppState, session: &SessionName, uid: &str, listener: TcpListen
     });
     state.dgraph.backends.lock().insert(
         (session.as_str().to_owned(), uid.to_owned()),
-        Listener { port, _stop: stop },
+        Listener { port, stop, task },
     );
 }
 
@@ -135,18 +148,21 @@ async fn release_deleted(state: &AppState, session: &SessionName) {
     let store = super::store::Store::new(opened);
     for uid in uids {
         if let Ok(None) = store.deployment(&uid).await {
-            close(state, session, &uid);
+            close(state, session, &uid).await;
         }
     }
 }
 
 /// Releases the deployment's port, if it has one.
-pub fn close(state: &AppState, session: &SessionName, uid: &str) {
-    state
+pub async fn close(state: &AppState, session: &SessionName, uid: &str) {
+    let removed = state
         .dgraph
         .backends
         .lock()
         .remove(&(session.as_str().to_owned(), uid.to_owned()));
+    if let Some(listener) = removed {
+        listener.shut().await;
+    }
 }
 
 /// Stops every backend listener (the server is shutting down).

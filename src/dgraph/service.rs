@@ -277,7 +277,7 @@ impl Cerebro {
     pub async fn delete_deployment(&self, account: &Account, uid: &str) -> Result<(), Refusal> {
         let deployment = self.deployment_of(account, uid).await?;
         self.store.delete_deployment(&deployment.uid).await?;
-        backends::close(&self.state, &self.session, &deployment.uid);
+        backends::close(&self.state, &self.session, &deployment.uid).await;
         Ok(())
     }
 

@@ -108,11 +108,8 @@ async fn an_unknown_service_is_a_400_and_resets_nothing() {
     assert_eq!(exchange_status(&s, &credentials).await, StatusCode::OK);
 }
 
-// Fails today: the Dgraph code drops a gone deployment's listener at the next create, but the
-// listener's task closes the socket only later, so that very create finds the port still bound
-// ("no free port left"); the create after it succeeds. Fix in `dgraph::backends`: have
-// `release_deleted` await the closed listeners' tasks before binding.
-#[ignore = "known race in dgraph::backends: a reset's freed port is bound again one create late"]
+// A reset cannot reach the backend listeners; the next create releases the gone deployments'
+// ports, and must wait until their sockets are closed to bind one of them again.
 #[tokio::test]
 async fn a_dgraph_reset_frees_backend_ports_for_the_next_deployment() {
     // A single backend port: the second deployment gets it only if the reset freed it.
