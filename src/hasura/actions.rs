@@ -13,7 +13,9 @@ use super::Settings;
 use super::engine::{Row, World, is_uuid};
 use super::error::GqlError;
 use super::seeds;
-use super::store::{Env, NewEvent, NewInvitation, NewJob, NewProject, NewTask, Store, WriteError};
+use super::store::{
+    Env, Invitation, NewEvent, NewInvitation, NewJob, NewProject, NewTask, Store, WriteError,
+};
 use crate::auth::sha256_hex;
 
 /// What an action hands back to be resolved against its output type.
@@ -940,6 +942,26 @@ async fn invite(store: &Store, user_id: &str, args: &Args) -> Result<Output, Gql
     }))))
 }
 
+/// The invitation of that kind behind `key`, if it was sent to this user: only the invited user
+/// may answer it; to anyone else it does not exist.
+async fn invitation_for(
+    store: &Store,
+    user_id: &str,
+    kind: &str,
+    key: &str,
+) -> Result<Invitation, GqlError> {
+    let not_found = || GqlError::action("invitation not found");
+    let invitation = store
+        .invitation(kind, &sha256_hex(key))
+        .await?
+        .ok_or_else(not_found)?;
+    let email = store.user_email(user_id).await?.unwrap_or_default();
+    if !email.eq_ignore_ascii_case(&invitation.collaborator_email) {
+        return Err(not_found());
+    }
+    Ok(invitation)
+}
+
 async fn answer_invite(
     store: &Store,
     user_id: &str,
@@ -947,16 +969,7 @@ async fn answer_invite(
     args: &Args,
 ) -> Result<Output, GqlError> {
     let key = args.str("inviteKey")?;
-    let not_found = || GqlError::action("invitation not found");
-    let invitation = store
-        .invitation("collaborator", &sha256_hex(&key))
-        .await?
-        .ok_or_else(not_found)?;
-    let email = store.user_email(user_id).await?.unwrap_or_default();
-    // Only the invited user may answer; to anyone else the invitation does not exist.
-    if !email.eq_ignore_ascii_case(&invitation.collaborator_email) {
-        return Err(not_found());
-    }
+    let invitation = invitation_for(store, user_id, "collaborator", &key).await?;
     if accept {
         store
             .accept_invitation(&invitation, &new_id(), user_id)
@@ -1020,15 +1033,7 @@ async fn answer_transfer(
     args: &Args,
 ) -> Result<Output, GqlError> {
     let key = args.str("inviteKey")?;
-    let not_found = || GqlError::action("invitation not found");
-    let invitation = store
-        .invitation("ownership", &sha256_hex(&key))
-        .await?
-        .ok_or_else(not_found)?;
-    let email = store.user_email(user_id).await?.unwrap_or_default();
-    if !email.eq_ignore_ascii_case(&invitation.collaborator_email) {
-        return Err(not_found());
-    }
+    let invitation = invitation_for(store, user_id, "ownership", &key).await?;
     if accept {
         store
             .accept_ownership(&invitation, &new_id(), user_id)
