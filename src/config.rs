@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -136,6 +136,12 @@ pub struct Config {
     )]
     pub signing_secret: Option<String>,
 
+    /// Duration of every asynchronous transition of every service (a TypeDB cluster starting, a
+    /// Dgraph deployment being created, a Hasura preview-app job, an export, a Memgraph episode
+    /// consolidating...) that its own flag does not set; 0 makes them all instant.
+    #[arg(long, env = "OFFCLOUD_LIFECYCLE", global = true)]
+    pub lifecycle: Option<Ttl>,
+
     #[command(flatten)]
     pub memgraph: crate::memgraph::Settings,
 
@@ -149,10 +155,51 @@ pub struct Config {
     pub dgraph: crate::dgraph::Settings,
 }
 
+impl Cli {
+    /// Parses the process's arguments and environment; exits with clap's message on bad input.
+    pub fn parse_resolved() -> Cli {
+        Cli::resolve(Cli::command().get_matches()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// Parses the given arguments (and the environment), as `offcloud ARGS...` would.
+    pub fn try_parse_resolved<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Cli::resolve(Cli::command().try_get_matches_from(args)?)
+    }
+
+    /// Builds the command line from clap's matches, then fills every lifecycle duration left at
+    /// its default from `--lifecycle` (which needs to know which values were given: only the
+    /// matches know).
+    fn resolve(matches: clap::ArgMatches) -> Result<Cli, clap::Error> {
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        if let Some(all) = cli.config.lifecycle {
+            for (id, duration) in cli.config.lifecycle_durations() {
+                if matches.value_source(id) == Some(clap::parser::ValueSource::DefaultValue) {
+                    *duration = all;
+                }
+            }
+        }
+        Ok(cli)
+    }
+}
+
 impl Config {
     /// The configuration used when nothing is given: what `offcloud` alone runs with.
     pub fn defaults() -> Config {
         Cli::parse_from(["offcloud"]).config
+    }
+
+    /// Every service's asynchronous-transition durations, by clap argument id (what
+    /// `--lifecycle` sets).
+    pub fn lifecycle_durations(&mut self) -> Vec<(&'static str, &mut Ttl)> {
+        let mut all = self.memgraph.lifecycle_durations();
+        all.extend(self.typedb.lifecycle_durations());
+        all.extend(self.hasura.lifecycle_durations());
+        all.extend(self.dgraph.lifecycle_durations());
+        all
     }
 
     /// Where state lives, from --database-url or --data-dir.
@@ -268,6 +315,27 @@ mod tests {
         assert_eq!("0".parse(), Ok(PortSetting::Port(0)));
         assert_eq!("off".parse(), Ok(PortSetting::Off));
         assert!("http".parse::<PortSetting>().is_err());
+    }
+
+    #[test]
+    fn lifecycle_sets_every_transition_its_own_flag_leaves_unset() {
+        let cli =
+            Cli::try_parse_resolved(["offcloud", "--lifecycle", "0", "--typedb-resuming", "5s"])
+                .unwrap();
+        let mut config = cli.config;
+        let zero = Ttl(Duration::ZERO);
+        assert_eq!(config.typedb.starting, zero);
+        assert_eq!(config.typedb.resuming, Ttl(Duration::from_secs(5)));
+        assert_eq!(config.dgraph.deployment_creation, zero);
+        assert_eq!(config.hasura.preview_app_task_time, zero);
+        assert_eq!(config.memgraph.consolidation_time, zero);
+        // Token lifetimes are not transitions.
+        assert_eq!(config.typedb.token_ttl, Config::defaults().typedb.token_ttl);
+        let durations = config.lifecycle_durations();
+        assert_eq!(durations.iter().filter(|(_, d)| **d != zero).count(), 1);
+
+        let without = Cli::try_parse_resolved(["offcloud"]).unwrap().config;
+        assert_eq!(without.typedb.starting, Ttl(Duration::from_secs(3)));
     }
 
     #[test]

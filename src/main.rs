@@ -1,12 +1,11 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use offcloud::config::{Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_resolved();
     match cli.command {
         Some(Command::Healthcheck) => offcloud::healthcheck::run(&cli.config),
         Some(Command::Serve) | None => serve(cli.config).await,

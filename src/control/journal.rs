@@ -265,7 +265,8 @@ fn header_of<'m>(headers: &'m Map<String, Value>, name: &str) -> Option<&'m str>
     headers.get(name).and_then(Value::as_str)
 }
 
-/// JSON bodies as JSON, form bodies and text as text, secrets redacted. A truncated JSON or form
+/// JSON bodies as JSON, form bodies and text as text, secrets redacted (JSON that does not parse
+/// and text too, see `redact::loose_json` and `redact::text`). A truncated JSON or form
 /// body cannot be parsed to find its secrets, so it is not shown (`body_truncated` says why).
 fn body_view(content_type: Option<&str>, body: &Captured) -> Value {
     if body.bytes.is_empty() {
@@ -284,7 +285,11 @@ fn body_view(content_type: Option<&str>, body: &Captured) -> Value {
     if is_form {
         return Value::String(redact::form(&text));
     }
-    Value::String(text.into_owned())
+    let trimmed = text.trim_start();
+    if content_type.contains("json") || trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return Value::String(redact::text(&redact::loose_json(&text)));
+    }
+    Value::String(redact::text(&text))
 }
 
 /// The GraphQL operation a request runs: the body's `operationName`, else the name of the first

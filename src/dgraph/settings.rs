@@ -73,6 +73,17 @@ pub struct Settings {
     pub public_host: String,
 }
 
+impl Settings {
+    /// Durations `--lifecycle` sets, by argument id.
+    pub fn lifecycle_durations(&mut self) -> Vec<(&'static str, &mut Ttl)> {
+        vec![
+            ("dgraph_deployment_creation", &mut self.deployment_creation),
+            ("dgraph_export_duration", &mut self.export_duration),
+            ("dgraph_restore_duration", &mut self.restore_duration),
+        ]
+    }
+}
+
 /// Which ports backends listen on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PortRange {

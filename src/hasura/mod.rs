@@ -76,6 +76,20 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Durations `--lifecycle` sets, by argument id.
+    pub fn lifecycle_durations(&mut self) -> Vec<(&'static str, &mut Ttl)> {
+        vec![
+            (
+                "hasura_preview_app_creation_time",
+                &mut self.preview_app_creation_time,
+            ),
+            (
+                "hasura_preview_app_task_time",
+                &mut self.preview_app_task_time,
+            ),
+        ]
+    }
+
     pub fn endpoint(&self, name: &str) -> String {
         self.endpoint.replace("{name}", name)
     }

@@ -83,6 +83,13 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
 }
 
+impl Settings {
+    /// Durations `--lifecycle` sets, by argument id.
+    pub fn lifecycle_durations(&mut self) -> Vec<(&'static str, &mut Ttl)> {
+        vec![("memgraph_consolidation_time", &mut self.consolidation_time)]
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ApiKeyRole {

@@ -98,3 +98,15 @@ pub struct Settings {
     )]
     pub strict: bool,
 }
+
+impl Settings {
+    /// Durations `--lifecycle` sets, by argument id.
+    pub fn lifecycle_durations(&mut self) -> Vec<(&'static str, &mut Ttl)> {
+        vec![
+            ("typedb_starting", &mut self.starting),
+            ("typedb_suspending", &mut self.suspending),
+            ("typedb_resuming", &mut self.resuming),
+            ("typedb_destroying", &mut self.destroying),
+        ]
+    }
+}

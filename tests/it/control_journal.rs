@@ -265,3 +265,39 @@ async fn a_large_response_reaches_the_client_whole_and_is_kept_cut() {
         length.as_str()
     );
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_valid_json_still_has_its_secrets_redacted() {
+    let s = TestServer::start().await;
+    let broken = r#"{"email": "x@example.com", "password": "hunter2-secret", "#;
+    let (status, _) = send(
+        s.http
+            .post(s.mg("/v1/auth/onboard"))
+            .header("content-type", "application/json")
+            .body(broken),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let entries = journal(&s, "?service=memgraph").await;
+    assert_eq!(
+        entries[0]["request"]["body"],
+        r#"{"email": "x@example.com", "password": "[redacted]", "#
+    );
+}
+
+#[tokio::test]
+async fn the_bare_token_typedb_answers_with_is_redacted() {
+    let s = TestServer::start().await;
+    let token = crate::typedb::bearer(&s, "t", "default", "admin").await;
+
+    let entries = journal(&s, "?service=typedb&path=/api/v1/auth").await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["response"]["body"], "[redacted]");
+    assert_eq!(
+        entries[0]["request"]["headers"]["authorization"],
+        "[redacted]"
+    );
+    let text = serde_json::to_string(&entries).unwrap();
+    assert!(!text.contains(&token), "the access token leaked");
+}

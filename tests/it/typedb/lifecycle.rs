@@ -373,3 +373,41 @@ async fn the_control_api_can_force_a_status() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body["error"].is_string());
 }
+
+#[tokio::test]
+async fn the_global_lifecycle_flag_makes_transitions_instant_unless_a_service_flag_says_otherwise()
+{
+    let args = ["offcloud", "--lifecycle", "0", "--typedb-suspending", "1h"];
+    let mut config = offcloud::config::Cli::try_parse_resolved(args)
+        .unwrap()
+        .config;
+    let ports = test_config();
+    (config.bind, config.port, config.memgraph_port) =
+        (ports.bind, ports.port, ports.memgraph_port);
+    (config.typedb_port, config.hasura_port, config.dgraph_port) =
+        (ports.typedb_port, ports.hasura_port, ports.dgraph_port);
+    let s = TestServer::start_with(config).await;
+    let token = bearer(&s, "t", "default", "admin").await;
+    call(
+        &s,
+        "POST",
+        &clusters("t", "default", "/deploy"),
+        Some(&token),
+        Some(paid_cluster("c")),
+    )
+    .await;
+    let path = clusters("t", "default", "/c");
+    let get = || call(&s, "GET", &path, Some(&token), None);
+    assert_eq!(get().await.1["status"], "running");
+
+    call(
+        &s,
+        "POST",
+        &clusters("t", "default", "/c/suspend"),
+        Some(&token),
+        None,
+    )
+    .await;
+    s.advance("default", Duration::from_secs(59 * 60)).await;
+    assert_eq!(get().await.1["status"], "suspending");
+}
