@@ -39,6 +39,9 @@ pub struct AppState {
     pub journal: Arc<control::journal::Journal>,
     /// Fault rules, per session (`/_offcloud/faults`).
     pub faults: Arc<control::faults::Faults>,
+    /// The HTTPS listener's certificate and settings, when `--tls-port` is on (Dgraph backends'
+    /// ports then answer HTTPS too).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// Why the server could not start.

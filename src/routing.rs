@@ -161,12 +161,15 @@ impl Service {
 }
 
 /// What a listener serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListenerKind {
     /// Every service under its prefix, and the control API under `/_offcloud`.
     Main,
     /// One service at the root.
     Service(Service),
+    /// One Dgraph deployment's own port: its data plane at the root, always in the session that
+    /// created it.
+    DgraphBackend(SessionName),
 }
 
 #[derive(Clone)]
@@ -185,10 +188,29 @@ struct Routers {
 
 impl FrontDoor {
     pub fn new(kind: ListenerKind, state: &AppState) -> FrontDoor {
-        let services = match kind {
+        let services = match &kind {
             ListenerKind::Main => Service::ALL.iter().map(|s| (*s, s.router(state))).collect(),
-            ListenerKind::Service(s) => vec![(s, s.router(state))],
+            ListenerKind::Service(s) => vec![(*s, s.router(state))],
+            ListenerKind::DgraphBackend(_) => Vec::new(),
         };
+        FrontDoor::with_routers(kind, services, state)
+    }
+
+    /// The front door of a Dgraph deployment's own port, in front of its data-plane router: the
+    /// journal and fault rules see its requests as they see the rest of Dgraph's.
+    pub fn dgraph_backend(session: SessionName, router: Router, state: &AppState) -> FrontDoor {
+        FrontDoor::with_routers(
+            ListenerKind::DgraphBackend(session),
+            vec![(Service::Dgraph, router)],
+            state,
+        )
+    }
+
+    fn with_routers(
+        kind: ListenerKind,
+        services: Vec<(Service, Router)>,
+        state: &AppState,
+    ) -> FrontDoor {
         FrontDoor {
             kind,
             routers: Arc::new(Routers {
@@ -214,9 +236,10 @@ impl FrontDoor {
         let started = Instant::now();
         let path = req.uri().path().to_owned();
 
-        let (session, after_session) = match split_session_prefix(&path) {
-            Some((name, rest)) => (SessionName::parse(name).ok_or(name.to_owned()), rest),
-            None => (session_from_header(req.headers()), path.as_str()),
+        let (session, after_session) = match (&self.kind, split_session_prefix(&path)) {
+            (ListenerKind::DgraphBackend(session), _) => (Ok(session.clone()), path.as_str()),
+            (_, Some((name, rest))) => (SessionName::parse(name).ok_or(name.to_owned()), rest),
+            (_, None) => (session_from_header(req.headers()), path.as_str()),
         };
         let session = match session {
             Ok(session) => session,
@@ -349,7 +372,7 @@ impl FrontDoor {
         path: &'p str,
     ) -> Option<(Option<Service>, &Router, &'p str)> {
         let routers = &self.routers;
-        if let ListenerKind::Service(_) = self.kind {
+        if let ListenerKind::Service(_) | ListenerKind::DgraphBackend(_) = self.kind {
             return routers.services.first().map(|(s, r)| (Some(*s), r, path));
         }
         if let Some(service) = host_of(headers, uri).and_then(|h| Service::for_host(&h)) {

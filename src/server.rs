@@ -42,15 +42,15 @@ impl Server {
     /// here, not at the first request).
     pub async fn bind(config: Config) -> Result<Server, StartError> {
         let storage = config.storage().map_err(StartError::Config)?;
-        let wanted = std::iter::once((ListenerKind::Main, config.port)).chain(
+        let wanted = std::iter::once((ListenerKind::Main, "main", None, config.port)).chain(
             Service::ALL
                 .iter()
-                .map(|&s| (ListenerKind::Service(s), s.port(&config))),
+                .map(|&s| (ListenerKind::Service(s), s.name(), Some(s), s.port(&config))),
         );
 
         let mut listeners = Vec::new();
         let mut infos = Vec::new();
-        for (kind, port) in wanted {
+        for (kind, name, service, port) in wanted {
             let PortSetting::Port(port) = port else {
                 continue;
             };
@@ -61,16 +61,12 @@ impl Server {
             let address = listener
                 .local_addr()
                 .map_err(|e| StartError::Bind(address, e))?;
-            let (name, service) = match kind {
-                ListenerKind::Main => ("main", None),
-                ListenerKind::Service(s) => (s.name(), Some(s)),
-            };
             infos.push(ListenerInfo {
                 name,
                 address,
                 service,
             });
-            listeners.push((kind, listener));
+            listeners.push((kind.clone(), listener));
             // The slash-graphql CLI's `--environment dev` calls http://localhost:8070, which Node
             // may resolve to ::1: the Dgraph listener also answers on IPv6 loopback when it can.
             if service == Some(Service::Dgraph)
@@ -98,7 +94,8 @@ impl Server {
             .get(&SessionName::default_session())
             .await
             .map_err(StartError::Database)?;
-        let state = AppState::new(config, sessions, infos);
+        let tls_config = tls.as_ref().map(crate::tls::Tls::server_config);
+        let state = AppState::new(config, sessions, infos, tls_config);
         Ok(Server {
             state,
             listeners,
@@ -213,8 +210,14 @@ pub fn with_request_layers(router: Router, body_limit: usize) -> Router {
 }
 
 impl AppState {
-    fn new(config: Config, sessions: Sessions, listeners: Vec<ListenerInfo>) -> AppState {
+    fn new(
+        config: Config,
+        sessions: Sessions,
+        listeners: Vec<ListenerInfo>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> AppState {
         AppState {
+            tls,
             memgraph: crate::memgraph::Shared::default(),
             typedb: crate::typedb::Shared::default(),
             hasura: crate::hasura::Shared::default(),

@@ -87,6 +87,12 @@ impl Tls {
         self.address
     }
 
+    /// The certificate and settings this listener serves with, for the listeners that also
+    /// speak TLS (Dgraph backends' ports, see [`DualListener`]).
+    pub fn server_config(&self) -> Arc<ServerConfig> {
+        self.config.clone()
+    }
+
     /// The listener to hand to `axum::serve`: connections come out of it already decrypted.
     pub fn into_listener(self) -> TlsListener {
         let (tx, incoming) = mpsc::channel(64);
@@ -382,5 +388,135 @@ mod tests {
             ca_key_path(Path::new("/data/offcloud-ca.pem")),
             PathBuf::from("/data/offcloud-ca.key")
         );
+    }
+}
+
+/// A listener that answers HTTPS and plain HTTP on one port, telling them apart by the first byte
+/// a client sends (0x16 opens a TLS handshake). Dgraph backends' ports are such: the
+/// slash-graphql CLI forces `https://` for `deploy-backend` and `-e <uid>`, while users and the
+/// CLI's `-e http://...` form speak plain HTTP to the same `url`.
+///
+/// Handshakes run in tasks the listener owns, so dropping it closes the port at once (the next
+/// deployment may need it straight away).
+pub struct DualListener {
+    listener: TcpListener,
+    local: SocketAddr,
+    acceptor: TlsAcceptor,
+    handshakes: tokio::task::JoinSet<Option<(MaybeTls, SocketAddr)>>,
+}
+
+impl DualListener {
+    pub fn new(listener: TcpListener, config: Arc<ServerConfig>) -> io::Result<DualListener> {
+        Ok(DualListener {
+            local: listener.local_addr()?,
+            listener,
+            acceptor: TlsAcceptor::from(config),
+            handshakes: tokio::task::JoinSet::new(),
+        })
+    }
+}
+
+/// Whether a connection opens with a TLS handshake, and the connection as it should be read.
+async fn sniff(stream: TcpStream, acceptor: TlsAcceptor) -> Option<MaybeTls> {
+    let mut first = [0u8; 1];
+    let peeked = tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.peek(&mut first)).await;
+    match peeked {
+        Ok(Ok(1)) if first[0] == 0x16 => {
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => Some(MaybeTls::Tls(Box::new(tls))),
+                Ok(Err(e)) => {
+                    tracing::debug!("tls handshake failed: {e}");
+                    None
+                }
+                Err(_) => None,
+            }
+        }
+        Ok(Ok(1)) => Some(MaybeTls::Plain(stream)),
+        // Closed, failed or silent before its first byte.
+        _ => None,
+    }
+}
+
+impl axum::serve::Listener for DualListener {
+    type Io = MaybeTls;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let acceptor = self.acceptor.clone();
+                        self.handshakes
+                            .spawn(async move { sniff(stream, acceptor).await.map(|io| (io, peer)) });
+                    }
+                    Err(e) => {
+                        tracing::debug!("accept error: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                Some(done) = self.handshakes.join_next() => {
+                    if let Ok(Some(connection)) = done {
+                        return connection;
+                    }
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        Ok(self.local)
+    }
+}
+
+/// A connection of a [`DualListener`]: plain or decrypted.
+pub enum MaybeTls {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl tokio::io::AsyncRead for MaybeTls {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        match self.get_mut() {
+            MaybeTls::Plain(s) => std::pin::Pin::new(s).poll_read(cx, buf),
+            MaybeTls::Tls(s) => std::pin::Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for MaybeTls {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        match self.get_mut() {
+            MaybeTls::Plain(s) => std::pin::Pin::new(s).poll_write(cx, buf),
+            MaybeTls::Tls(s) => std::pin::Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        match self.get_mut() {
+            MaybeTls::Plain(s) => std::pin::Pin::new(s).poll_flush(cx),
+            MaybeTls::Tls(s) => std::pin::Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        match self.get_mut() {
+            MaybeTls::Plain(s) => std::pin::Pin::new(s).poll_shutdown(cx),
+            MaybeTls::Tls(s) => std::pin::Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
     }
 }

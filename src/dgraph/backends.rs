@@ -16,7 +16,9 @@ use tokio::task::JoinHandle;
 use super::dataplane::{self, BackendRef};
 use super::settings::PortRange;
 use crate::AppState;
+use crate::routing::FrontDoor;
 use crate::session::SessionName;
+use crate::tls::DualListener;
 
 /// The open backend listeners of this process, by (session, deployment uid).
 #[derive(Clone, Default)]
@@ -115,12 +117,24 @@ pub async fn ensure(
 fn serve(state: &AppState, session: &SessionName, uid: &str, listener: TcpListener, port: u16) {
     let (stop, stopped) = oneshot::channel::<()>();
     let app = port_router(state, session.clone(), uid.to_owned());
+    let stopped = async move {
+        let _ = stopped.await;
+    };
+    let dual = match &state.tls {
+        Some(tls) => match DualListener::new(listener, tls.clone()) {
+            Ok(dual) => Either::Dual(dual),
+            Err(e) => {
+                tracing::warn!(error = %e, "backend listener");
+                return;
+            }
+        },
+        None => Either::Plain(listener),
+    };
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await;
+        let served = match dual {
+            Either::Dual(l) => axum::serve(l, app).with_graceful_shutdown(stopped).await,
+            Either::Plain(l) => axum::serve(l, app).with_graceful_shutdown(stopped).await,
+        };
         if let Err(e) = served {
             tracing::warn!(error = %e, "backend listener stopped");
         }
@@ -129,6 +143,12 @@ fn serve(state: &AppState, session: &SessionName, uid: &str, listener: TcpListen
         (session.as_str().to_owned(), uid.to_owned()),
         Listener { port, stop, task },
     );
+}
+
+/// A backend's port speaks HTTPS too when offcloud has a certificate (`--tls-port`).
+enum Either {
+    Plain(TcpListener),
+    Dual(DualListener),
 }
 
 /// Releases the ports of this session's deployments that are gone without a delete (a session
@@ -170,15 +190,15 @@ pub fn close_all(state: &AppState) {
     state.dgraph.backends.lock().clear();
 }
 
-/// The data plane of one deployment at the root of its own port, in its own session.
+/// The data plane of one deployment at the root of its own port, in its own session, behind a
+/// front door of its own (journal, fault rules).
 fn port_router(state: &AppState, session: SessionName, uid: String) -> axum::Router {
     let backend = BackendRef::Uid(uid);
     let router = dataplane::router(state.clone()).layer(middleware::from_fn(
         move |mut req: Request, next: Next| {
-            req.extensions_mut().insert(session.clone());
             req.extensions_mut().insert(backend.clone());
             next.run(req)
         },
     ));
-    crate::server::with_request_layers(router, state.config.body_limit)
+    FrontDoor::dgraph_backend(session, router, state).into_router(state)
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use offcloud::config::PortSetting;
+use offcloud::config::{PortSetting, Ttl};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -54,6 +54,10 @@ impl Cli {
             .env("HOME", self.home.path())
             .env("SLASH_GRAPHQL_CONFIG_DIR", self.home.path().join("config"))
             .env("SLASH_GRAPHQL_DISABLE_AUTOUPDATE", "1")
+            .env(
+                "NODE_EXTRA_CA_CERTS",
+                self.home.path().join("offcloud-ca.pem"),
+            )
             .env("NO_COLOR", "1");
         let output = tokio::task::spawn_blocking(move || command.output())
             .await
@@ -81,13 +85,16 @@ impl Cli {
 #[tokio::test]
 async fn the_slash_graphql_cli_manages_backends_schemas_data_and_lambdas() {
     let bin = tokio::task::spawn_blocking(cli_path).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
     let mut config = dgraph_config();
     config.dgraph_port = PortSetting::Port(8070);
+    // The CLI forces https:// for `deploy-backend` and `-e <uid>`: backends' ports answer HTTPS
+    // too when TLS is on, with a certificate from offcloud's CA, which the CLI is told to trust.
+    config.tls_port = PortSetting::Port(0);
+    config.tls_ca = Some(home.path().join("offcloud-ca.pem"));
+    config.dgraph.deployment_creation = Ttl(Duration::from_secs(1));
     let s = TestServer::start_with(config).await;
-    let cli = Cli {
-        bin,
-        home: tempfile::tempdir().unwrap(),
-    };
+    let cli = Cli { bin, home };
 
     // Device-code login: answered at once, as the session's first account.
     let token = account(&s, "cli@example.com").await;
@@ -232,6 +239,45 @@ async fn the_slash_graphql_cli_manages_backends_schemas_data_and_lambdas() {
     assert!(out.contains("Deleted"), "{out}");
     let out = cli.ok(&["list-backends", "--output", "json"]).await;
     assert!(!out.contains(&uid), "{out}");
+
+    // `deploy-backend` waits for `OPTIONS https://<url>/graphql` to answer 200, then prints that
+    // URL; `-e <uid>` reaches the backend over https too.
+    let out = cli.ok(&["deploy-backend", "TLS Backend"]).await;
+    let (status, listed) = cerebro(
+        &s,
+        Some(&token),
+        "{ deployments { uid name url } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let made = listed["data"]["deployments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "TLS Backend")
+        .unwrap_or_else(|| panic!("{listed}"))
+        .clone();
+    assert!(
+        out.contains(&format!("https://{}/graphql", str_of(&made["url"]))),
+        "{out}"
+    );
+    let tls_uid = str_of(&made["uid"]);
+    cli.ok(&["update-schema", "-e", &tls_uid, "schema.graphql"])
+        .await;
+    let out = cli.ok(&["get-schema", "-e", &tls_uid]).await;
+    assert!(out.contains("type Person"), "{out}");
+    // The same port still speaks plain HTTP.
+    let (status, _) = data(
+        &s,
+        backend_url(&made, "/admin"),
+        "X-Auth-Token",
+        "not-a-token",
+        "{ getGQLSchema { schema } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // Organizations, then logout of every device.
     let out = cli.ok(&["create-organization", "myorg"]).await;

@@ -888,3 +888,66 @@ async fn dql_schema_lists_predicates_only_the_data_uses() {
         json!({"name": "Old", "fields": [{"name": "Old.x"}]})
     );
 }
+
+#[tokio::test]
+async fn a_backends_own_port_is_journaled_and_obeys_fault_rules_of_its_session() {
+    let s = start().await;
+    let token = account(&s, "journal@example.com").await;
+    let d = deployment(&s, &token, "Journaled", "dedicated").await;
+    let jwt = str_of(&d["jwtToken"]);
+    let q = "{ getGQLSchema { schema } }";
+
+    let (status, _) = send(s.http.delete(s.main_url("/_offcloud/requests"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = data(
+        &s,
+        backend_url(&d, "/admin"),
+        "X-Auth-Token",
+        &jwt,
+        q,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, journal) = send(
+        s.http
+            .get(s.main_url("/_offcloud/requests?service=dgraph&path=/admin")),
+    )
+    .await;
+    let entries = journal["requests"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{journal}");
+    assert_eq!(entries[0]["session"], "default");
+    assert_eq!(entries[0]["status"], 200);
+    assert_eq!(
+        entries[0]["request"]["headers"]["x-auth-token"],
+        "[redacted]"
+    );
+
+    let (status, _) = send(
+        s.http
+            .post(s.main_url("/_offcloud/faults"))
+            .json(&json!({"service": "dgraph", "path": "/admin", "status": 503, "times": 1})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = data(
+        &s,
+        backend_url(&d, "/admin"),
+        "X-Auth-Token",
+        &jwt,
+        q,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, _) = data(
+        &s,
+        backend_url(&d, "/admin"),
+        "X-Auth-Token",
+        &jwt,
+        q,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
