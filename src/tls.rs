@@ -354,43 +354,6 @@ fn write_private(path: &Path, contents: &str) -> Result<(), String> {
         .map_err(|e| format!("tls: writing {}: {e}", path.display()))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_generated_certificate_names_every_way_in() {
-        let names = certificate_names("0.0.0.0".parse().unwrap());
-        for wanted in [
-            "localhost",
-            "memgraph.localhost",
-            "dgraph.localhost",
-            "127.0.0.1",
-            "::1",
-            "api.memgraph.ai",
-            "cloud.typedb.com",
-            "data.pro.hasura.io",
-            "cerebro.cloud.dgraph.io",
-            "*.dgraph.localhost",
-            "*.us-east-1.aws.cloud.dgraph.io",
-            "*.us-west-2.aws.cloud.dgraph.io",
-        ] {
-            assert!(names.iter().any(|n| n == wanted), "{wanted} missing");
-        }
-        assert!(!names.iter().any(|n| n == "0.0.0.0"));
-        let bound = certificate_names("10.1.2.3".parse().unwrap());
-        assert!(bound.iter().any(|n| n == "10.1.2.3"));
-    }
-
-    #[test]
-    fn the_ca_key_lives_beside_its_certificate() {
-        assert_eq!(
-            ca_key_path(Path::new("/data/offcloud-ca.pem")),
-            PathBuf::from("/data/offcloud-ca.key")
-        );
-    }
-}
-
 /// A listener that answers HTTPS and plain HTTP on one port, telling them apart by the first byte
 /// a client sends (0x16 opens a TLS handshake). Dgraph backends' ports are such: the
 /// slash-graphql CLI forces `https://` for `deploy-backend` and `-e <uid>`, while users and the
@@ -518,5 +481,42 @@ impl tokio::io::AsyncWrite for MaybeTls {
             MaybeTls::Plain(s) => std::pin::Pin::new(s).poll_shutdown(cx),
             MaybeTls::Tls(s) => std::pin::Pin::new(s.as_mut()).poll_shutdown(cx),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_certificate_names_every_way_in() {
+        let names = certificate_names("0.0.0.0".parse().unwrap());
+        for wanted in [
+            "localhost",
+            "memgraph.localhost",
+            "dgraph.localhost",
+            "127.0.0.1",
+            "::1",
+            "api.memgraph.ai",
+            "cloud.typedb.com",
+            "data.pro.hasura.io",
+            "cerebro.cloud.dgraph.io",
+            "*.dgraph.localhost",
+            "*.us-east-1.aws.cloud.dgraph.io",
+            "*.us-west-2.aws.cloud.dgraph.io",
+        ] {
+            assert!(names.iter().any(|n| n == wanted), "{wanted} missing");
+        }
+        assert!(!names.iter().any(|n| n == "0.0.0.0"));
+        let bound = certificate_names("10.1.2.3".parse().unwrap());
+        assert!(bound.iter().any(|n| n == "10.1.2.3"));
+    }
+
+    #[test]
+    fn the_ca_key_lives_beside_its_certificate() {
+        assert_eq!(
+            ca_key_path(Path::new("/data/offcloud-ca.pem")),
+            PathBuf::from("/data/offcloud-ca.key")
+        );
     }
 }
