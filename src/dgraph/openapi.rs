@@ -140,8 +140,9 @@ pub struct Tokens {
     /// `Bearer`.
     pub token_type: String,
     pub scope: String,
+    /// When the token was issued, in epoch milliseconds.
     #[schema(rename = "apiTime")]
-    pub api_time: String,
+    pub api_time: i64,
 }
 
 #[derive(ToSchema)]

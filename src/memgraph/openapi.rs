@@ -401,8 +401,15 @@ pub struct Health {
 #[derive(ToSchema)]
 pub struct Imported {
     pub status: String,
-    pub imported: i64,
-    pub skipped: i64,
+    pub imported: ImportCounts,
+    pub skipped: ImportCounts,
+}
+
+#[derive(ToSchema)]
+pub struct ImportCounts {
+    pub events: i64,
+    pub episodes: i64,
+    pub beliefs: i64,
 }
 
 #[derive(ToSchema)]

@@ -14,7 +14,7 @@ use std::process::Command;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{PythonClient, TestServer, send};
+use crate::support::{PythonClient, TestServer, send, str_of};
 
 const VALIDATOR: &str = "openapi-spec-validator==0.9.0";
 const GQL: &str = "gql[requests]==3.5.3";
@@ -355,8 +355,9 @@ async fn an_unknown_service_is_a_404_listing_the_valid_ones() {
 
 /// Finds each request's operation (the template with the most literal segments wins, as in a
 /// router), then checks its query parameters (each documented, the required ones given, values
-/// of the declared type) and its body against the request schema of its content type. Prints
-/// one JSON line per request: the problems found.
+/// of the declared type) and its body against the request schema of its content type; or, for
+/// an answer (one with a `status`), that the status is documented and the body fits its schema.
+/// Prints one JSON line per request: the problems found.
 const CHECK_REQUESTS: &str = r#"
 import json, re, sys
 from urllib.parse import urlsplit, parse_qsl
@@ -396,6 +397,8 @@ def check(request):
     op = doc["paths"][template].get(request["method"].lower())
     if op is None:
         return [request["method"] + " is not documented on " + template]
+    if "status" in request:
+        return response_problems(op, request)
     problems = []
     params = {p["name"]: p for p in op.get("parameters", []) if p["in"] == "query"}
     query = dict(parse_qsl(url.query))
@@ -422,6 +425,18 @@ def check(request):
         else:
             problems += problems_of(media["schema"], body)
     return problems
+
+def response_problems(op, answer):
+    response = op["responses"].get(str(answer["status"]))
+    if response is None:
+        return ["status " + str(answer["status"]) + " is not documented"]
+    content = response.get("content", {})
+    if isinstance(answer["body"], str):
+        return [] if any(t.startswith("text/plain") for t in content) else ["no text response"]
+    media = content.get("application/json")
+    if media is None:
+        return ["no JSON response"]
+    return problems_of(media["schema"], answer["body"])
 
 for request in inp["requests"]:
     print(json.dumps(check(request)))
@@ -768,4 +783,374 @@ async fn the_dgraph_sdls_parse_and_validate_the_documented_operations() {
         &["mutation { dropData(allData: \"yes\") { response { code } } }"],
     )
     .await;
+}
+
+// ---- real answers against the documents ----------------------------------------------------
+
+/// Answers of a running service, to check against its document.
+struct Answers {
+    base: String,
+    taken: Vec<Value>,
+}
+
+impl Answers {
+    fn new(base: String) -> Answers {
+        Answers {
+            base,
+            taken: Vec::new(),
+        }
+    }
+
+    /// Sends the request and keeps its status and body (JSON, or text).
+    async fn take(&mut self, request: reqwest::RequestBuilder) -> Value {
+        let request = request.build().unwrap();
+        let method = request.method().to_string();
+        let url = request
+            .url()
+            .as_str()
+            .strip_prefix(&self.base)
+            .unwrap()
+            .to_owned();
+        let response = reqwest::Client::new().execute(request).await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        self.taken
+            .push(json!({"method": method, "url": url, "status": status, "body": body}));
+        body
+    }
+
+    /// Each answer's status is documented for its operation and its body fits the schema.
+    async fn check(self, s: &TestServer, service: &str, at_least: usize) {
+        assert!(self.taken.len() >= at_least, "{:?}", self.taken);
+        let answers = self.taken.clone();
+        check_requests(s, service, answers, Vec::new()).await;
+    }
+}
+
+#[tokio::test]
+async fn memgraph_answers_fit_the_document() {
+    let s = TestServer::start().await;
+    let a = s.onboard("answers@example.com").await;
+    let http = &s.http;
+    let mut answers = Answers::new(s.mg(""));
+    let key = |r: reqwest::RequestBuilder| r.header("X-API-Key", &a.api_key);
+    let jwt = |r: reqwest::RequestBuilder| r.bearer_auth(&a.token);
+    answers.take(http.get(s.mg("/health"))).await;
+    answers.take(http.get(s.mg("/metrics"))).await;
+    answers.take(key(http.get(s.mg("/v1/auth/whoami")))).await;
+    answers.take(jwt(http.get(s.mg("/v1/auth/me")))).await;
+    answers.take(http.get(s.mg("/v1/auth/me"))).await;
+    answers
+        .take(
+            http.post(s.mg("/v1/auth/login"))
+                .form(&[("username", "answers@example.com"), ("password", "wrong")]),
+        )
+        .await;
+    answers
+        .take(
+            http.post(s.mg("/v1/auth/login"))
+                .form(&[("username", "answers@example.com")]),
+        )
+        .await;
+    let created = answers
+        .take(jwt(http
+            .post(s.mg("/v1/api-keys"))
+            .json(&json!({"name": "ci"}))))
+        .await;
+    answers.take(jwt(http.get(s.mg("/v1/api-keys")))).await;
+    answers.take(key(http.get(s.mg("/v1/api-keys")))).await;
+    answers
+        .take(jwt(http.delete(
+            s.mg(&format!("/v1/api-keys/{}", str_of(&created["id"]))),
+        )))
+        .await;
+    let user = answers
+        .take(jwt(http.post(s.mg("/v1/users")).json(
+            &json!({"email": "v@example.com", "password": "pw", "role": "viewer"}),
+        )))
+        .await;
+    answers
+        .take(jwt(http
+            .patch(s.mg(&format!("/v1/users/{}", str_of(&user["id"]))))
+            .json(&json!({"full_name": "V"}))))
+        .await;
+    answers.take(jwt(http.get(s.mg("/v1/users/nope")))).await;
+    answers
+        .take(jwt(http
+            .patch(s.mg("/v1/tenant"))
+            .json(&json!({"sector": "Finance"}))))
+        .await;
+    answers.take(key(http.get(s.mg("/v1/tenant")))).await;
+    answers.take(key(http.get(s.mg("/v1/stats")))).await;
+    let event = answers.take(key(http.post(s.mg("/v1/events")).json(&json!({"user_id": "u1", "event_type": "user_message", "content": {"text": "I like tea"}})))).await;
+    answers
+        .take(key(http.get(s.mg("/v1/events?user_id=u1"))))
+        .await;
+    answers
+        .take(key(
+            http.get(s.mg(&format!("/v1/events/{}", str_of(&event["id"]))))
+        ))
+        .await;
+    answers
+        .take(key(http
+            .post(s.mg("/v1/ingest"))
+            .form(&[("user_id", "u1"), ("text", "hello")])))
+        .await;
+    answers.take(key(http.get(s.mg("/v1/episodes")))).await;
+    answers
+        .take(key(http.get(s.mg(&format!(
+            "/v1/episodes/{}",
+            str_of(&event["episode_id"])
+        )))))
+        .await;
+    answers
+        .take(key(http.get(s.mg("/v1/dreaming/health"))))
+        .await;
+    let belief = json!({"subject_id": "u1", "key": "drink", "value": "tea", "confidence": 0.8});
+    let belief = answers
+        .take(key(http.post(s.mg("/v1/beliefs")).json(&belief)))
+        .await;
+    answers
+        .take(key(http.post(s.mg("/v1/beliefs")).json(&json!({"key": 1}))))
+        .await;
+    answers
+        .take(key(http.post(s.mg("/v1/beliefs/batch")).json(
+            &json!({"beliefs": [{"subject_id": "u1", "key": "drink", "value": "coffee"}]}),
+        )))
+        .await;
+    answers
+        .take(key(http.get(s.mg("/v1/beliefs?subject_id=u1"))))
+        .await;
+    answers
+        .take(key(
+            http.get(s.mg(&format!("/v1/beliefs/{}", str_of(&belief["id"]))))
+        ))
+        .await;
+    answers
+        .take(key(http
+            .patch(s.mg(&format!("/v1/beliefs/{}", str_of(&belief["id"]))))
+            .json(&json!({"value": "green tea"}))))
+        .await;
+    answers
+        .take(key(http.get(s.mg("/v1/beliefs/history/u1/drink"))))
+        .await;
+    answers
+        .take(key(http.get(s.mg("/v1/beliefs/timeline/u1"))))
+        .await;
+    answers
+        .take(key(http
+            .post(s.mg("/v2/context"))
+            .json(&json!({"query": "tea", "user_id": "u1"}))))
+        .await;
+    answers
+        .take(key(http
+            .post(s.mg("/v1/context"))
+            .json(&json!({"task": "tea"}))))
+        .await;
+    answers
+        .take(key(http.get(s.mg("/v1/intelligence/health"))))
+        .await;
+    answers
+        .take(key(http.get(s.mg("/v1/intelligence/contradictions"))))
+        .await;
+    answers.take(jwt(http.get(s.mg("/v1/admin/export")))).await;
+    answers
+        .take(jwt(http
+            .post(s.mg("/v1/admin/import"))
+            .json(&json!({"version": 1}))))
+        .await;
+    answers
+        .take(key(http.delete(
+            s.mg(&format!("/v1/beliefs/{}", str_of(&belief["id"]))),
+        )))
+        .await;
+    answers
+        .take(key(http.delete(s.mg("/v1/beliefs?subject_id=u1"))))
+        .await;
+    answers
+        .take(key(http.delete(
+            s.mg(&format!("/v1/events/{}", str_of(&event["id"]))),
+        )))
+        .await;
+    answers
+        .take(jwt(
+            http.delete(s.mg(&format!("/v1/users/{}", str_of(&user["id"]))))
+        ))
+        .await;
+    answers.check(&s, "memgraph", 40).await;
+}
+
+#[tokio::test]
+async fn typedb_answers_fit_the_document() {
+    use crate::typedb::{api_token, bearer, clusters, free_cluster, url};
+    let s = TestServer::start().await;
+    let token = bearer(&s, "team-a", "space-a", "admin").await;
+    let c = api_token(&s, "team-a", "space-a", "read").await;
+    let http = &s.http;
+    let mut answers = Answers::new(url(&s, ""));
+    let auth = |r: reqwest::RequestBuilder| r.bearer_auth(&token);
+    let at = |rest: &str| url(&s, &clusters("team-a", "space-a", rest));
+    answers
+        .take(http.post(url(&s, "/api/v1/auth")).header(
+            "Authorization",
+            format!("Basic {}:{}", c.client_id, c.client_secret),
+        ))
+        .await;
+    answers
+        .take(
+            http.post(url(&s, "/api/v1/auth"))
+                .header("Authorization", format!("Basic {}:wrong", c.client_id)),
+        )
+        .await;
+    answers
+        .take(auth(http.get(url(&s, "/api/v1/cluster-versions"))))
+        .await;
+    answers
+        .take(
+            http.get(url(&s, "/api/v1/cluster-versions"))
+                .bearer_auth("nope"),
+        )
+        .await;
+    answers
+        .take(auth(http.post(at("/deploy")).json(&free_cluster("c1"))))
+        .await;
+    answers
+        .take(auth(http.post(at("/deploy")).json(&free_cluster("c1"))))
+        .await;
+    answers.take(auth(http.get(at("")))).await;
+    answers.take(auth(http.get(at("/c1")))).await;
+    answers.take(auth(http.get(at("/nope")))).await;
+    answers
+        .take(auth(http.patch(at("/c1")).json(&json!({"id": "c2"}))))
+        .await;
+    answers
+        .take(auth(http.post(at("/c2/clone")).json(&json!({"id": "c3"}))))
+        .await;
+    s.advance("default", std::time::Duration::from_secs(3600))
+        .await;
+    answers.take(auth(http.post(at("/c2/suspend")))).await;
+    s.advance("default", std::time::Duration::from_secs(3600))
+        .await;
+    answers.take(auth(http.post(at("/c2/resume")))).await;
+    answers.take(auth(http.delete(at("/c3")))).await;
+    answers
+        .take(auth(
+            http.get(url(&s, "/api/org/team-a/projects/space-b/clusters")),
+        ))
+        .await;
+    answers.check(&s, "typedb", 15).await;
+}
+
+#[tokio::test]
+async fn dgraph_answers_fit_the_document() {
+    use crate::dgraph::{account, dg, start};
+    let s = start().await;
+    let token = account(&s, "answers@example.com").await;
+    let http = &s.http;
+    let mut answers = Answers::new(dg(&s, ""));
+    let auth = |r: reqwest::RequestBuilder| r.bearer_auth(&token);
+    let code = answers
+        .take(
+            http.post(dg(&s, "/command-line/device-code"))
+                .json(&json!({})),
+        )
+        .await;
+    let tokens = answers
+        .take(
+            http.post(dg(&s, "/command-line/access-token"))
+                .json(&json!({"deviceCode": code["device_code"]})),
+        )
+        .await;
+    answers
+        .take(
+            http.post(dg(&s, "/command-line/access-token"))
+                .json(&json!({})),
+        )
+        .await;
+    answers
+        .take(
+            http.post(dg(&s, "/command-line/access-token"))
+                .json(&json!({"deviceCode": "nope"})),
+        )
+        .await;
+    let tokens = answers
+        .take(
+            http.post(dg(&s, "/command-line/access-token/refresh"))
+                .json(&json!({"refreshToken": tokens["refresh_token"]})),
+        )
+        .await;
+    answers
+        .take(
+            http.post(dg(&s, "/command-line/access-token/refresh"))
+                .json(&json!({"refreshToken": "nope"})),
+        )
+        .await;
+    answers
+        .take(
+            http.post(dg(&s, "/command-line/access-token/revoke"))
+                .json(&json!({"refreshToken": tokens["refresh_token"]})),
+        )
+        .await;
+    answers
+        .take(auth(
+            http.post(dg(&s, "/command-line/access-token/revoke-all"))
+                .json(&json!({})),
+        ))
+        .await;
+    answers
+        .take(
+            http.post(dg(&s, "/command-line/access-token/revoke-all"))
+                .json(&json!({})),
+        )
+        .await;
+    let created = answers
+        .take(auth(
+            http.post(dg(&s, "/deployments/create"))
+                .json(&json!({"name": "answers", "zone": "us-east-1"})),
+        ))
+        .await;
+    let uid = str_of(&created["uid"]);
+    answers
+        .take(auth(
+            http.post(dg(&s, "/deployments/create")).body("not json"),
+        ))
+        .await;
+    answers
+        .take(auth(
+            http.patch(dg(&s, &format!("/deployment/{uid}")))
+                .json(&json!({"name": "renamed"})),
+        ))
+        .await;
+    answers
+        .take(auth(
+            http.post(dg(&s, &format!("/deployments/{uid}/api-keys")))
+                .json(&json!({"name": "k", "role": "admin"})),
+        ))
+        .await;
+    answers
+        .take(auth(
+            http.post(dg(&s, &format!("/deployments/{uid}/api-keys")))
+                .json(&json!({"role": "owner"})),
+        ))
+        .await;
+    answers
+        .take(auth(http.delete(dg(&s, &format!("/deployment/{uid}")))))
+        .await;
+    answers
+        .take(auth(http.delete(dg(&s, "/deployment/0x999"))))
+        .await;
+    answers
+        .take(auth(
+            http.post(dg(&s, "/graphql"))
+                .json(&json!({"query": "{ deployments { uid } }"})),
+        ))
+        .await;
+    answers
+        .take(
+            http.post(dg(&s, "/graphql"))
+                .json(&json!({"variables": {}})),
+        )
+        .await;
+    answers.check(&s, "dgraph", 18).await;
 }
