@@ -2,6 +2,7 @@
 //! emulator's own control API"): health, info, reset (whole or per service), the clock, the
 //! request journal and fault rules. Fixtures and snapshots join it later.
 
+pub mod apidocs;
 mod clock;
 pub mod error;
 pub mod faults;
@@ -35,6 +36,8 @@ pub fn router(state: AppState) -> Router {
                 .delete(routes::clear_faults),
         )
         .route("/faults/{id}", axum::routing::delete(routes::remove_fault))
+        .route("/openapi/{file}", get(apidocs::openapi))
+        .route("/schema/{file}", get(apidocs::schema))
         .nest("/typedb", crate::typedb::control_router())
         .nest("/hasura", crate::hasura::control_router())
         .nest("/dgraph", crate::dgraph::control_router())

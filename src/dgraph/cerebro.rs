@@ -68,8 +68,9 @@ pub struct LoginResponse {
 }
 
 /// A deployment as Cerebro lists it (spec §4.4).
-#[derive(SimpleObject, serde::Serialize)]
+#[derive(SimpleObject, serde::Serialize, utoipa::ToSchema)]
 #[graphql(name = "Deployment")]
+#[schema(as = Deployment)]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentOut {
     uid: String,

@@ -13,6 +13,7 @@ mod dataplane;
 mod export;
 mod graphql;
 mod model;
+mod openapi;
 mod rest;
 mod service;
 mod settings;
@@ -27,7 +28,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::uri::PathAndQuery;
 use axum::http::{Uri, header};
-use axum::routing::{patch, post};
+use axum::routing::{MethodRouter, patch, post};
 use tower::ServiceExt;
 
 use crate::AppState;
@@ -41,6 +42,23 @@ pub struct Shared {
     backends: backends::Registry,
 }
 
+/// Dgraph's GraphQL APIs: Cerebro, and a deployment's `/admin` and `/admin/slash`.
+#[derive(Debug, Clone, Copy)]
+pub enum GraphqlApi {
+    Cerebro,
+    Admin,
+    Slash,
+}
+
+/// The schema of one of them in SDL (`/_offcloud/schema/dgraph*.graphql`).
+pub fn sdl(api: GraphqlApi) -> String {
+    match api {
+        GraphqlApi::Cerebro => cerebro::schema().sdl(),
+        GraphqlApi::Admin => admin::admin_schema().sdl(),
+        GraphqlApi::Slash => admin::slash_schema().sdl(),
+    }
+}
+
 /// Stops the backends' own listeners: called once when the server shuts down.
 pub fn close_all(state: &AppState) {
     backends::close_all(state);
@@ -51,24 +69,45 @@ pub fn close_all(state: &AppState) {
 /// host per backend).
 const BACKEND_PATH_PREFIX: &str = "/backends/";
 
-pub fn router(state: AppState) -> Router {
-    let schema = Arc::new(cerebro::schema());
-    let control_plane = Router::new()
-        .route("/graphql", post(rest::graphql))
-        .route("/command-line/device-code", post(rest::device_code))
-        .route("/command-line/access-token", post(rest::access_token))
-        .route("/command-line/access-token/refresh", post(rest::refresh))
-        .route("/command-line/access-token/revoke", post(rest::revoke))
-        .route(
+/// The control plane's routes, in one table: the router is built from it, and the OpenAPI
+/// coverage test reads its paths.
+fn rest_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/graphql", post(rest::graphql)),
+        ("/command-line/device-code", post(rest::device_code)),
+        ("/command-line/access-token", post(rest::access_token)),
+        ("/command-line/access-token/refresh", post(rest::refresh)),
+        ("/command-line/access-token/revoke", post(rest::revoke)),
+        (
             "/command-line/access-token/revoke-all",
             post(rest::revoke_all),
-        )
-        .route("/deployments/create", post(rest::create_deployment))
-        .route(
+        ),
+        ("/deployments/create", post(rest::create_deployment)),
+        (
             "/deployment/{uid}",
             patch(rest::update_deployment).delete(rest::delete_deployment),
-        )
-        .route("/deployments/{uid}/api-keys", post(rest::create_api_key))
+        ),
+        ("/deployments/{uid}/api-keys", post(rest::create_api_key)),
+    ]
+}
+
+/// The control plane's paths, as templates (`/deployment/{uid}`).
+pub fn rest_route_templates() -> Vec<&'static str> {
+    rest_routes().into_iter().map(|(path, _)| path).collect()
+}
+
+/// The OpenAPI document of the control plane's routes (`/_offcloud/openapi/dgraph.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi::document()
+}
+
+pub fn router(state: AppState) -> Router {
+    let schema = Arc::new(cerebro::schema());
+    let mut control_plane = Router::new();
+    for (path, methods) in rest_routes() {
+        control_plane = control_plane.route(path, methods);
+    }
+    let control_plane = control_plane
         .fallback(rest::not_found)
         .layer(axum::Extension(schema))
         .layer(axum::middleware::map_response(rest::method_not_allowed))

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::cerebro::{self, CerebroSchema, deployment_out};
 use super::model::{Account, ApiKeyRole, new_uid};
+use super::openapi;
 use super::service::{Cerebro, DeploymentPatch, NewDeployment, Refusal};
 use super::store::{Store, WriteError};
 use crate::AppState;
@@ -101,6 +102,20 @@ impl FromRequestParts<AppState> for Signed {
 }
 
 /// `POST /graphql`: Cerebro's GraphQL API.
+#[utoipa::path(
+    post,
+    path = "/graphql",
+    tag = "graphql",
+    request_body(content(
+        (openapi::GraphqlRequest = "application/json"),
+        (String = "application/graphql"),
+    )),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The GraphQL response; errors are in `errors`", body = openapi::GraphqlResponse),
+        (status = 400, description = "The body is not a GraphQL request", body = openapi::GraphqlResponse),
+    ),
+)]
 pub async fn graphql(
     axum::Extension(schema): axum::Extension<Arc<CerebroSchema>>,
     cerebro: Cerebro,
@@ -139,6 +154,15 @@ fn string_field(
 // --- device-code login (spec §8.3) ---
 
 /// Step 1. Approval is immediate (emulator choice 21), so the CLI logs in without a browser.
+#[utoipa::path(
+    post,
+    path = "/command-line/device-code",
+    tag = "cli-auth",
+    request_body = Option<openapi::Ignored>,
+    responses(
+        (status = 200, description = "A device code, approved at once", body = openapi::DeviceCode),
+    ),
+)]
 pub async fn device_code(cerebro: Cerebro, headers: HeaderMap) -> Response {
     let code = random_token(24);
     let user_code = random_token(6).to_uppercase();
@@ -199,6 +223,17 @@ async fn token_response(cerebro: &Cerebro, account: &Account) -> Response {
 
 /// Step 2: the CLI polls until a 200. The device login signs in as the session's first account
 /// (there is no browser to pick one; emulator choice).
+#[utoipa::path(
+    post,
+    path = "/command-line/access-token",
+    tag = "cli-auth",
+    request_body = openapi::DeviceCodeExchange,
+    responses(
+        (status = 200, description = "Tokens for the session's first account", body = openapi::Tokens),
+        (status = 400, description = "No `deviceCode`, or the body is not a JSON object", body = openapi::RestError),
+        (status = 403, description = "`expired_token`, or `authorization_pending` while no account exists", body = openapi::RestError),
+    ),
+)]
 pub async fn access_token(cerebro: Cerebro, body: Bytes) -> Response {
     let map = match json_body(&body) {
         Ok(m) => m,
@@ -267,6 +302,17 @@ async fn refresh_account(cerebro: &Cerebro, body: &Bytes) -> Result<(String, Acc
 }
 
 /// A new token for a refresh token; the old refresh token is spent.
+#[utoipa::path(
+    post,
+    path = "/command-line/access-token/refresh",
+    tag = "cli-auth",
+    request_body = openapi::RefreshToken,
+    responses(
+        (status = 200, description = "New tokens; the refresh token is spent", body = openapi::Tokens),
+        (status = 400, description = "No `refreshToken`, or the body is not a JSON object", body = openapi::RestError),
+        (status = 401, description = "Unknown refresh token", body = openapi::RestError),
+    ),
+)]
 pub async fn refresh(cerebro: Cerebro, body: Bytes) -> Response {
     let (hash, account) = match refresh_account(&cerebro, &body).await {
         Ok(x) => x,
@@ -278,6 +324,17 @@ pub async fn refresh(cerebro: Cerebro, body: Bytes) -> Response {
     token_response(&cerebro, &account).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/command-line/access-token/revoke",
+    tag = "cli-auth",
+    request_body = openapi::RefreshToken,
+    responses(
+        (status = 200, description = "Revoked", body = openapi::Revoked),
+        (status = 400, description = "No `refreshToken`, or the body is not a JSON object", body = openapi::RestError),
+        (status = 401, description = "Unknown refresh token", body = openapi::RestError),
+    ),
+)]
 pub async fn revoke(cerebro: Cerebro, body: Bytes) -> Response {
     let (hash, _) = match refresh_account(&cerebro, &body).await {
         Ok(x) => x,
@@ -289,6 +346,17 @@ pub async fn revoke(cerebro: Cerebro, body: Bytes) -> Response {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/command-line/access-token/revoke-all",
+    tag = "cli-auth",
+    request_body = Option<openapi::Ignored>,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "How many refresh tokens were revoked", body = openapi::RevokedAll),
+        (status = 401, description = "No or an unknown bearer token", body = openapi::RestError),
+    ),
+)]
 pub async fn revoke_all(signed: Signed) -> Response {
     match signed
         .cerebro
@@ -304,6 +372,17 @@ pub async fn revoke_all(signed: Signed) -> Response {
 // --- backends (spec §8.6) ---
 
 /// `POST /deployments/create`: the CLI reads only `url` (emulator choice 22 for the body).
+#[utoipa::path(
+    post,
+    path = "/deployments/create",
+    tag = "deployments",
+    request_body = openapi::CreateDeployment,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new deployment", body = cerebro::DeploymentOut),
+        openapi::Signed,
+    ),
+)]
 pub async fn create_deployment(signed: Signed, body: Bytes) -> Response {
     let map = match json_body(&body) {
         Ok(m) => m,
@@ -351,6 +430,19 @@ fn deployment_json(d: cerebro::DeploymentOut) -> Value {
 }
 
 /// `PATCH /deployment/{uid}`: name, mode, organization, or the lambda script.
+#[utoipa::path(
+    patch,
+    path = "/deployment/{uid}",
+    tag = "deployments",
+    params(("uid" = String, Path, description = "The deployment's uid")),
+    request_body = openapi::UpdateDeployment,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = openapi::Message),
+        openapi::Signed,
+        openapi::OneDeployment,
+    ),
+)]
 pub async fn update_deployment(signed: Signed, Path(uid): Path<String>, body: Bytes) -> Response {
     let map = match json_body(&body) {
         Ok(m) => m,
@@ -371,6 +463,18 @@ pub async fn update_deployment(signed: Signed, Path(uid): Path<String>, body: By
     }
 }
 
+#[utoipa::path(
+    delete,
+    path = "/deployment/{uid}",
+    tag = "deployments",
+    params(("uid" = String, Path, description = "The deployment's uid")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = openapi::Message),
+        (status = 401, description = "No or an unknown bearer token", body = openapi::RestError),
+        openapi::OneDeployment,
+    ),
+)]
 pub async fn delete_deployment(signed: Signed, Path(uid): Path<String>) -> Response {
     match signed
         .cerebro
@@ -384,6 +488,19 @@ pub async fn delete_deployment(signed: Signed, Path(uid): Path<String>) -> Respo
 }
 
 /// `POST /deployments/{uid}/api-keys`: the key is shown once (spec §3.2, §8.6).
+#[utoipa::path(
+    post,
+    path = "/deployments/{uid}/api-keys",
+    tag = "deployments",
+    params(("uid" = String, Path, description = "The deployment's uid")),
+    request_body = openapi::CreateApiKey,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new key, shown once", body = openapi::ApiKeyCreated),
+        openapi::Signed,
+        openapi::OneDeployment,
+    ),
+)]
 pub async fn create_api_key(signed: Signed, Path(uid): Path<String>, body: Bytes) -> Response {
     let map = match json_body(&body) {
         Ok(m) => m,

@@ -45,6 +45,11 @@ pub async fn execute(
         .map_err(|e| GqlError::internal(e.into()))
 }
 
+/// The schema in SDL, for `/_offcloud/schema/hasura.graphql`; `None` when it did not build.
+pub fn sdl() -> Option<String> {
+    schema().map(Schema::sdl)
+}
+
 fn schema() -> Option<&'static Schema> {
     static SCHEMA: OnceLock<Option<Schema>> = OnceLock::new();
     SCHEMA

@@ -99,6 +99,11 @@ impl Settings {
     }
 }
 
+/// The GraphQL schema the service answers, in SDL (`/_offcloud/schema/hasura.graphql`).
+pub fn sdl() -> Option<String> {
+    introspection::sdl()
+}
+
 /// State shared by every session of one running offcloud.
 #[derive(Clone, Default)]
 pub struct Shared {}

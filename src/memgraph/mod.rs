@@ -8,6 +8,7 @@ mod auth;
 mod error;
 mod metrics;
 mod model;
+mod openapi;
 mod rate_limit;
 mod routes;
 mod search;
@@ -93,6 +94,16 @@ fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/v1/intelligence/health", get(intelligence_health)),
         ("/v1/intelligence/contradictions", get(contradictions)),
     ]
+}
+
+/// The paths the router serves, as templates (`/v1/users/{user_id}`).
+pub fn route_templates() -> Vec<&'static str> {
+    routes().into_iter().map(|(path, _)| path).collect()
+}
+
+/// The OpenAPI document of the routes (`/_offcloud/openapi/memgraph.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi::document()
 }
 
 pub fn router(state: AppState) -> Router {

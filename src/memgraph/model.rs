@@ -7,7 +7,17 @@ use serde_json::{Map, Value, json};
 /// Roles and their levels (spec §5.2): a check passes when the caller's level is at least the
 /// required one, which the derived ordering gives.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    sqlx::Type,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 #[sqlx(rename_all = "lowercase")]
@@ -45,7 +55,7 @@ pub fn default_tenant_settings(episode_gap: std::time::Duration) -> Value {
     })
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Tenant {
     pub id: String,
     pub name: String,
@@ -56,7 +66,7 @@ pub struct Tenant {
 }
 
 /// A dashboard account. The password hash is read for login and never serialised.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct User {
     pub id: String,
     pub email: String,
@@ -70,7 +80,7 @@ pub struct User {
 }
 
 /// `GET /v1/api-keys` items: never the hash, never the plaintext.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ApiKey {
     pub id: String,
     pub name: String,
@@ -81,7 +91,7 @@ pub struct ApiKey {
 }
 
 /// `POST /v1/api-keys`: the one response that carries the plaintext.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiKeyCreated {
     pub id: String,
     pub name: String,
@@ -90,20 +100,20 @@ pub struct ApiKeyCreated {
     pub created_at: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Onboarded {
     pub tenant_id: String,
     pub api_key: String,
     pub user_id: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
     pub id: String,
     pub user_id: String,
@@ -115,7 +125,7 @@ pub struct Me {
     pub created_at: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Whoami {
     pub tenant_id: String,
     pub tenant_name: String,
@@ -129,7 +139,7 @@ pub struct Whoami {
     pub email: Option<String>,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Stats {
     pub tenant_id: String,
     pub total_events: i64,
@@ -141,14 +151,14 @@ pub struct Stats {
 }
 
 /// `{"status": "...", "id": "..."}`, what deletions and revocations answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StatusId {
     pub status: &'static str,
     pub id: String,
 }
 
 /// The export document (spec §6.9), which `POST /v1/admin/import` reads back.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Export {
     pub version: u32,
     pub exported_at: String,
@@ -163,7 +173,7 @@ pub struct Export {
     pub users: Vec<ExportUser>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ExportTenant {
     pub id: String,
     pub name: String,
@@ -171,7 +181,7 @@ pub struct ExportTenant {
     pub settings: Map<String, Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ExportUser {
     pub id: String,
     pub email: String,
@@ -183,7 +193,7 @@ pub struct ExportUser {
 
 /// An event (spec §6.3). The request field is `content`; the stored and returned one is
 /// `content_payload`, the only name a client of the real service is seen reading.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Event {
     pub id: String,
     /// Rewritten to the importing tenant, so an import need not carry it.
@@ -200,7 +210,7 @@ pub struct Event {
 }
 
 /// An episode (spec §6.4): derived from events, never written by clients.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Episode {
     pub id: String,
     #[serde(default)]
@@ -222,7 +232,7 @@ pub struct Episode {
 }
 
 /// `GET /v1/episodes/{id}`: the episode with its events, oldest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EpisodeDetail {
     #[serde(flatten)]
     pub episode: Episode,
@@ -230,7 +240,7 @@ pub struct EpisodeDetail {
 }
 
 /// A belief version (spec §6.5).
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Belief {
     pub id: String,
     #[serde(default)]
@@ -251,13 +261,13 @@ pub struct Belief {
 }
 
 /// `POST /v1/ingest` (spec §6.3): `event_id` is what the SDK's tests read.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Ingested {
     pub event_id: String,
     pub status: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BeliefPage {
     pub items: Vec<Belief>,
     pub next_cursor: Option<String>,
@@ -265,27 +275,27 @@ pub struct BeliefPage {
     pub count: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchCreated {
     pub created: usize,
     pub items: Vec<Belief>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BulkDeleted {
     pub status: &'static str,
     pub deleted: u64,
     pub domain: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Timeline {
     pub subject_id: String,
     pub count: usize,
     pub timeline: Vec<TimelineItem>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TimelineItem {
     pub id: String,
     pub key: String,
@@ -299,7 +309,7 @@ pub struct TimelineItem {
     pub belief_type: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DreamingHealth {
     pub status: &'static str,
     /// True while some episode is being consolidated.

@@ -6,6 +6,7 @@ mod memory;
 
 pub use memory::*;
 
+use crate::memgraph::{model, openapi};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -33,6 +34,15 @@ type Result<T> = std::result::Result<T, ApiError>;
 
 // ---- public ------------------------------------------------------------------------------
 
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "public",
+    responses(
+        (status = 200, description = "The database answers", body = openapi::Health),
+        (status = 503, description = "The database does not answer", body = openapi::Health),
+    ),
+)]
 pub async fn health(store: Store) -> Response {
     if crate::db::ping(store.session().db()).await {
         Json(serde_json::json!({"status": "healthy", "database": "connected"})).into_response()
@@ -45,6 +55,14 @@ pub async fn health(store: Store) -> Response {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "public",
+    responses(
+        (status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
+    ),
+)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(
@@ -57,6 +75,17 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 /// Creates a tenant, its admin and a first API key (spec §6.1).
+#[utoipa::path(
+    post,
+    path = "/v1/auth/onboard",
+    tag = "auth",
+    request_body = openapi::OnboardRequest,
+    responses(
+        (status = 200, description = "The tenant, its admin and a first API key", body = model::Onboarded),
+        (status = 400, description = "Email already registered", body = openapi::HttpError),
+        (status = 422, description = "A field is missing or invalid", body = openapi::HttpValidationError),
+    ),
+)]
 pub async fn onboard(store: Store, body: JsonObject) -> Result<Json<Onboarded>> {
     let mut f = Fields::new(&body);
     let email = f.email("email");
@@ -90,6 +119,18 @@ pub async fn onboard(store: Store, body: JsonObject) -> Result<Json<Onboarded>> 
 }
 
 /// OAuth2 password flow: form fields `username` (the email) and `password` (spec §6.1, §4.5).
+#[utoipa::path(
+    post,
+    path = "/v1/auth/login",
+    tag = "auth",
+    request_body(content = openapi::LoginForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "A bearer token", body = model::TokenResponse),
+        (status = 400, description = "Inactive user", body = openapi::HttpError),
+        (status = 401, description = "Incorrect email or password", body = openapi::HttpError),
+        (status = 422, description = "A form field is missing or invalid", body = openapi::HttpValidationError),
+    ),
+)]
 pub async fn login(
     State(state): State<AppState>,
     store: Store,
@@ -150,6 +191,16 @@ pub async fn login(
 
 // ---- identity ----------------------------------------------------------------------------
 
+#[utoipa::path(
+    get,
+    path = "/v1/auth/me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = model::Me),
+        openapi::Authed,
+    ),
+)]
 pub async fn me(caller: Caller, store: Store) -> Result<Json<Me>> {
     let Via::User { user_id } = &caller.via else {
         return Err(ApiError::NotAuthenticated);
@@ -171,6 +222,16 @@ pub async fn me(caller: Caller, store: Store) -> Result<Json<Me>> {
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/auth/whoami",
+    tag = "auth",
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Who the credentials are", body = model::Whoami),
+        openapi::Authed,
+    ),
+)]
 pub async fn whoami(caller: Caller, store: Store) -> Result<Json<Whoami>> {
     let tenant = tenant_of(&store, &caller).await?;
     let (auth_type, key_id, user_id, email) = match caller.via {
@@ -194,6 +255,17 @@ pub async fn whoami(caller: Caller, store: Store) -> Result<Json<Whoami>> {
 
 // ---- API keys ----------------------------------------------------------------------------
 
+#[utoipa::path(
+    post,
+    path = "/v1/api-keys",
+    tag = "admin",
+    request_body = openapi::CreateApiKey,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The key, with its plaintext shown once", body = model::ApiKeyCreated),
+        openapi::Authed,
+    ),
+)]
 pub async fn create_api_key(
     auth: Dashboard<Admin>,
     store: Store,
@@ -218,10 +290,32 @@ pub async fn create_api_key(
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/api-keys",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The tenant's API keys", body = Vec<model::ApiKey>),
+        openapi::Authed,
+    ),
+)]
 pub async fn list_api_keys(auth: Dashboard<Admin>, store: Store) -> Result<Json<Vec<ApiKey>>> {
     Ok(Json(store.api_keys(&auth.caller.tenant_id).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/api-keys/{key_id}",
+    tag = "admin",
+    params(("key_id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Revoked", body = model::StatusId),
+        (status = 404, description = "API key not found", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn revoke_api_key(
     auth: Dashboard<Admin>,
     store: Store,
@@ -241,10 +335,32 @@ pub async fn revoke_api_key(
 
 // ---- users -------------------------------------------------------------------------------
 
+#[utoipa::path(
+    get,
+    path = "/v1/users",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The tenant's users", body = Vec<model::User>),
+        openapi::Authed,
+    ),
+)]
 pub async fn list_users(auth: Dashboard<Admin>, store: Store) -> Result<Json<Vec<User>>> {
     Ok(Json(store.users(&auth.caller.tenant_id).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/users",
+    tag = "admin",
+    request_body = openapi::CreateUser,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new user", body = model::User),
+        (status = 400, description = "Email already registered", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn create_user(
     auth: Dashboard<Admin>,
     store: Store,
@@ -270,6 +386,18 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/users/{user_id}",
+    tag = "admin",
+    params(("user_id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = model::User),
+        (status = 404, description = "User not found", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn get_user(
     auth: Dashboard<Admin>,
     store: Store,
@@ -279,6 +407,19 @@ pub async fn get_user(
     Ok(Json(user.ok_or(ApiError::NotFound("User not found"))?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/users/{user_id}",
+    tag = "admin",
+    params(("user_id" = String, Path)),
+    request_body = openapi::UpdateUser,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated user", body = model::User),
+        (status = 404, description = "User not found", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn update_user(
     auth: Dashboard<Admin>,
     store: Store,
@@ -307,6 +448,19 @@ pub async fn update_user(
     Ok(Json(user.ok_or(ApiError::NotFound("User not found"))?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/users/{user_id}",
+    tag = "admin",
+    params(("user_id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = model::StatusId),
+        (status = 400, description = "Cannot delete yourself", body = openapi::HttpError),
+        (status = 404, description = "User not found", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn delete_user(
     auth: Dashboard<Admin>,
     store: Store,
@@ -327,10 +481,31 @@ pub async fn delete_user(
 // ---- tenant, stats, export ---------------------------------------------------------------
 
 /// Readable with an API key too: the emulator's choice beside `--memgraph-api-key-role` (spec §6.8).
+#[utoipa::path(
+    get,
+    path = "/v1/tenant",
+    tag = "admin",
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "The caller's tenant", body = model::Tenant),
+        openapi::Authed,
+    ),
+)]
 pub async fn get_tenant(auth: Authorized<Viewer>, store: Store) -> Result<Json<Tenant>> {
     Ok(Json(tenant_of(&store, &auth.caller).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/tenant",
+    tag = "admin",
+    request_body = openapi::UpdateTenant,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated tenant", body = model::Tenant),
+        openapi::Authed,
+    ),
+)]
 pub async fn update_tenant(
     auth: Dashboard<Admin>,
     store: Store,
@@ -354,6 +529,16 @@ pub async fn update_tenant(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/stats",
+    tag = "admin",
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Counts of the tenant's data", body = model::Stats),
+        openapi::Authed,
+    ),
+)]
 pub async fn stats(auth: Authorized<Viewer>, store: Store) -> Result<Json<Stats>> {
     Ok(Json(store.stats(&auth.caller.tenant_id).await?))
 }
@@ -361,6 +546,17 @@ pub async fn stats(auth: Authorized<Viewer>, store: Store) -> Result<Json<Stats>
 /// The memory parts `?include=` may name (spec §6.9); all of them by default.
 const EXPORT_PARTS: [&str; 3] = ["events", "episodes", "beliefs"];
 
+#[utoipa::path(
+    method(get, post),
+    path = "/v1/admin/export",
+    tag = "admin",
+    params(openapi::ExportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The export document", body = model::Export),
+        openapi::Authed,
+    ),
+)]
 pub async fn export(
     auth: Dashboard<Admin>,
     store: Store,
@@ -417,6 +613,19 @@ const EXPORT_VERSION: i64 = 1;
 /// Loads an export document's events, episodes and beliefs into the caller's tenant, keeping
 /// their ids (spec §6.9). Existing ids are skipped, or overwritten with `?mode=replace`. The
 /// tenant's settings and its users are not imported: users have passwords an export never holds.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/import",
+    tag = "admin",
+    params(openapi::ImportQuery),
+    request_body = openapi::ImportRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "How many records were imported and skipped", body = openapi::Imported),
+        (status = 400, description = "Unsupported export version", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn import(
     auth: Dashboard<Admin>,
     store: Store,

@@ -10,13 +10,14 @@ mod auth;
 mod control;
 mod error;
 mod model;
+mod openapi;
 mod routes;
 mod settings;
 mod store;
 mod validation;
 
 use axum::Router;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::AppState;
 
@@ -35,42 +36,57 @@ const SCOPES: &[&str] = &[
     "/org/{team}/projects/{space}",
 ];
 
-pub fn router(state: AppState) -> Router {
+/// Every route, in one table: the router is built from it, and the OpenAPI coverage test reads
+/// its paths.
+fn routes() -> Vec<(String, MethodRouter<AppState>)> {
     use routes::*;
-    let mut router = Router::new();
+    let mut table = Vec::new();
     for base in BASES {
-        router = router
-            .route(&format!("{base}/auth"), post(exchange_token))
-            .route(&format!("{base}/cluster-versions"), get(cluster_versions));
+        table.push((format!("{base}/auth"), post(exchange_token)));
+        table.push((format!("{base}/cluster-versions"), get(cluster_versions)));
         for scope in SCOPES {
             let clusters = format!("{base}{scope}/clusters");
-            router = router
-                .route(&clusters, get(list_clusters))
-                // A static segment: `…/clusters/deploy` never reaches `{cluster}` (spec §3).
-                .route(&format!("{clusters}/deploy"), post(deploy))
-                .route(
-                    &format!("{clusters}/{{cluster}}"),
-                    get(get_cluster)
-                        .patch(update_cluster)
-                        .delete(destroy_cluster),
-                )
-                .route(
-                    &format!("{clusters}/{{cluster}}/suspend"),
-                    post(suspend_cluster),
-                )
-                .route(
-                    &format!("{clusters}/{{cluster}}/resume"),
-                    post(resume_cluster),
-                )
-                .route(
-                    &format!("{clusters}/{{cluster}}/clone"),
-                    post(clone_cluster),
-                );
+            table.push((clusters.clone(), get(list_clusters)));
+            // A static segment: `…/clusters/deploy` never reaches `{cluster}` (spec §3).
+            table.push((format!("{clusters}/deploy"), post(deploy)));
+            table.push((
+                format!("{clusters}/{{cluster}}"),
+                get(get_cluster)
+                    .patch(update_cluster)
+                    .delete(destroy_cluster),
+            ));
+            table.push((
+                format!("{clusters}/{{cluster}}/suspend"),
+                post(suspend_cluster),
+            ));
+            table.push((
+                format!("{clusters}/{{cluster}}/resume"),
+                post(resume_cluster),
+            ));
+            table.push((format!("{clusters}/{{cluster}}/clone"), post(clone_cluster)));
         }
     }
+    table
+}
+
+/// The paths the router serves, as templates (`/api/v1/auth`, `…/clusters/{cluster}`).
+pub fn route_templates() -> Vec<String> {
+    routes().into_iter().map(|(path, _)| path).collect()
+}
+
+/// The OpenAPI document of the routes (`/_offcloud/openapi/typedb.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi::document()
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (path, methods) in routes() {
+        router = router.route(&path, methods);
+    }
     router
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
 }
 

@@ -32,7 +32,7 @@ impl Access {
 
 /// A cluster, with its keys in the order of the docs' example (emulator choice, spec §5).
 /// `backupConfiguration` is accepted but, as in every documented response, never shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Cluster {
     pub id: String,
@@ -57,14 +57,14 @@ pub struct Cluster {
     pub backup_configuration: Option<BackupConfiguration>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BackupConfiguration {
     pub frequency: String,
     pub retention_days: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Server {
     pub address: String,
     pub status: &'static str,

@@ -9,13 +9,24 @@ use serde_json::{Value, json};
 
 use super::auth::{self, Admin, Authenticated, Authorized, Read, Write, basic_credentials};
 use super::error::ApiError;
-use super::model::{Cluster, version_key};
+use super::model::{self, Cluster, version_key};
+use super::openapi;
 use super::store::{self, ClusterRow, Durations, Scope, Store};
 use super::validation::{self, JsonObject};
 use crate::AppState;
 
 /// `POST /api/v1/auth`: the body is the bare token as text, with no trailing newline (a newline
 /// would end up inside the clients' `Bearer` header; spec §4.1).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth",
+    tag = "auth",
+    security(("basic" = [])),
+    responses(
+        (status = 200, description = "The access token, as bare text", body = String, content_type = "text/plain"),
+        (status = 400, description = "No or a malformed Authorization header, or unknown credentials", body = openapi::Error),
+    ),
+)]
 pub async fn exchange_token(
     State(state): State<AppState>,
     store: Store,
@@ -28,6 +39,16 @@ pub async fn exchange_token(
 }
 
 /// `GET /api/v1/cluster-versions`: any valid token, no level (spec §6.4).
+#[utoipa::path(
+    get,
+    path = "/api/v1/cluster-versions",
+    tag = "clusters",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The versions a cluster can run", body = openapi::ClusterVersions),
+        openapi::Authed,
+    ),
+)]
 pub async fn cluster_versions(
     State(state): State<AppState>,
     _caller: Authenticated,
@@ -38,6 +59,17 @@ pub async fn cluster_versions(
     Json(json!({ "availableVersions": versions }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/team/{team}/spaces/{space}/clusters",
+    tag = "clusters",
+    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The space's clusters", body = Vec<model::Cluster>),
+        openapi::Authed,
+    ),
+)]
 pub async fn list_clusters(
     State(state): State<AppState>,
     store: Store,
@@ -51,6 +83,18 @@ pub async fn list_clusters(
     Ok(Json(rows.iter().map(|row| row.wire(settings)).collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}",
+    tag = "clusters",
+    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id"), ("cluster" = String, Path, description = "The cluster id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The cluster", body = model::Cluster),
+        openapi::Authed,
+        openapi::OneCluster,
+    ),
+)]
 pub async fn get_cluster(
     State(state): State<AppState>,
     store: Store,
@@ -62,6 +106,19 @@ pub async fn get_cluster(
     Ok(wire(&state, &row))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/team/{team}/spaces/{space}/clusters/deploy",
+    tag = "clusters",
+    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id")),
+    request_body = openapi::DeployRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new cluster, starting", body = model::Cluster),
+        openapi::Authed,
+        (status = 409, description = "The id is taken in the space", body = openapi::Error),
+    ),
+)]
 pub async fn deploy(
     State(state): State<AppState>,
     store: Store,
@@ -121,6 +178,20 @@ pub async fn deploy(
 
 /// `PATCH …/clusters/{id}` (spec §7.4). A free cluster changing more than its id needs a
 /// payment method.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}",
+    tag = "clusters",
+    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id"), ("cluster" = String, Path, description = "The cluster id")),
+    request_body = openapi::UpdateRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated cluster", body = model::Cluster),
+        openapi::Authed,
+        openapi::OneCluster,
+        (status = 409, description = "The new id is taken in the space", body = openapi::Error),
+    ),
+)]
 pub async fn update_cluster(
     State(state): State<AppState>,
     store: Store,
@@ -144,6 +215,18 @@ pub async fn update_cluster(
     Ok(wire(&state, &next))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}/suspend",
+    tag = "clusters",
+    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id"), ("cluster" = String, Path, description = "The cluster id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The cluster, suspending", body = model::Cluster),
+        openapi::Authed,
+        openapi::OneCluster,
+    ),
+)]
 pub async fn suspend_cluster(
     State(state): State<AppState>,
     store: Store,
@@ -159,6 +242,18 @@ pub async fn suspend_cluster(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}/resume",
+    tag = "clusters",
+    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id"), ("cluster" = String, Path, description = "The cluster id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The cluster, resuming", body = model::Cluster),
+        openapi::Authed,
+        openapi::OneCluster,
+    ),
+)]
 pub async fn resume_cluster(
     State(state): State<AppState>,
     store: Store,
@@ -174,6 +269,18 @@ pub async fn resume_cluster(
     .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}",
+    tag = "clusters",
+    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id"), ("cluster" = String, Path, description = "The cluster id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The cluster, destroying", body = model::Cluster),
+        openapi::Authed,
+        openapi::OneCluster,
+    ),
+)]
 pub async fn destroy_cluster(
     State(state): State<AppState>,
     store: Store,
@@ -192,6 +299,20 @@ pub async fn destroy_cluster(
 /// `POST …/clusters/{id}/clone`: a new cluster in the same space, with the source's settings,
 /// `starting`. It copies `isFree` and skips the one-free-cluster check, as the docs' example
 /// does (emulator choice, spec §7.5); `--typedb-strict` refuses a second free cluster.
+#[utoipa::path(
+    post,
+    path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}/clone",
+    tag = "clusters",
+    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id"), ("cluster" = String, Path, description = "The cluster id")),
+    request_body = openapi::CloneRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new cluster, starting", body = model::Cluster),
+        openapi::Authed,
+        openapi::OneCluster,
+        (status = 409, description = "The new id is taken in the space", body = openapi::Error),
+    ),
+)]
 pub async fn clone_cluster(
     State(state): State<AppState>,
     store: Store,

@@ -1,6 +1,7 @@
 //! The memory API: events, episodes, beliefs, context and the intelligence reads (spec §6.3–6.5,
 //! §6.10, §7.3). Viewers read, editors write (spec §5.2).
 
+use crate::memgraph::{model, openapi};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -34,6 +35,17 @@ const PAGE_DEFAULT: i64 = 50;
 // ---- events ------------------------------------------------------------------------------
 
 /// `POST /v1/events` (spec §6.3). 201, like the other creates (spec §9.4, emulator choice).
+#[utoipa::path(
+    post,
+    path = "/v1/events",
+    tag = "memory",
+    request_body = openapi::CreateEvent,
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 201, description = "The recorded event", body = model::Event),
+        openapi::Authed,
+    ),
+)]
 pub async fn create_event(
     auth: Authorized<Editor>,
     store: Store,
@@ -61,6 +73,21 @@ pub async fn create_event(
 /// `POST /v1/ingest`: form fields `user_id`, `text`, and optionally a `file` (spec §6.3). The
 /// text becomes a `user_message` event. A file that is UTF-8 text (TXT, Markdown) is ingested as
 /// text; other files (PDF) are recorded by name and size only, as the emulator extracts nothing.
+#[utoipa::path(
+    post,
+    path = "/v1/ingest",
+    tag = "memory",
+    request_body(content(
+        (openapi::IngestForm = "multipart/form-data"),
+        (openapi::IngestForm = "application/x-www-form-urlencoded"),
+    )),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Accepted as a user_message event", body = model::Ingested),
+        (status = 400, description = "Either text or file is required", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn ingest(
     auth: Authorized<Editor>,
     store: Store,
@@ -104,6 +131,17 @@ pub async fn ingest(
 }
 
 /// A bare list, newest first (spec §6.3, §9.2).
+#[utoipa::path(
+    get,
+    path = "/v1/events",
+    tag = "memory",
+    params(openapi::EventQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Events, newest first", body = Vec<model::Event>),
+        openapi::Authed,
+    ),
+)]
 pub async fn list_events(
     auth: Authorized<Viewer>,
     store: Store,
@@ -122,6 +160,18 @@ pub async fn list_events(
     Ok(Json(store.events(&auth.caller.tenant_id, &filter).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/events/{event_id}",
+    tag = "memory",
+    params(("event_id" = String, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "The event", body = model::Event),
+        (status = 404, description = "Event not found", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn get_event(
     auth: Authorized<Viewer>,
     store: Store,
@@ -131,6 +181,18 @@ pub async fn get_event(
     Ok(Json(event.ok_or(ApiError::NotFound("Event not found"))?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/events/{event_id}",
+    tag = "memory",
+    params(("event_id" = String, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = model::StatusId),
+        (status = 404, description = "Event not found", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn delete_event(
     auth: Authorized<Editor>,
     store: Store,
@@ -149,6 +211,17 @@ pub async fn delete_event(
 
 const CONSOLIDATION_STATUSES: &[&str] = &["pending", "processing", "consolidated"];
 
+#[utoipa::path(
+    get,
+    path = "/v1/episodes",
+    tag = "memory",
+    params(openapi::EpisodeQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Episodes, newest first", body = Vec<model::Episode>),
+        openapi::Authed,
+    ),
+)]
 pub async fn list_episodes(
     auth: Authorized<Viewer>,
     store: Store,
@@ -178,6 +251,18 @@ pub async fn list_episodes(
     Ok(Json(store.episodes(&auth.caller.tenant_id, &filter).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/episodes/{episode_id}",
+    tag = "memory",
+    params(("episode_id" = String, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "The episode with its events", body = model::EpisodeDetail),
+        (status = 404, description = "Episode not found", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn get_episode(
     auth: Authorized<Viewer>,
     store: Store,
@@ -190,6 +275,16 @@ pub async fn get_episode(
     Ok(Json(EpisodeDetail { episode, events }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/dreaming/health",
+    tag = "memory",
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "The consolidation worker", body = model::DreamingHealth),
+        openapi::Authed,
+    ),
+)]
 pub async fn dreaming_health(
     auth: Authorized<Viewer>,
     store: Store,
@@ -223,6 +318,17 @@ fn read_belief(f: &mut Fields) -> NewBelief {
 }
 
 /// 201 with the belief; the same value as the active version returns that version (spec §6.5).
+#[utoipa::path(
+    post,
+    path = "/v1/beliefs",
+    tag = "memory",
+    request_body = openapi::CreateBelief,
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 201, description = "The belief (the active version when the value is unchanged)", body = model::Belief),
+        openapi::Authed,
+    ),
+)]
 pub async fn create_belief(
     auth: Authorized<Editor>,
     store: Store,
@@ -241,6 +347,17 @@ pub async fn create_belief(
 }
 
 /// `{"beliefs": [...]}`, at most 100, all or nothing.
+#[utoipa::path(
+    post,
+    path = "/v1/beliefs/batch",
+    tag = "memory",
+    request_body = openapi::CreateBeliefs,
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 201, description = "The created beliefs", body = model::BatchCreated),
+        openapi::Authed,
+    ),
+)]
 pub async fn create_beliefs(
     auth: Authorized<Editor>,
     store: Store,
@@ -267,6 +384,17 @@ pub async fn create_beliefs(
 }
 
 /// `{"items", "next_cursor", "count"}`, newest first, one page at a time.
+#[utoipa::path(
+    get,
+    path = "/v1/beliefs",
+    tag = "memory",
+    params(openapi::BeliefQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "A page of beliefs", body = model::BeliefPage),
+        openapi::Authed,
+    ),
+)]
 pub async fn list_beliefs(
     auth: Authorized<Viewer>,
     store: Store,
@@ -323,6 +451,18 @@ fn decode_cursor(cursor: &str) -> Option<(String, String)> {
     Some((created_at.to_owned(), id.to_owned()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/beliefs/{belief_id}",
+    tag = "memory",
+    params(("belief_id" = String, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "The belief", body = model::Belief),
+        (status = 404, description = "Belief not found", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn get_belief(
     auth: Authorized<Viewer>,
     store: Store,
@@ -333,6 +473,19 @@ pub async fn get_belief(
 }
 
 /// Changes a belief in place; `confidence_score` is the old clients' name for `confidence`.
+#[utoipa::path(
+    patch,
+    path = "/v1/beliefs/{belief_id}",
+    tag = "memory",
+    params(("belief_id" = String, Path)),
+    request_body = openapi::UpdateBelief,
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "The new version", body = model::Belief),
+        (status = 404, description = "Belief not found", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn update_belief(
     auth: Authorized<Editor>,
     store: Store,
@@ -357,6 +510,18 @@ pub async fn update_belief(
     Ok(Json(belief.ok_or(ApiError::NotFound("Belief not found"))?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/beliefs/{belief_id}",
+    tag = "memory",
+    params(("belief_id" = String, Path)),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = model::StatusId),
+        (status = 404, description = "Belief not found", body = openapi::HttpError),
+        openapi::Authed,
+    ),
+)]
 pub async fn delete_belief(
     auth: Authorized<Editor>,
     store: Store,
@@ -372,6 +537,17 @@ pub async fn delete_belief(
 }
 
 /// `DELETE /v1/beliefs?subject_id=&domain=&soft=` (the SDK's `forget_all`).
+#[utoipa::path(
+    delete,
+    path = "/v1/beliefs",
+    tag = "memory",
+    params(openapi::BulkDeleteQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "How many were deleted", body = model::BulkDeleted),
+        openapi::Authed,
+    ),
+)]
 pub async fn delete_beliefs(
     auth: Authorized<Editor>,
     store: Store,
@@ -393,6 +569,21 @@ pub async fn delete_beliefs(
 }
 
 /// Every version of one key, oldest first (a bare list).
+#[utoipa::path(
+    get,
+    path = "/v1/beliefs/history/{subject_id}/{key}",
+    tag = "memory",
+    params(
+        ("subject_id" = String, Path),
+        ("key" = String, Path),
+        openapi::HistoryQuery
+    ),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Every version of one key, newest first", body = Vec<model::Belief>),
+        openapi::Authed,
+    ),
+)]
 pub async fn belief_history(
     auth: Authorized<Viewer>,
     store: Store,
@@ -415,6 +606,17 @@ pub async fn belief_history(
     Ok(Json(history))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/beliefs/timeline/{subject_id}",
+    tag = "memory",
+    params(("subject_id" = String, Path), openapi::TimelineQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "A subject's belief changes", body = model::Timeline),
+        openapi::Authed,
+    ),
+)]
 pub async fn belief_timeline(
     auth: Authorized<Viewer>,
     store: Store,
@@ -576,6 +778,17 @@ fn round(score: f64) -> f64 {
 
 /// `POST /v2/context` (spec §6.10): ranked memories; the graph parts are empty, as the emulator
 /// keeps no entities or decisions.
+#[utoipa::path(
+    post,
+    path = "/v2/context",
+    tag = "memory",
+    request_body = openapi::ContextRequest,
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Ranked memories", body = openapi::ContextV2),
+        openapi::Authed,
+    ),
+)]
 pub async fn context_v2(
     auth: Authorized<Viewer>,
     store: Store,
@@ -602,6 +815,17 @@ pub async fn context_v2(
 
 /// `POST /v1/context` (legacy, spec §6.10): the same memories, plus a system message that
 /// lists them, which the CLI prints.
+#[utoipa::path(
+    post,
+    path = "/v1/context",
+    tag = "memory",
+    request_body = openapi::ContextRequest,
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Ranked memories and a system message", body = openapi::ContextV1),
+        openapi::Authed,
+    ),
+)]
 pub async fn context_v1(
     auth: Authorized<Viewer>,
     store: Store,
@@ -636,6 +860,17 @@ pub async fn context_v1(
 
 /// `GET /v1/intelligence/health`: counts of the stored memory (the SDK README's "belief count,
 /// episode count and similar").
+#[utoipa::path(
+    get,
+    path = "/v1/intelligence/health",
+    tag = "memory",
+    params(openapi::UserQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Counts of the stored memory", body = openapi::IntelligenceHealth),
+        openapi::Authed,
+    ),
+)]
 pub async fn intelligence_health(
     auth: Authorized<Viewer>,
     store: Store,
@@ -661,6 +896,17 @@ pub async fn intelligence_health(
 }
 
 /// `GET /v1/intelligence/contradictions`: active beliefs of one subject and key that disagree.
+#[utoipa::path(
+    get,
+    path = "/v1/intelligence/contradictions",
+    tag = "memory",
+    params(openapi::UserQuery),
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Active beliefs of one subject and key that disagree", body = openapi::Contradictions),
+        openapi::Authed,
+    ),
+)]
 pub async fn contradictions(
     auth: Authorized<Viewer>,
     store: Store,

@@ -1,0 +1,207 @@
+//! The OpenAPI document of Dgraph Cloud's REST routes (`/_offcloud/openapi/dgraph.json`): the
+//! Cerebro origin's `/graphql` and the routes the slash-graphql CLI calls beside it. The
+//! operations are the `#[utoipa::path]` annotations on the handlers in `rest.rs`; the bodies they
+//! read field by field are written out here as types so the document can show them. Each
+//! deployment's data plane (`/admin`, `/graphql`, `/query`...) is not part of it.
+
+// The request and response types below exist to be described, never built or read.
+#![allow(dead_code)]
+
+use serde_json::{Map, Value};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
+
+use super::rest;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        rest::graphql,
+        rest::device_code,
+        rest::access_token,
+        rest::refresh,
+        rest::revoke,
+        rest::revoke_all,
+        rest::create_deployment,
+        rest::update_deployment,
+        rest::delete_deployment,
+        rest::create_api_key,
+    ),
+    components(schemas(RestError)),
+    modifiers(&Security),
+    tags(
+        (name = "graphql", description = "Cerebro's GraphQL API (see /_offcloud/schema/dgraph.graphql)"),
+        (name = "cli-auth", description = "The slash-graphql CLI's device login and tokens"),
+        (name = "deployments", description = "Backends, as the CLI manages them"),
+    )
+)]
+struct ApiDoc;
+
+/// The document, with its `info`; the control API adds the `servers`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info = crate::control::apidocs::info(
+        "Dgraph Cloud",
+        "Dgraph Cloud's control plane (Cerebro): its GraphQL endpoint and the REST routes of the \
+         slash-graphql CLI.",
+    );
+    doc
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A Cerebro token: the `login` mutation's, or the CLI's `access_token`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The REST routes' error body (emulator choice: the real bodies are not documented).
+#[derive(ToSchema)]
+pub struct RestError {
+    pub error: String,
+}
+
+/// The errors of a route that needs a Cerebro token.
+#[derive(IntoResponses)]
+pub enum Signed {
+    /// The body is not a JSON object, or a field is invalid
+    #[response(status = 400)]
+    BadRequest(RestError),
+    /// No or an unknown bearer token
+    #[response(status = 401)]
+    Unauthorized(RestError),
+}
+
+/// The errors of a route about one deployment.
+#[derive(IntoResponses)]
+pub enum OneDeployment {
+    /// No such deployment of the caller's
+    #[response(status = 404)]
+    NotFound(RestError),
+}
+
+/// A GraphQL request, as JSON; `application/graphql` bodies hold the query alone.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct GraphqlRequest {
+    pub query: String,
+    #[schema(value_type = Option<Object>)]
+    pub variables: Option<Map<String, Value>>,
+    pub operation_name: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct GraphqlResponse {
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<Value>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub errors: Option<Vec<Value>>,
+}
+
+#[derive(ToSchema)]
+pub struct DeviceCode {
+    pub device_code: String,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: String,
+    pub expires_in: i64,
+    pub interval: i64,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct DeviceCodeExchange {
+    pub device_code: String,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct RefreshToken {
+    pub refresh_token: String,
+}
+
+#[derive(ToSchema)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+    /// `Bearer`.
+    pub token_type: String,
+    pub scope: String,
+    /// When the token was issued, in epoch milliseconds.
+    #[schema(rename = "apiTime")]
+    pub api_time: i64,
+}
+
+#[derive(ToSchema)]
+pub struct Revoked {}
+
+/// Any JSON object, not read (the CLI sends `{}`).
+#[derive(ToSchema)]
+pub struct Ignored {}
+
+#[derive(ToSchema)]
+pub struct RevokedAll {
+    pub tokens_count: i64,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct CreateDeployment {
+    pub name: Option<String>,
+    pub zone: Option<String>,
+    pub subdomain: Option<String>,
+    pub deployment_type: Option<String>,
+    pub deployment_mode: Option<String>,
+    pub organization_id: Option<String>,
+    pub size: Option<String>,
+}
+
+/// Only the fields to change.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct UpdateDeployment {
+    pub name: Option<String>,
+    pub deployment_mode: Option<String>,
+    pub organization_id: Option<String>,
+    pub lambda_script: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct Message {
+    pub response: MessageText,
+}
+
+#[derive(ToSchema)]
+pub struct MessageText {
+    pub message: String,
+}
+
+#[derive(ToSchema)]
+pub struct CreateApiKey {
+    /// `slash-graphql-cli` when left out.
+    pub name: Option<String>,
+    /// `admin` or `client` (the default).
+    pub role: Option<String>,
+}
+
+/// The key is shown once.
+#[derive(ToSchema)]
+pub struct ApiKeyCreated {
+    pub uid: String,
+    pub name: String,
+    pub role: String,
+    pub key: String,
+}
