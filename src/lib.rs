@@ -16,6 +16,7 @@ pub mod memgraph;
 pub mod routing;
 pub mod server;
 pub mod session;
+pub mod snapshot;
 pub mod tls;
 pub mod typedb;
 

@@ -8,6 +8,8 @@ pub mod faults;
 pub mod journal;
 pub mod redact;
 mod routes;
+mod sessions;
+pub mod state;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -35,6 +37,9 @@ pub fn router(state: AppState) -> Router {
                 .delete(routes::clear_faults),
         )
         .route("/faults/{id}", axum::routing::delete(routes::remove_fault))
+        .route("/state", get(state::get).put(state::put))
+        .route("/sessions", get(sessions::list))
+        .route("/sessions/{name}", axum::routing::delete(sessions::drop))
         .nest("/typedb", crate::typedb::control_router())
         .nest("/hasura", crate::hasura::control_router())
         .nest("/dgraph", crate::dgraph::control_router())
