@@ -51,4 +51,6 @@ pub enum StartError {
     Bind(SocketAddr, std::io::Error),
     #[error("cannot open the database: {0}")]
     Database(error::Internal),
+    #[error("cannot load the state file {0}: {1}")]
+    StateFile(std::path::PathBuf, String),
 }

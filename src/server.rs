@@ -99,6 +99,7 @@ impl Server {
             .await
             .map_err(StartError::Database)?;
         let state = AppState::new(config, sessions, infos);
+        crate::control::state::load_file(&state).await?;
         Ok(Server {
             state,
             listeners,
@@ -172,6 +173,7 @@ impl Server {
         while let Some(result) = tasks.join_next().await {
             result.map_err(std::io::Error::other)??;
         }
+        crate::control::state::save_file(&self.state).await?;
         for session in self.state.sessions.opened() {
             session.db().close().await;
         }

@@ -11,10 +11,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::ControlError;
-use crate::AppState;
 use crate::error::Internal;
 use crate::session::{Session, SessionName};
 use crate::snapshot::{self, Document, LoadError, SessionState};
+use crate::{AppState, StartError};
 
 #[derive(Deserialize)]
 pub struct StateQuery {
@@ -55,7 +55,11 @@ pub async fn put(State(state): State<AppState>, req: Request) -> Result<Json, Co
         .await
         .map_err(|_| ControlError::bad_request("the body could not be read (too large?)"))?;
     let document = Document::parse(&body).map_err(|why| ControlError::bad_request(&why))?;
-    let imported = import(&state, document, only).await.map_err(|e| match e {
+    let scope = match only {
+        Some(name) => Scope::One(name),
+        None => Scope::Whole,
+    };
+    let imported = import(&state, document, scope).await.map_err(|e| match e {
         LoadError::Invalid(why) => ControlError::bad_request(&why),
         LoadError::Internal(e) => ControlError::from(e),
     })?;
@@ -86,17 +90,28 @@ pub struct Imported {
     pub emptied: Vec<String>,
 }
 
+/// What an import replaces.
+pub enum Scope {
+    /// The document is the whole state: open sessions it does not name are emptied.
+    Whole,
+    /// Only the sessions the document names (a state file at start: other sessions keep their
+    /// fixtures).
+    Named,
+    /// This session, from a document of one session.
+    One(SessionName),
+}
+
 /// Replaces the state with a parsed document (see `put`), all or nothing; then sets the clocks,
 /// drops what sessions cached about their old rows, and closes Dgraph listeners that lost their
 /// deployment.
 pub async fn import(
     state: &AppState,
     mut document: Document,
-    only: Option<SessionName>,
+    scope: Scope,
 ) -> Result<Imported, LoadError> {
     let mut targets: Vec<(Session, Option<SessionState>)> = Vec::new();
-    match only {
-        Some(name) => {
+    match scope {
+        Scope::One(name) => {
             if document.sessions.len() != 1 {
                 return Err(LoadError::Invalid(format!(
                     "with ?session= the document must hold exactly one session, it holds {}",
@@ -106,14 +121,16 @@ pub async fn import(
             let session_state = document.sessions.pop_first().map(|(_, s)| s);
             targets.push((open(state, &name).await?, session_state));
         }
-        None => {
+        Scope::Whole | Scope::Named => {
             for (name, session_state) in std::mem::take(&mut document.sessions) {
                 let name = SessionName::parse(&name)
                     .ok_or_else(|| LoadError::Invalid(format!("invalid session name {name:?}")))?;
                 targets.push((open(state, &name).await?, Some(session_state)));
             }
             for session in state.sessions.opened() {
-                if !targets.iter().any(|(t, _)| t.name() == session.name()) {
+                if matches!(scope, Scope::Whole)
+                    && !targets.iter().any(|(t, _)| t.name() == session.name())
+                {
                     targets.push((session, None));
                 }
             }
@@ -153,4 +170,67 @@ pub async fn import(
 
 async fn open(state: &AppState, name: &SessionName) -> Result<Session, LoadError> {
     Ok(state.sessions.get(name).await?)
+}
+
+/// `--state-file`: loads it at start when it exists (replacing the sessions it names). A file that
+/// cannot be read or loaded stops the start.
+pub async fn load_file(state: &AppState) -> Result<(), StartError> {
+    let config = &state.config;
+    let Some(path) = &config.state_file else {
+        if config.state_file_save {
+            return Err(StartError::Config(
+                "--state-file-save needs --state-file".into(),
+            ));
+        }
+        return Ok(());
+    };
+    let refuse = |why: String| StartError::StateFile(path.clone(), why);
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        // Not there yet: the first run of a setup that saves at shutdown.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(refuse(e.to_string())),
+    };
+    let document = Document::parse(&bytes).map_err(refuse)?;
+    let imported = import(state, document, Scope::Named)
+        .await
+        .map_err(|e| match e {
+            LoadError::Invalid(why) => refuse(why),
+            LoadError::Internal(e) => refuse(e.to_string()),
+        })?;
+    tracing::info!(file = %path.display(), sessions = ?imported.loaded, "state file loaded");
+    Ok(())
+}
+
+/// `--state-file-save`: writes the state at shutdown, to a temporary file renamed over the old
+/// one, so a crash mid-write never leaves half a document.
+pub async fn save_file(state: &AppState) -> std::io::Result<()> {
+    let config = &state.config;
+    let (Some(path), true) = (&config.state_file, config.state_file_save) else {
+        return Ok(());
+    };
+    let document = export(state, None)
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut temporary = path.clone().into_os_string();
+    temporary.push(".tmp");
+    let temporary = std::path::PathBuf::from(temporary);
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(&document.to_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    };
+    match write() {
+        Ok(()) => {
+            tracing::info!(file = %path.display(), "state saved");
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(file = %path.display(), error = %e, "cannot save the state");
+            let _ = std::fs::remove_file(&temporary);
+            Err(e)
+        }
+    }
 }

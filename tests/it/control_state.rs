@@ -467,3 +467,79 @@ async fn dgraph_backends_serve_again_after_an_import_and_gone_ones_close() {
     let (_, body) = cerebro(&s, Some(&token), DEPLOYMENTS, json!({})).await;
     assert_eq!(body, json!({"data": {"deployments": []}}));
 }
+
+#[tokio::test]
+async fn a_state_file_is_saved_at_shutdown_and_loaded_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    let mut config = crate::support::test_config();
+    config.state_file = Some(file.clone());
+    config.state_file_save = true;
+
+    // First start: no file yet, which is fine.
+    let s = TestServer::start_with(config.clone()).await;
+    let a = s.onboard("kept@example.com").await;
+    let exported = export(&s, "").await;
+    s.stop().await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), exported);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["state.json"], "no temporary file is left");
+
+    let s = TestServer::start_with(config).await;
+    assert_eq!(export(&s, "").await, exported);
+    let (status, _) = s.get("/v1/auth/me", a.bearer()).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a token of the first run still works"
+    );
+    s.stop().await;
+}
+
+async fn start_error(config: offcloud::Config) -> String {
+    match offcloud::Server::bind(config).await {
+        Ok(_) => panic!("the server started"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn a_bad_state_file_stops_the_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    let mut config = crate::support::test_config();
+    config.state_file = Some(file.clone());
+
+    std::fs::write(&file, "{\"offcloud\": \"state\"").unwrap();
+    let error = start_error(config.clone()).await;
+    assert!(
+        error.starts_with(&format!(
+            "cannot load the state file {}: invalid state document: EOF while parsing",
+            file.display()
+        )),
+        "{error}"
+    );
+
+    let s = TestServer::start().await;
+    s.onboard("x@example.com").await;
+    let mut document = parse(&export(&s, "").await);
+    document["sessions"]["default"]["tables"]["memgraph_users"]["columns"][0] = json!("nope");
+    std::fs::write(&file, document.to_string()).unwrap();
+    assert_eq!(
+        start_error(config.clone()).await,
+        format!(
+            r#"cannot load the state file {}: session "default", table "memgraph_users": no such column "nope""#,
+            file.display()
+        )
+    );
+
+    let mut config = crate::support::test_config();
+    config.state_file_save = true;
+    assert_eq!(
+        start_error(config).await,
+        "configuration: --state-file-save needs --state-file"
+    );
+}
