@@ -481,3 +481,58 @@ fn sql_value(value: &Value, kind: Affinity) -> Result<Sql, &'static str> {
             .ok_or(r#"{"base64": "..."} (a blob)"#),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn declared_types_map_to_what_a_column_accepts() {
+        assert!(Affinity::of("INTEGER") == Affinity::Integer);
+        assert!(Affinity::of("int") == Affinity::Integer);
+        assert!(Affinity::of("TEXT") == Affinity::Text);
+        assert!(Affinity::of("VARCHAR(20)") == Affinity::Text);
+        assert!(Affinity::of("REAL") == Affinity::Real);
+        assert!(Affinity::of("BLOB") == Affinity::Blob);
+        assert!(Affinity::of("ANY") == Affinity::Any);
+        assert!(Affinity::of("") == Affinity::Any);
+    }
+
+    #[test]
+    fn values_must_fit_their_column() {
+        assert!(matches!(
+            sql_value(&json!(7), Affinity::Integer),
+            Ok(Sql::Integer(7))
+        ));
+        assert_eq!(
+            sql_value(&json!(7.5), Affinity::Integer).err(),
+            Some("an integer")
+        );
+        assert_eq!(
+            sql_value(&json!(true), Affinity::Integer).err(),
+            Some("an integer")
+        );
+        assert!(matches!(sql_value(&json!(2), Affinity::Real), Ok(Sql::Real(x)) if x == 2.0));
+        assert!(matches!(sql_value(&json!(0.1), Affinity::Any), Ok(Sql::Real(x)) if x == 0.1));
+        assert!(matches!(sql_value(&json!("a"), Affinity::Text), Ok(Sql::Text(t)) if t == "a"));
+        assert_eq!(sql_value(&json!(1), Affinity::Text).err(), Some("a string"));
+        assert!(matches!(
+            sql_value(&json!({"base64": "AAE="}), Affinity::Blob),
+            Ok(Sql::Blob(b)) if b == vec![0, 1]
+        ));
+        assert!(sql_value(&json!({"base64": "!"}), Affinity::Blob).is_err());
+        assert!(sql_value(&json!({"base64": "AA==", "x": 1}), Affinity::Blob).is_err());
+        assert!(sql_value(&json!("AA=="), Affinity::Blob).is_err());
+        assert!(matches!(
+            sql_value(&Value::Null, Affinity::Integer),
+            Ok(Sql::Null)
+        ));
+    }
+
+    #[test]
+    fn identifiers_are_quoted_with_their_quotes_doubled() {
+        assert_eq!(quote("memgraph_users"), "\"memgraph_users\"");
+        assert_eq!(quote("a\"b"), "\"a\"\"b\"");
+    }
+}

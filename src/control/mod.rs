@@ -1,6 +1,6 @@
 //! The emulator's own control API, under `/_offcloud` on the main listener (SPEC.md, "The
 //! emulator's own control API"): health, info, reset (whole or per service), the clock, the
-//! request journal and fault rules. Fixtures and snapshots join it later.
+//! request journal, fault rules, state snapshots (`/state`) and sessions (`/sessions`).
 
 mod clock;
 pub mod error;
