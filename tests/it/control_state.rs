@@ -400,6 +400,14 @@ async fn one_session_is_exported_alone_and_can_be_copied_into_another() {
             json!({"error": "with ?session= the document must hold exactly one session, it holds 2"})
         )
     );
+    let (status, body) = send(s.http.get(s.main_url("/_offcloud/state?session=a/b"))).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"error": "invalid session name \"a/b\""})
+        )
+    );
     let (status, body) = import(&s, "?session=..", default_before).await;
     assert_eq!(
         (status, body),
