@@ -551,3 +551,24 @@ async fn a_bad_state_file_stops_the_start_with_a_clear_error() {
         "configuration: --state-file-save needs --state-file"
     );
 }
+
+#[tokio::test]
+async fn an_import_replaces_the_signing_keys_a_session_had_in_memory() {
+    let first = TestServer::start().await;
+    let a = first.onboard("first@example.com").await;
+    let document = export(&first, "").await;
+
+    // The second server has signed (and cached) its own key before the import.
+    let s = TestServer::start().await;
+    let b = s.onboard("second@example.com").await;
+    assert_eq!(s.get("/v1/auth/me", b.bearer()).await.0, StatusCode::OK);
+    assert_eq!(import(&s, "", document).await.0, StatusCode::OK);
+
+    let (status, me) = s.get("/v1/auth/me", a.bearer()).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["email"], "first@example.com");
+    assert_eq!(
+        s.get("/v1/auth/me", b.bearer()).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
