@@ -142,6 +142,16 @@ pub struct Config {
     #[arg(long, env = "OFFCLOUD_LIFECYCLE", global = true)]
     pub lifecycle: Option<Ttl>,
 
+    /// A state document (as `GET /_offcloud/state` exports) loaded at start when the file exists;
+    /// its sessions replace whatever fixtures would have put in them. It holds the sessions'
+    /// signing keys and password hashes: keep it private.
+    #[arg(long, env = "OFFCLOUD_STATE_FILE", global = true)]
+    pub state_file: Option<PathBuf>,
+
+    /// Also write the state to --state-file at graceful shutdown (SIGTERM, Ctrl-C), atomically.
+    #[arg(long, env = "OFFCLOUD_STATE_FILE_SAVE", global = true)]
+    pub state_file_save: bool,
+
     #[command(flatten)]
     pub memgraph: crate::memgraph::Settings,
 

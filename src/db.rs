@@ -41,6 +41,11 @@ pub async fn open(file: Option<&Path>) -> Result<SqlitePool, sqlx::Error> {
     Ok(pool)
 }
 
+/// The number of the latest migration: what a state document records as its schema version.
+pub fn schema_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 /// Deletes every row of every table (the schema stays), in one transaction.
 pub async fn wipe(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     let mut conn = pool.acquire().await?;

@@ -16,6 +16,7 @@ pub mod memgraph;
 pub mod routing;
 pub mod server;
 pub mod session;
+pub mod snapshot;
 pub mod tls;
 pub mod typedb;
 
@@ -53,4 +54,6 @@ pub enum StartError {
     Bind(SocketAddr, std::io::Error),
     #[error("cannot open the database: {0}")]
     Database(error::Internal),
+    #[error("cannot load the state file {0}: {1}")]
+    StateFile(std::path::PathBuf, String),
 }

@@ -96,6 +96,7 @@ impl Server {
             .map_err(StartError::Database)?;
         let tls_config = tls.as_ref().map(crate::tls::Tls::server_config);
         let state = AppState::new(config, sessions, infos, tls_config);
+        crate::control::state::load_file(&state).await?;
         Ok(Server {
             state,
             listeners,
@@ -169,6 +170,7 @@ impl Server {
         while let Some(result) = tasks.join_next().await {
             result.map_err(std::io::Error::other)??;
         }
+        crate::control::state::save_file(&self.state).await?;
         for session in self.state.sessions.opened() {
             session.db().close().await;
         }

@@ -102,9 +102,16 @@ impl Session {
     /// Wipes every row of this session and returns its clock to real time.
     pub async fn reset(&self) -> Result<(), Internal> {
         db::wipe(&self.0.db).await?;
-        self.cached_secrets().clear();
+        self.forget_cached();
         self.0.clock.reset();
         Ok(())
+    }
+
+    /// Forgets everything this session keeps in memory about its database's rows: called
+    /// whenever those rows are replaced behind the services' back (reset, state import). A cache
+    /// added to `Session` is cleared here.
+    pub fn forget_cached(&self) {
+        self.cached_secrets().clear();
     }
 
     fn cached_secrets(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<[u8]>>> {
@@ -164,6 +171,42 @@ impl Sessions {
             .values()
             .filter_map(|cell| cell.get().cloned())
             .collect()
+    }
+
+    /// Closes a session and forgets it: its database is closed (and its files removed, with file
+    /// storage) and the next use of the name starts afresh. `None` when no such session is open.
+    pub async fn drop_session(
+        &self,
+        name: &SessionName,
+    ) -> Result<Option<Session>, std::io::Error> {
+        let cell = {
+            let mut open = self
+                .open
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match open.get(name) {
+                Some(cell) if cell.initialized() => open.remove(name),
+                _ => None,
+            }
+        };
+        let Some(session) = cell.and_then(|cell| cell.get().cloned()) else {
+            return Ok(None);
+        };
+        session.db().close().await;
+        if let Some(file) = self.file_for(name) {
+            let mut wal = file.clone().into_os_string();
+            wal.push("-wal");
+            let mut shm = file.clone().into_os_string();
+            shm.push("-shm");
+            for path in [file, wal.into(), shm.into()] {
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+            }
+        }
+        tracing::debug!(session = name.as_str(), "session dropped");
+        Ok(Some(session))
     }
 
     fn cell(&self, name: &SessionName) -> Arc<OnceCell<Session>> {

@@ -41,6 +41,10 @@ impl From<Internal> for ControlError {
 
 impl ControlError {
     pub fn bad_request(message: &str) -> ControlError {
-        ControlError(Box::new(response(StatusCode::BAD_REQUEST, message)))
+        ControlError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn new(status: StatusCode, message: &str) -> ControlError {
+        ControlError(Box::new(response(status, message)))
     }
 }

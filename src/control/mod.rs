@@ -1,6 +1,6 @@
 //! The emulator's own control API, under `/_offcloud` on the main listener (SPEC.md, "The
 //! emulator's own control API"): health, info, reset (whole or per service), the clock, the
-//! request journal and fault rules. Fixtures and snapshots join it later.
+//! request journal, fault rules, state snapshots (`/state`) and sessions (`/sessions`).
 
 pub mod apidocs;
 mod clock;
@@ -9,6 +9,8 @@ pub mod faults;
 pub mod journal;
 pub mod redact;
 mod routes;
+mod sessions;
+pub mod state;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -38,6 +40,9 @@ pub fn router(state: AppState) -> Router {
         .route("/faults/{id}", axum::routing::delete(routes::remove_fault))
         .route("/openapi/{file}", get(apidocs::openapi))
         .route("/schema/{file}", get(apidocs::schema))
+        .route("/state", get(state::get).put(state::put))
+        .route("/sessions", get(sessions::list))
+        .route("/sessions/{name}", axum::routing::delete(sessions::drop))
         .nest("/typedb", crate::typedb::control_router())
         .nest("/hasura", crate::hasura::control_router())
         .nest("/dgraph", crate::dgraph::control_router())

@@ -185,6 +185,50 @@ pub async fn close(state: &AppState, session: &SessionName, uid: &str) {
     }
 }
 
+/// After the session's rows were replaced (a state import): closes the listeners of deployments
+/// that are gone or now have another port. Deployments that have none get theirs back when
+/// Cerebro next reads them (`ensure`); those reached by Host header need none.
+pub async fn release_stale(state: &AppState, session: &SessionName) {
+    let open: Vec<(String, u16)> = state
+        .dgraph
+        .backends
+        .lock()
+        .iter()
+        .filter(|((s, _), _)| s == session.as_str())
+        .map(|((_, uid), listener)| (uid.clone(), listener.port))
+        .collect();
+    let Ok(opened) = state.sessions.get(session).await else {
+        return;
+    };
+    let store = super::store::Store::new(opened);
+    for (uid, port) in open {
+        let kept = match store.deployment(&uid).await {
+            Ok(Some(d)) => d.port == Some(i64::from(port)),
+            Ok(None) => false,
+            // Unknown: leave it; `release_deleted` looks again at the next create.
+            Err(_) => true,
+        };
+        if !kept {
+            close(state, session, &uid).await;
+        }
+    }
+}
+
+/// Closes every listener of the session (it is being dropped).
+pub async fn close_session(state: &AppState, session: &SessionName) {
+    let uids: Vec<String> = state
+        .dgraph
+        .backends
+        .lock()
+        .keys()
+        .filter(|(s, _)| s == session.as_str())
+        .map(|(_, uid)| uid.clone())
+        .collect();
+    for uid in uids {
+        close(state, session, &uid).await;
+    }
+}
+
 /// Stops every backend listener (the server is shutting down).
 pub fn close_all(state: &AppState) {
     state.dgraph.backends.lock().clear();

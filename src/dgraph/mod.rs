@@ -34,6 +34,7 @@ use tower::ServiceExt;
 use crate::AppState;
 use dataplane::BackendRef;
 
+pub use backends::{close_session, release_stale};
 pub use settings::{PortRange, Settings};
 
 /// State shared by every session of one running offcloud: the backends' own listeners.
