@@ -136,6 +136,12 @@ pub struct Config {
     )]
     pub signing_secret: Option<String>,
 
+    /// Fixture file, or folder of `*.yaml|*.yml|*.json` files (applied in name order): tenants,
+    /// users, keys, tokens, clusters, projects and deployments with known credentials and ids,
+    /// created in every session and again after a reset. See fixtures/README.md.
+    #[arg(long, env = "OFFCLOUD_FIXTURES", global = true)]
+    pub fixtures: Option<PathBuf>,
+
     #[command(flatten)]
     pub memgraph: crate::memgraph::Settings,
 

@@ -39,6 +39,8 @@ pub struct AppState {
     pub journal: Arc<control::journal::Journal>,
     /// Fault rules, per session (`/_offcloud/faults`).
     pub faults: Arc<control::faults::Faults>,
+    /// Fixtures loaded at start and posted per session (`/_offcloud/fixtures`).
+    pub fixtures: Arc<control::fixtures::Fixtures>,
 }
 
 /// Why the server could not start.
@@ -48,6 +50,8 @@ pub enum StartError {
     Config(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    #[error("invalid fixtures: {0}")]
+    Fixtures(String),
     #[error("cannot open the database: {0}")]
     Database(error::Internal),
 }

@@ -93,12 +93,18 @@ impl Server {
             });
         }
 
-        let sessions = Sessions::new(storage, config.signing_secret.clone());
+        let fixtures = Arc::new(
+            crate::control::fixtures::Fixtures::load(&config)
+                .await
+                .map_err(StartError::Fixtures)?,
+        );
+        let sessions =
+            Sessions::new(storage, config.signing_secret.clone()).with_fixtures(fixtures.clone());
         sessions
             .get(&SessionName::default_session())
             .await
             .map_err(StartError::Database)?;
-        let state = AppState::new(config, sessions, infos);
+        let state = AppState::new(config, sessions, infos, fixtures);
         Ok(Server {
             state,
             listeners,
@@ -213,8 +219,14 @@ pub fn with_request_layers(router: Router, body_limit: usize) -> Router {
 }
 
 impl AppState {
-    fn new(config: Config, sessions: Sessions, listeners: Vec<ListenerInfo>) -> AppState {
+    fn new(
+        config: Config,
+        sessions: Sessions,
+        listeners: Vec<ListenerInfo>,
+        fixtures: Arc<crate::control::fixtures::Fixtures>,
+    ) -> AppState {
         AppState {
+            fixtures,
             memgraph: crate::memgraph::Shared::default(),
             typedb: crate::typedb::Shared::default(),
             hasura: crate::hasura::Shared::default(),

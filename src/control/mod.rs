@@ -5,6 +5,7 @@
 mod clock;
 pub mod error;
 pub mod faults;
+pub mod fixtures;
 pub mod journal;
 pub mod redact;
 mod routes;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
                 .delete(routes::clear_faults),
         )
         .route("/faults/{id}", axum::routing::delete(routes::remove_fault))
+        .route("/fixtures", get(fixtures::list).post(fixtures::post))
         .nest("/typedb", crate::typedb::control_router())
         .nest("/hasura", crate::hasura::control_router())
         .nest("/dgraph", crate::dgraph::control_router())

@@ -7,12 +7,12 @@
 mod auth;
 mod error;
 mod metrics;
-mod model;
+pub(crate) mod model;
 mod rate_limit;
 mod routes;
 mod search;
 mod settings;
-mod store;
+pub(crate) mod store;
 mod validation;
 
 use std::sync::Arc;

@@ -8,12 +8,12 @@
 
 mod auth;
 mod control;
-mod error;
-mod model;
+pub(crate) mod error;
+pub(crate) mod model;
 mod routes;
 mod settings;
-mod store;
-mod validation;
+pub(crate) mod store;
+pub(crate) mod validation;
 
 use axum::Router;
 use axum::routing::{delete, get, post, put};

@@ -3,6 +3,7 @@
 mod binary;
 mod control_clock;
 mod control_faults;
+mod control_fixtures;
 mod control_journal;
 mod control_reset;
 mod dgraph;
