@@ -663,3 +663,47 @@ async fn the_listing_shows_loaded_files_without_secrets() {
         assert!(!text.contains(secret), "{text}");
     }
 }
+
+#[tokio::test]
+async fn a_persistent_session_is_seeded_once_and_reopens_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = with_fixtures("fixtures");
+    config.data_dir = Some(dir.path().to_owned());
+
+    let first = TestServer::start_with(config.clone()).await;
+    let (_, token) = mg_login(&first, "ci", "admin@acme.test", "mg-test-password").await;
+    let admin = "/v1/users/22222222-2222-4222-8222-222222222222";
+    let (status, _) = send(
+        first
+            .http
+            .patch(first.mg(admin))
+            .header("X-Offcloud-Session", "ci")
+            .bearer_auth(&token)
+            .json(&json!({"password": "changed-password"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    first.stop().await;
+
+    // Reopened, not seeded again: the pinned ids do not clash, the change is kept.
+    let second = TestServer::start_with(config).await;
+    assert_eq!(
+        mg_login(&second, "ci", "admin@acme.test", "changed-password")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        mg_login(&second, "ci", "admin@acme.test", "mg-test-password")
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    // A session whose file is new is seeded.
+    assert_eq!(
+        mg_login(&second, "fresh", "admin@acme.test", "mg-test-password")
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
