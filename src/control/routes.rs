@@ -68,6 +68,7 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
             "body_limit": config.body_limit,
             "journal_size": config.journal_size,
             "log_format": format!("{:?}", config.log_format).to_lowercase(),
+            "fixtures": config.fixtures,
             "signing_secret": if config.signing_secret.is_some() { "configured" } else { "generated per session" },
             // Durations are in seconds.
             "memgraph": config.memgraph,

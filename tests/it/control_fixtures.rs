@@ -652,6 +652,8 @@ async fn the_listing_shows_loaded_files_without_secrets() {
         listed["files"][2]["created"],
         json!({"memgraph": {"tenants": 1, "users": 2, "api_keys": 1, "beliefs": 1}})
     );
+    let (_, info) = send(s.http.get(s.main_url("/_offcloud/info"))).await;
+    assert_eq!(info["settings"]["fixtures"], "fixtures");
     let text = listed.to_string();
     for secret in [
         MG_KEY,
