@@ -225,6 +225,28 @@ async fn shipped_dgraph_fixture_logs_in_and_sees_the_pinned_deployment() {
             "zone": "us-east-1", "deploymentType": "free",
         }]}})
     );
+    // The fixture's admin key opens the backend's /admin, reached by its subdomain.
+    let admin = format!("http://{}/backends/acme-test/admin", s.dgraph);
+    let q = json!({"query": "{ getGQLSchema { schema } }"});
+    let (status, body) = send(
+        s.http
+            .post(&admin)
+            .header("Dg-Auth", "dg_test_admin_key_0000000000000000")
+            .json(&q),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({"data": {"getGQLSchema": null}}))
+    );
+    let (status, _) = send(
+        s.http
+            .post(&admin)
+            .header("Dg-Auth", "dg_test_wrong")
+            .json(&q),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let wrong = dgraph_login(&s, "dev@acme.test", "nope").await;
     assert!(wrong.get("errors").is_some(), "{wrong}");
 }
