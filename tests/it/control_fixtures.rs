@@ -579,6 +579,16 @@ async fn a_bad_value_uses_the_services_own_rules() {
         error_of(doc).await,
         "request body:10: typedb.clusters[1].serverCount: Field 'serverCount' must be an odd number from 1 to 9"
     );
+    let doc = "typedb:
+  teams:
+    - id: acme
+  clusters:
+    - {team: acme, space: default, id: c1, provider: gcp, region: mars}
+";
+    assert_eq!(
+        error_of(doc).await,
+        "request body:5: typedb.clusters[0].region: Invalid region 'mars' for provider 'gcp'"
+    );
 }
 
 #[tokio::test]
