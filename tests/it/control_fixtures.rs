@@ -741,3 +741,29 @@ async fn a_persistent_session_is_seeded_once_and_reopens_as_it_was() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_fixture_deployment_gets_its_own_backend_port_like_a_created_one() {
+    let mut config = crate::dgraph::dgraph_config();
+    config.fixtures = Some(PathBuf::from("fixtures/dgraph.yaml"));
+    let s = TestServer::start_with(config).await;
+    let login = dgraph_login(&s, "dev@acme.test", "dg-test-password").await;
+    let token = str_of(&login["data"]["login"]["token"]);
+    let body = dgraph(&s, Some(&token), "{ deployments { uid url } }", json!({})).await;
+    let url = str_of(&body["data"]["deployments"][0]["url"]);
+    assert!(url.starts_with("127.0.0.1:"), "{url}");
+    let (status, body) = send(
+        s.http
+            .post(format!("http://{url}/admin"))
+            .header("Dg-Auth", "dg_test_admin_key_0000000000000000")
+            .json(&json!({"query": "{ getGQLSchema { schema } }"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({"data": {"getGQLSchema": null}}))
+    );
+    // Read again, the same port.
+    let again = dgraph(&s, Some(&token), "{ deployments { url } }", json!({})).await;
+    assert_eq!(again["data"]["deployments"][0]["url"], url.as_str());
+}
