@@ -151,6 +151,11 @@ pub struct Config {
     /// Also write the state to --state-file at graceful shutdown (SIGTERM, Ctrl-C), atomically.
     #[arg(long, env = "OFFCLOUD_STATE_FILE_SAVE", global = true)]
     pub state_file_save: bool,
+    /// Fixture file, or folder of `*.yaml|*.yml|*.json` files (applied in name order): tenants,
+    /// users, keys, tokens, clusters, projects and deployments with known credentials and ids,
+    /// created in every session and again after a reset. See fixtures/README.md.
+    #[arg(long, env = "OFFCLOUD_FIXTURES", global = true)]
+    pub fixtures: Option<PathBuf>,
 
     #[command(flatten)]
     pub memgraph: crate::memgraph::Settings,

@@ -43,6 +43,8 @@ pub struct AppState {
     /// The HTTPS listener's certificate and settings, when `--tls-port` is on (Dgraph backends'
     /// ports then answer HTTPS too).
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Fixtures loaded at start and posted per session (`/_offcloud/fixtures`).
+    pub fixtures: Arc<control::fixtures::Fixtures>,
 }
 
 /// Why the server could not start.
@@ -52,6 +54,8 @@ pub enum StartError {
     Config(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    #[error("invalid fixtures: {0}")]
+    Fixtures(String),
     #[error("cannot open the database: {0}")]
     Database(error::Internal),
     #[error("cannot load the state file {0}: {1}")]

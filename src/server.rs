@@ -89,13 +89,19 @@ impl Server {
             });
         }
 
-        let sessions = Sessions::new(storage, config.signing_secret.clone());
+        let fixtures = Arc::new(
+            crate::control::fixtures::Fixtures::load(&config)
+                .await
+                .map_err(StartError::Fixtures)?,
+        );
+        let sessions =
+            Sessions::new(storage, config.signing_secret.clone()).with_fixtures(fixtures.clone());
         sessions
             .get(&SessionName::default_session())
             .await
             .map_err(StartError::Database)?;
         let tls_config = tls.as_ref().map(crate::tls::Tls::server_config);
-        let state = AppState::new(config, sessions, infos, tls_config);
+        let state = AppState::new(config, sessions, infos, tls_config, fixtures);
         crate::control::state::load_file(&state).await?;
         Ok(Server {
             state,
@@ -217,9 +223,11 @@ impl AppState {
         sessions: Sessions,
         listeners: Vec<ListenerInfo>,
         tls: Option<Arc<rustls::ServerConfig>>,
+        fixtures: Arc<crate::control::fixtures::Fixtures>,
     ) -> AppState {
         AppState {
             tls,
+            fixtures,
             memgraph: crate::memgraph::Shared::default(),
             typedb: crate::typedb::Shared::default(),
             hasura: crate::hasura::Shared::default(),

@@ -99,6 +99,17 @@ impl Session {
         Ok(stored)
     }
 
+    /// A throw-away session in memory (to check that fixtures apply).
+    pub async fn scratch() -> Result<Session, Internal> {
+        Ok(Session(Arc::new(SessionInner {
+            name: SessionName(Arc::from("scratch")),
+            db: db::open(None).await?,
+            clock: Clock::new(),
+            signing_secret: None,
+            secrets: Mutex::default(),
+        })))
+    }
+
     /// Wipes every row of this session and returns its clock to real time.
     pub async fn reset(&self) -> Result<(), Internal> {
         db::wipe(&self.0.db).await?;
@@ -128,6 +139,8 @@ impl Session {
 pub struct Sessions {
     storage: Storage,
     signing_secret: Option<String>,
+    /// Applied to every session when its store is created.
+    fixtures: Arc<crate::control::fixtures::Fixtures>,
     open: Arc<RwLock<HashMap<SessionName, Arc<OnceCell<Session>>>>>,
 }
 
@@ -136,8 +149,15 @@ impl Sessions {
         Sessions {
             storage,
             signing_secret,
+            fixtures: Arc::default(),
             open: Arc::default(),
         }
+    }
+
+    /// The fixtures every new session starts with.
+    pub fn with_fixtures(mut self, fixtures: Arc<crate::control::fixtures::Fixtures>) -> Sessions {
+        self.fixtures = fixtures;
+        self
     }
 
     /// The session of that name, opening (and migrating) its database on first use.
@@ -229,15 +249,22 @@ impl Sessions {
 
     async fn open_session(&self, name: &SessionName) -> Result<Session, Internal> {
         let file = self.file_for(name);
+        // A database file that exists already has its fixtures (or what became of them): only a
+        // new store is seeded, so a persistent session keeps its state across restarts.
+        let new_store = file.as_deref().is_none_or(|f| !f.exists());
         let db = db::open(file.as_deref()).await?;
         tracing::debug!(session = name.as_str(), file = ?file, "session opened");
-        Ok(Session(Arc::new(SessionInner {
+        let session = Session(Arc::new(SessionInner {
             name: name.clone(),
             db,
             clock: Clock::new(),
             signing_secret: self.signing_secret.clone(),
             secrets: Mutex::default(),
-        })))
+        }));
+        if new_store {
+            self.fixtures.seed(&session).await?;
+        }
+        Ok(session)
     }
 
     /// `default` uses the configured file; session `NAME` uses `STEM.NAME.EXT` beside it.

@@ -6,6 +6,7 @@ pub mod apidocs;
 mod clock;
 pub mod error;
 pub mod faults;
+pub mod fixtures;
 pub mod journal;
 pub mod redact;
 mod routes;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/state", get(state::get).put(state::put))
         .route("/sessions", get(sessions::list))
         .route("/sessions/{name}", axum::routing::delete(sessions::drop))
+        .route("/fixtures", get(fixtures::list).post(fixtures::post))
         .nest("/typedb", crate::typedb::control_router())
         .nest("/hasura", crate::hasura::control_router())
         .nest("/dgraph", crate::dgraph::control_router())

@@ -68,6 +68,7 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
             "body_limit": config.body_limit,
             "journal_size": config.journal_size,
             "log_format": format!("{:?}", config.log_format).to_lowercase(),
+            "fixtures": config.fixtures,
             "signing_secret": if config.signing_secret.is_some() { "configured" } else { "generated per session" },
             // Durations are in seconds.
             "memgraph": config.memgraph,
@@ -121,15 +122,19 @@ pub async fn reset(
         match service {
             None => {
                 session.reset().await?;
+                state.fixtures.reapply(&session, None).await?;
                 // Fault rules are session state too; the journal is not (it is the record of
                 // what happened, cleared with `DELETE /_offcloud/requests`).
                 if let Some(name) = SessionName::parse(session.name()) {
                     state.faults.clear(&name);
                 }
             }
-            Some(service) => crate::db::wipe_service(session.db(), service.name())
-                .await
-                .map_err(crate::error::Internal::from)?,
+            Some(service) => {
+                crate::db::wipe_service(session.db(), service.name())
+                    .await
+                    .map_err(crate::error::Internal::from)?;
+                state.fixtures.reapply(&session, Some(service)).await?;
+            }
         }
         names.push(session.name().to_owned());
     }

@@ -12,13 +12,13 @@ mod cerebro;
 mod dataplane;
 mod export;
 mod graphql;
-mod model;
+pub(crate) mod model;
 mod openapi;
 mod rest;
-mod service;
+pub(crate) mod service;
 mod settings;
 mod slash;
-mod store;
+pub(crate) mod store;
 mod userapi;
 
 use std::convert::Infallible;

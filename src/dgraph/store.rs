@@ -1,7 +1,7 @@
 //! All of Dgraph's SQL. A [`Store`] is the request's session database. Control-plane reads take
 //! the calling account first, so another account's deployment is simply not found.
 
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::model::{Account, ApiKeyRole, Deployment, ExportTask, Organization, Restore};
 use crate::error::{Internal, is_unique_violation};
@@ -698,4 +698,82 @@ impl Store {
         .await?;
         Ok(done.rows_affected() > 0)
     }
+}
+
+// ---- fixtures: plain inserts on an open transaction ----------------------------------------------
+
+/// An account with a pinned id (fixtures); a taken id or email is a unique violation.
+pub async fn insert_fixture_account(
+    conn: &mut SqliteConnection,
+    account: &Account,
+    password_hash: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO dgraph_accounts (id, email, email_lower, name, password_hash, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&account.id)
+    .bind(&account.email)
+    .bind(account.email.to_lowercase())
+    .bind(&account.name)
+    .bind(password_hash)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A deployment as given (fixtures); a taken uid or subdomain is a unique violation.
+pub async fn insert_fixture_deployment(
+    conn: &mut SqliteConnection,
+    d: &Deployment,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO dgraph_deployments ({DEPLOYMENT_COLUMNS})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&d.uid)
+    .bind(&d.owner)
+    .bind(&d.organization_uid)
+    .bind(&d.name)
+    .bind(&d.zone)
+    .bind(&d.subdomain)
+    .bind(d.port)
+    .bind(&d.deployment_mode)
+    .bind(&d.deployment_type)
+    .bind(&d.size)
+    .bind(&d.lambda_script)
+    .bind(d.tenant_id)
+    .bind(&d.gql_schema)
+    .bind(&d.created_at)
+    .bind(&d.ready_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A deployment's API key, by the hash of its known value (fixtures).
+pub async fn insert_fixture_api_key(
+    conn: &mut SqliteConnection,
+    uid: &str,
+    deployment_uid: &str,
+    name: &str,
+    role: ApiKeyRole,
+    key_hash: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO dgraph_api_keys (uid, deployment_uid, name, role, key_hash, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(uid)
+    .bind(deployment_uid)
+    .bind(name)
+    .bind(role.as_str())
+    .bind(key_hash)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

@@ -3,15 +3,15 @@
 //! engine ([`engine`]) over the caller's visible rows ([`store::Store::world`]) and the business
 //! actions ([`actions`]); every GraphQL-level error is HTTP 200 in Hasura's envelope ([`error`]).
 
-mod actions;
+pub(crate) mod actions;
 mod engine;
 mod error;
 mod execute;
 mod introspection;
 mod routes;
 mod schema;
-mod seeds;
-mod store;
+pub(crate) mod seeds;
+pub(crate) mod store;
 
 use axum::Router;
 use axum::routing::post;

@@ -798,7 +798,7 @@ pub struct Invitation {
     pub invited_at: String,
 }
 
-async fn insert_project(
+pub(crate) async fn insert_project(
     conn: &mut SqliteConnection,
     p: &NewProject,
     now: &str,
@@ -973,4 +973,45 @@ fn derive_job_progress(world: &mut World) {
             );
         }
     }
+}
+
+// ---- fixtures: plain inserts on an open transaction ----------------------------------------------
+
+/// A user with a pinned id (fixtures); a taken id or email is a unique violation.
+pub async fn insert_user(
+    conn: &mut SqliteConnection,
+    id: &str,
+    email: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO hasura_users (id, email, email_lower, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(email.to_lowercase())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A personal access token, by the hash of its known value (fixtures).
+pub async fn insert_pat_row(
+    conn: &mut SqliteConnection,
+    id: &str,
+    user_id: &str,
+    token_hash: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO hasura_pats (id, user_id, token_hash, description, created_at) VALUES (?, ?, ?, NULL, ?)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(token_hash)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

@@ -7,13 +7,13 @@
 mod auth;
 mod error;
 mod metrics;
-mod model;
+pub(crate) mod model;
 mod openapi;
 mod rate_limit;
 mod routes;
 mod search;
 mod settings;
-mod store;
+pub(crate) mod store;
 mod validation;
 
 use std::sync::Arc;

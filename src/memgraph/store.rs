@@ -394,7 +394,7 @@ async fn fetch_tenant(
     .await
 }
 
-async fn insert_user(
+pub(crate) async fn insert_user(
     conn: &mut SqliteConnection,
     tenant_id: &str,
     user: &NewUser,
@@ -419,7 +419,7 @@ async fn insert_user(
     Ok(())
 }
 
-async fn insert_api_key(
+pub(crate) async fn insert_api_key(
     conn: &mut SqliteConnection,
     tenant_id: &str,
     key: &NewApiKey,
@@ -457,4 +457,65 @@ async fn is_last_admin(
     .bind(user_id)
     .fetch_one(conn)
     .await
+}
+
+/// A belief as a fixture declares it: the first active version of its key.
+pub struct FixtureBelief {
+    pub id: String,
+    pub subject_id: String,
+    pub key: String,
+    pub value: String,
+    pub confidence: f64,
+    pub belief_type: String,
+    pub domain: String,
+}
+
+/// A tenant with a pinned id (fixtures).
+pub async fn insert_tenant(
+    conn: &mut SqliteConnection,
+    id: &str,
+    name: &str,
+    sector: Option<&str>,
+    settings: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO memgraph_tenants (id, name, sector, settings, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(sector)
+    .bind(settings)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A belief with a pinned id, as version 1 (fixtures).
+pub async fn insert_fixture_belief(
+    conn: &mut SqliteConnection,
+    tenant_id: &str,
+    b: &FixtureBelief,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO memgraph_beliefs
+            (id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
+             epistemic_status, is_active, version, source, supersedes_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, 1, 'api', NULL, ?, ?)",
+    )
+    .bind(&b.id)
+    .bind(tenant_id)
+    .bind(&b.subject_id)
+    .bind(&b.key)
+    .bind(&b.value)
+    .bind(b.confidence)
+    .bind(&b.belief_type)
+    .bind(&b.domain)
+    .bind(now)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

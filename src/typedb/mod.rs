@@ -8,13 +8,13 @@
 
 mod auth;
 mod control;
-mod error;
-mod model;
+pub(crate) mod error;
+pub(crate) mod model;
 mod openapi;
 mod routes;
 mod settings;
-mod store;
-mod validation;
+pub(crate) mod store;
+pub(crate) mod validation;
 
 use axum::Router;
 use axum::routing::{MethodRouter, delete, get, post, put};

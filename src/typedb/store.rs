@@ -453,3 +453,59 @@ pub async fn update_cluster(
         Err(e) => Err(e),
     }
 }
+
+// ---- fixtures: plain inserts on an open transaction ----------------------------------------------
+
+/// A new team (fixtures); a team that exists is a unique violation.
+pub async fn insert_team(
+    conn: &mut SqliteConnection,
+    team: &str,
+    has_payment_method: bool,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO typedb_teams (id, has_payment_method, created_at_ms) VALUES (?, ?, ?)",
+    )
+    .bind(team)
+    .bind(has_payment_method)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_space(
+    conn: &mut SqliteConnection,
+    team: &str,
+    space: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO typedb_spaces (team_id, id) VALUES (?, ?)")
+        .bind(team)
+        .bind(space)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// An API token whose team and space exist (fixtures).
+pub async fn insert_api_token(
+    conn: &mut SqliteConnection,
+    token: &NewApiToken,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO typedb_api_tokens
+           (client_id, secret_hash, name, team_id, space_id, access, created_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&token.client_id)
+    .bind(&token.secret_hash)
+    .bind(&token.name)
+    .bind(&token.scope.team)
+    .bind(&token.scope.space)
+    .bind(token.access.as_str())
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -4,6 +4,7 @@ mod binary;
 mod control_apidocs;
 mod control_clock;
 mod control_faults;
+mod control_fixtures;
 mod control_journal;
 mod control_reset;
 mod control_sessions;
