@@ -273,8 +273,11 @@ fn every_path_the_dockerfile_copies_exists_and_is_in_the_build_context() {
             "COPY {source}: .dockerignore leaves it out"
         );
     }
-    // The folder the fixtures will live in is there, with something in it.
-    assert!(repo().join("fixtures/README.md").exists());
+    // The shipped fixtures are there, one per service.
+    for service in Service::ALL {
+        let file = format!("fixtures/{}.yaml", service.name());
+        assert!(repo().join(&file).exists(), "{file}");
+    }
     // The migrations sqlx embeds at compile time are copied before the build.
     let build = &stages[0];
     let copied_before_build = build
@@ -467,6 +470,17 @@ fn the_binary_built_as_the_dockerfile_builds_it_starts_as_the_image_does_and_pas
         .into_iter()
         .map(|(k, v)| (k, map(&v)))
         .collect();
+    // With the shipped fixtures loaded, as `-e OFFCLOUD_FIXTURES=<the folder the image copies
+    // them to>` does: they must load in the binary the image runs.
+    let fixtures_copy = all(runtime, "COPY")
+        .map(words)
+        .find(|w| w.first().is_some_and(|source| source == "fixtures"))
+        .expect("the runtime stage copies the shipped fixtures");
+    assert!(fixtures_copy[1].starts_with('/'));
+    env.push((
+        "OFFCLOUD_FIXTURES".into(),
+        repo().join("fixtures").display().to_string(),
+    ));
     let port = free_port();
     env.push(("OFFCLOUD_PORT".into(), port.to_string()));
     for name in ["MEMGRAPH", "TYPEDB", "HASURA", "DGRAPH"] {
