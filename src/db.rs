@@ -9,6 +9,12 @@ use sqlx::{Connection, SqlitePool};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The schema of a migrated database as one SQL batch, taken from the first in-memory database
+/// migrated the normal way: a new session's store then costs one round trip to SQLite rather
+/// than a run of the migrator (a few dozen statements). The migrations stay the source of truth;
+/// files are always migrated the normal way.
+static SCHEMA: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
 /// Opens (creating if needed) a database and brings its schema up to date.
 ///
 /// One connection per database: SQLite serialises writers anyway, a single connection never meets
@@ -37,8 +43,46 @@ pub async fn open(file: Option<&Path>) -> Result<SqlitePool, sqlx::Error> {
         .test_before_acquire(false)
         .connect_with(options)
         .await?;
-    MIGRATOR.run(&pool).await?;
+    match (file, SCHEMA.get()) {
+        (None, Some(schema)) => {
+            sqlx::raw_sql(schema).execute(&pool).await?;
+        }
+        (None, None) => {
+            MIGRATOR.run(&pool).await?;
+            let schema = schema_batch(&pool).await?;
+            let _ = SCHEMA.set(schema);
+        }
+        (Some(_), _) => MIGRATOR.run(&pool).await?,
+    }
     Ok(pool)
+}
+
+/// The SQL that recreates this database's schema and its record of applied migrations.
+async fn schema_batch(pool: &SqlitePool) -> Result<String, sqlx::Error> {
+    // In creation order (rowid), so tables come before the indexes on them; SQLite's own
+    // objects (and the indexes it makes for constraints, which have no SQL) recreate themselves.
+    let objects: Vec<String> = sqlx::query_scalar(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
+          ORDER BY rowid",
+    )
+    .fetch_all(pool)
+    .await?;
+    let applied: Vec<String> = sqlx::query_scalar(
+        "SELECT format('INSERT INTO _sqlx_migrations
+                            (version, description, installed_on, success, checksum, execution_time)
+                        VALUES (%d, %Q, %Q, %d, X''%s'', %d)',
+                       version, description, installed_on, success, hex(checksum), execution_time)
+           FROM _sqlx_migrations ORDER BY version",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut batch = String::from("BEGIN;\n");
+    for statement in objects.iter().chain(&applied) {
+        batch.push_str(statement);
+        batch.push_str(";\n");
+    }
+    batch.push_str("COMMIT;\n");
+    Ok(batch)
 }
 
 /// Deletes every row of every table (the schema stays), in one transaction.
@@ -108,4 +152,55 @@ pub async fn stored_secret(
         .bind(name)
         .fetch_one(pool)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn schema_of(pool: &SqlitePool) -> Vec<(String, String, String, Option<String>)> {
+        sqlx::query_as("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    }
+
+    async fn migrations_of(pool: &SqlitePool) -> Vec<(i64, String, bool, Vec<u8>)> {
+        sqlx::query_as(
+            "SELECT version, description, success, checksum FROM _sqlx_migrations ORDER BY version",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_store_made_from_the_schema_batch_equals_a_migrated_one() {
+        // The first in-memory store of the process is migrated; later ones come from the batch.
+        open(None).await.unwrap();
+        let from_batch = open(None).await.unwrap();
+        assert!(SCHEMA.get().is_some());
+
+        let migrated = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        MIGRATOR.run(&migrated).await.unwrap();
+
+        let schema = schema_of(&migrated).await;
+        assert!(
+            schema
+                .iter()
+                .any(|(_, name, _, _)| name == "memgraph_beliefs")
+        );
+        assert!(schema.iter().any(|(kind, _, _, _)| kind == "index"));
+        assert_eq!(schema_of(&from_batch).await, schema);
+        let applied = migrations_of(&migrated).await;
+        assert_eq!(applied.len(), MIGRATOR.iter().count());
+        assert_eq!(migrations_of(&from_batch).await, applied);
+        // And the migrator agrees nothing is left to apply.
+        MIGRATOR.run(&from_batch).await.unwrap();
+        assert_eq!(migrations_of(&from_batch).await, applied);
+    }
 }

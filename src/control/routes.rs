@@ -127,9 +127,12 @@ pub async fn reset(
                     state.faults.clear(&name);
                 }
             }
-            Some(service) => crate::db::wipe_service(session.db(), service.name())
-                .await
-                .map_err(crate::error::Internal::from)?,
+            Some(service) => {
+                crate::db::wipe_service(session.db(), service.name())
+                    .await
+                    .map_err(crate::error::Internal::from)?;
+                session.forget_principals();
+            }
         }
         names.push(session.name().to_owned());
     }
