@@ -232,6 +232,9 @@ fn free_port() -> u16 {
 struct Memory {
     rss_kib: u64,
     hwm_kib: u64,
+    /// The private part of VmRSS; the rest is mostly pages of the binary itself, shared with
+    /// the page cache.
+    anon_kib: u64,
 }
 
 impl Memory {
@@ -248,6 +251,7 @@ impl Memory {
         Memory {
             rss_kib: field("VmRSS:"),
             hwm_kib: field("VmHWM:"),
+            anon_kib: field("RssAnon:"),
         }
     }
 }
@@ -481,6 +485,12 @@ impl Scenario {
         let dgraph_bearer = format!("Bearer {}", str_of(&login["data"]["login"]["token"]));
 
         vec![
+            Scenario {
+                name: "Control `GET /_offcloud/health` (one `SELECT 1`: the floor)",
+                address: server.main,
+                request: build(Method::GET, "/_offcloud/health", &[], None),
+                refuse_body: None,
+            },
             Scenario {
                 name: "Memgraph `GET /v1/stats`, API key",
                 address: server.memgraph,
@@ -837,6 +847,11 @@ impl Report<'_> {
             "| Idle resident memory (VmRSS) after start | {} | < 10 MiB, {} |",
             mib(self.idle.rss_kib),
             verdict(self.idle.rss_kib < 10 * 1024)
+        );
+        let _ = writeln!(
+            o,
+            "| of which private (RssAnon; the rest is the binary's own pages, shared with the page cache) | {} | |",
+            mib(self.idle.anon_kib)
         );
         let _ = writeln!(
             o,

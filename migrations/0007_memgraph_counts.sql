@@ -150,3 +150,8 @@ AFTER UPDATE OF tenant_id, subject_id, is_active ON memgraph_beliefs BEGIN
         VALUES (NEW.tenant_id, NEW.subject_id, 1)
         ON CONFLICT (tenant_id, user_id) DO UPDATE SET refs = refs + 1;
 END;
+
+-- Whether any episode is due to move on (`/v1/stats` asks at every call): those not yet
+-- consolidated, by end time.
+CREATE INDEX memgraph_episodes_unconsolidated ON memgraph_episodes (tenant_id, end_time)
+    WHERE consolidation_status <> 'consolidated';

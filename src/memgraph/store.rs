@@ -5,7 +5,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
-use sqlx::SqliteConnection;
+use sqlx::{FromRow, Row, SqliteConnection};
 
 use super::error::ApiError;
 use super::model::{ApiKey, Role, Stats, Tenant, User, default_tenant_settings};
@@ -410,22 +410,43 @@ impl Store {
 
     // ---- memory --------------------------------------------------------------------------
 
+    /// The tenant's figures, after moving on the episodes due to (as every memory read does).
+    /// The counts are kept by triggers (migration 0007), and whether any episode is due comes
+    /// with them, so a poll costs one statement however much is stored.
     pub async fn stats(&self, tenant_id: &str) -> Result<Stats, Internal> {
+        let due_before = self.episodes_due_before(tenant_id).await?;
+        let (stats, due) = self.counts(tenant_id, due_before.as_deref()).await?;
+        if !due {
+            return Ok(stats);
+        }
         self.advance_episodes(tenant_id).await?;
-        // The counts are kept by triggers (migration 0007): one row, however much is stored.
-        Ok(sqlx::query_as(
+        Ok(self.counts(tenant_id, None).await?.0)
+    }
+
+    /// The kept counts, and whether an episode not yet consolidated ended before `due_before`.
+    async fn counts(
+        &self,
+        tenant_id: &str,
+        due_before: Option<&str>,
+    ) -> Result<(Stats, bool), Internal> {
+        let row = sqlx::query(
             "SELECT ?1 AS tenant_id,
                     coalesce(c.events, 0) AS total_events,
                     coalesce(c.episodes, 0) AS total_episodes,
                     coalesce(c.beliefs, 0) AS total_beliefs,
                     coalesce(c.active_beliefs, 0) AS active_beliefs,
                     coalesce(c.pending_episodes, 0) AS pending_episodes,
-                    coalesce(c.users, 0) AS total_users
+                    coalesce(c.users, 0) AS total_users,
+                    EXISTS (SELECT 1 FROM memgraph_episodes
+                             WHERE tenant_id = ?1 AND consolidation_status <> 'consolidated'
+                               AND end_time <= ?2) AS due
                FROM (SELECT 1) LEFT JOIN memgraph_tenant_counts c ON c.tenant_id = ?1",
         )
         .bind(tenant_id)
+        .bind(due_before)
         .fetch_one(self.session.db())
-        .await?)
+        .await?;
+        Ok((Stats::from_row(&row)?, row.try_get("due")?))
     }
 }
 

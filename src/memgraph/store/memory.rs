@@ -270,6 +270,16 @@ impl Store {
     /// (after a reset) changes nothing; with dreaming disabled in the tenant's settings, closed
     /// episodes wait as pending. A consolidated episode gets a summary: its first message's
     /// text, shortened (emulator choice; the real service has an LLM write it).
+    /// Episodes of this tenant that ended before this are due to move on (`None` when the
+    /// tenant does not dream): `stats` advances them only when there are some.
+    pub(super) async fn episodes_due_before(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Option<String>, Internal> {
+        let timing = self.tenant_timing(tenant_id).await?;
+        Ok(timing.dreaming.then(|| self.ago(timing.gap)))
+    }
+
     pub(super) async fn advance_episodes(&self, tenant_id: &str) -> Result<TenantTiming, Internal> {
         let timing = self.tenant_timing(tenant_id).await?;
         if !timing.dreaming {
