@@ -86,6 +86,7 @@ fn main() {
 
 async fn run(options: &Options) -> String {
     eprintln!("binary: {}", options.binary.display());
+    let load_before = load_average();
     let starts = if options.quick { 10 } else { 20 };
     let startup = measure_startup(&options.binary, starts).await;
     eprintln!("startup: {startup:?}");
@@ -94,6 +95,7 @@ async fn run(options: &Options) -> String {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let idle = server.memory();
     let scenarios = Scenario::prepare(&server).await;
+    let after_setup = server.memory();
     let mut loads = Vec::new();
     for scenario in &scenarios {
         let result = load(&server, scenario, options).await;
@@ -121,11 +123,13 @@ async fn run(options: &Options) -> String {
         options,
         startup,
         idle,
+        after_setup,
         after_load,
         loads,
         sizes,
         new_session,
         binary_size: size,
+        load_before,
     }
     .markdown()
 }
@@ -775,11 +779,14 @@ struct Report<'a> {
     options: &'a Options,
     startup: Startup,
     idle: Memory,
+    after_setup: Memory,
     after_load: Memory,
     loads: Vec<(&'static str, LoadResult)>,
     sizes: Vec<(usize, SizeResult)>,
     new_session: NewSessions,
     binary_size: u64,
+    /// Other processes' load shows here: the figures are only as steady as the machine.
+    load_before: String,
 }
 
 fn ms(d: Duration) -> String {
@@ -817,6 +824,12 @@ impl Report<'_> {
         let _ = writeln!(o, "| Kernel | {} |", kernel());
         let _ = writeln!(
             o,
+            "| Load average (1, 5, 15 min) at start / end | {} / {} |",
+            self.load_before,
+            load_average()
+        );
+        let _ = writeln!(
+            o,
             "| Run | {}: {} connections, {} s warm-up, {} s measured per load |",
             if self.options.quick { "quick" } else { "full" },
             CONCURRENCY,
@@ -826,8 +839,8 @@ impl Report<'_> {
         let _ = writeln!(
             o,
             "\nThe load generator runs on the same machine as offcloud (one thread, one task per \
-             keep-alive HTTP/1 connection), so both share its cores. offcloud runs in memory, \
-             release build, default settings.\n"
+             keep-alive HTTP/1 connection), so both share its cores, with whatever else runs there \
+             (see the load average). offcloud runs in memory, release build, default settings.\n"
         );
 
         let _ = writeln!(o, "## Start and footprint\n");
@@ -857,6 +870,11 @@ impl Report<'_> {
             o,
             "| Idle peak resident memory (VmHWM) | {} | |",
             mib(self.idle.hwm_kib)
+        );
+        let _ = writeln!(
+            o,
+            "| Resident memory after setup (a few sign-ups and logins: each argon2id hash takes 19 MiB, held by the blocking thread that ran it until it idles out) | {} | |",
+            mib(self.after_setup.rss_kib)
         );
         let _ = writeln!(
             o,
@@ -992,6 +1010,12 @@ fn cpu_model() -> String {
                 .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
         })
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 fn kernel() -> String {
