@@ -619,4 +619,41 @@ mod tests {
         .unwrap();
         assert_eq!(left, 0);
     }
+
+    #[tokio::test]
+    async fn migrating_a_database_with_data_counts_what_is_there() {
+        let migrations = sqlx::migrate!("./migrations");
+        let db = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        for migration in migrations.iter().filter(|m| m.version < 7) {
+            run(&db, &migration.sql).await;
+        }
+        run(
+            &db,
+            "INSERT INTO memgraph_tenants (id, name, settings, created_at)
+                 VALUES ('t1', 'a', '{}', 'x'), ('t2', 'b', '{}', 'x');
+             INSERT INTO memgraph_episodes (id, tenant_id, user_id, start_time, end_time, created_at,
+                                            consolidation_status)
+                 VALUES ('p1', 't1', 'u1', 'x', 'x', 'x', 'pending'),
+                        ('p2', 't1', 'u1', 'x', 'x', 'x', 'consolidated');
+             INSERT INTO memgraph_events (id, tenant_id, user_id, event_type, content_payload,
+                                          episode_id, timestamp)
+                 VALUES ('e1', 't1', 'u1', 'm', '{}', 'p1', 'x'), ('e2', 't1', 'u2', 'm', '{}', 'p2', 'x');
+             INSERT INTO memgraph_beliefs (id, tenant_id, subject_id, key, value, confidence,
+                                           belief_type, domain, is_active, created_at, updated_at)
+                 VALUES ('b1', 't1', 'u2', 'k', 'v', 1, 'f', 'd', 1, 'x', 'x'),
+                        ('b2', 't1', 'u3', 'k', 'v', 1, 'f', 'd', 0, 'x', 'x');",
+        )
+        .await;
+        let counts_migration = migrations.iter().find(|m| m.version == 7).unwrap();
+        run(&db, &counts_migration.sql).await;
+        assert_kept(&db, [(2, 2, 2, 1, 1, 3), (0, 0, 0, 0, 0, 0)]).await;
+
+        // And the triggers keep them from there.
+        run(&db, "DELETE FROM memgraph_events WHERE id = 'e1'").await;
+        assert_kept(&db, [(1, 2, 2, 1, 1, 2), (0, 0, 0, 0, 0, 0)]).await;
+    }
 }
