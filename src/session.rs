@@ -3,6 +3,7 @@
 //! on first use. A request names its session with `X-Offcloud-Session` or a `/_session/NAME/` path
 //! prefix (see `routing.rs`); otherwise it is in `default`.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
@@ -64,6 +65,17 @@ struct SessionInner {
     /// Stored secrets already read, by purpose: every token check needs one, and a statement
     /// costs two thread switches with sqlx-sqlite. Cleared by `reset`, which deletes them.
     secrets: Mutex<HashMap<String, Arc<[u8]>>>,
+    /// What services already looked up about a credential or a tenant (an API key's owner, a
+    /// tenant's settings), by a key the service chooses: a request that finds it here saves a
+    /// statement. The service forgets on every change to what it cached; `reset` forgets all.
+    principals: Mutex<Principals>,
+}
+
+#[derive(Debug, Default)]
+struct Principals {
+    /// Counts the forgettings, so a lookup that raced with a change is not cached.
+    version: u64,
+    known: HashMap<String, Arc<dyn Any + Send + Sync>>,
 }
 
 impl Session {
@@ -107,6 +119,7 @@ impl Session {
             clock: Clock::new(),
             signing_secret: None,
             secrets: Mutex::default(),
+            principals: Mutex::default(),
         })))
     }
 
@@ -123,6 +136,42 @@ impl Session {
     /// added to `Session` is cleared here.
     pub fn forget_cached(&self) {
         self.cached_secrets().clear();
+        self.forget_principals();
+    }
+
+    /// What a service cached under `key`, if it is still there and of type `T`.
+    pub fn cached_principal<T: Any + Send + Sync>(&self, key: &str) -> Option<Arc<T>> {
+        self.principals().known.get(key)?.clone().downcast().ok()
+    }
+
+    /// Where the cache stands: read it before looking something up to cache.
+    pub fn principals_version(&self) -> u64 {
+        self.principals().version
+    }
+
+    /// Caches what was looked up since `version`, unless the cache was forgotten meanwhile (the
+    /// lookup may have read what the change replaced).
+    pub fn cache_principal<T: Any + Send + Sync>(&self, version: u64, key: String, value: T) {
+        let mut principals = self.principals();
+        if principals.version == version {
+            principals.known.insert(key, Arc::new(value));
+        }
+    }
+
+    /// Forgets every cached principal: after any change to keys, users or tenants, a wipe or an
+    /// import.
+    pub fn forget_principals(&self) {
+        let mut principals = self.principals();
+        principals.version += 1;
+        principals.known.clear();
+    }
+
+    fn principals(&self) -> std::sync::MutexGuard<'_, Principals> {
+        // Only ever holds whole entries, so a poisoned lock is still a valid one.
+        self.0
+            .principals
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn cached_secrets(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<[u8]>>> {
@@ -260,6 +309,7 @@ impl Sessions {
             clock: Clock::new(),
             signing_secret: self.signing_secret.clone(),
             secrets: Mutex::default(),
+            principals: Mutex::default(),
         }));
         if new_store {
             self.fixtures.seed(&session).await?;

@@ -18,6 +18,8 @@
 //!   services list things, so that order survives a load.
 //! - Values keep their SQLite type: INTEGER as a JSON integer, REAL as a number (written so that it
 //!   reads back to the same float), TEXT as a string, BLOB as `{"base64": "..."}`, NULL as null.
+//! - Tables derived from others by triggers (`db::DERIVED_TABLES`) are left out: loading the rows
+//!   they count rebuilds them.
 //! - `offcloud_secrets` (the per-session signing keys) is included, so tokens issued before an
 //!   export still verify after loading it: the document holds secrets, like the database does.
 
@@ -188,6 +190,9 @@ async fn schema(conn: &mut SqliteConnection) -> Result<Vec<TableSchema>, sqlx::E
     .await?;
     let mut schema = Vec::with_capacity(tables.len());
     for (name, without_rowid) in tables {
+        if crate::db::DERIVED_TABLES.contains(&name.as_str()) {
+            continue;
+        }
         let columns: Vec<(String, String, i64)> =
             sqlx::query_as("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid")
                 .bind(&name)
@@ -331,8 +336,10 @@ pub async fn load(targets: &[(Session, Option<&SessionState>)]) -> Result<(), Lo
         sqlx::query("PRAGMA defer_foreign_keys = ON")
             .execute(&mut *tx)
             .await?;
-        for table in &tables {
-            sqlx::query(&format!("DELETE FROM {}", quote(&table.name)))
+        let derived = crate::db::DERIVED_TABLES.iter().map(|t| t.to_string());
+        // Derived tables last: deleting the rows they count updates them on the way.
+        for table in tables.iter().map(|t| t.name.clone()).chain(derived) {
+            sqlx::query(&format!("DELETE FROM {}", quote(&table)))
                 .execute(&mut *tx)
                 .await?;
         }

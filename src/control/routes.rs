@@ -133,6 +133,7 @@ pub async fn reset(
                 crate::db::wipe_service(session.db(), service.name())
                     .await
                     .map_err(crate::error::Internal::from)?;
+                session.forget_principals();
                 state.fixtures.reapply(&session, Some(service)).await?;
             }
         }

@@ -132,19 +132,30 @@ fn bearer_token(parts: &Parts) -> Option<&str> {
 }
 
 /// The user a token names, if it is ours, unexpired, and the user still exists and is active.
-/// The role comes from the user record, so a role change applies at once.
+/// The role comes from the user record, so a role change applies at once: the session caches
+/// the user, and every change to users forgets the cache.
 async fn user_for_token(store: &Store, token: &str) -> Result<Option<Caller>, Internal> {
-    let key = store.session().signing_key(SIGNING_KEY).await?;
-    let now = store.session().clock().unix_seconds();
+    let session = store.session();
+    let key = session.signing_key(SIGNING_KEY).await?;
+    let now = session.clock().unix_seconds();
     let Some(claims) = jwt::verify::<Claims>(token, &key, now) else {
         return Ok(None);
     };
+    let cache_key = format!("memgraph.user:{}\0{}", claims.tenant_id, claims.sub);
+    if let Some(caller) = session.cached_principal::<Caller>(&cache_key) {
+        return Ok(Some(Caller::clone(&caller)));
+    }
+    let version = session.principals_version();
     let user = store.user(&claims.tenant_id, &claims.sub).await?;
-    Ok(user.filter(|u| u.is_active).map(|u| Caller {
+    let caller = user.filter(|u| u.is_active).map(|u| Caller {
         tenant_id: u.tenant_id,
         role: u.role,
         via: Via::User { user_id: u.id },
-    }))
+    });
+    if let Some(caller) = &caller {
+        session.cache_principal(version, cache_key, caller.clone());
+    }
+    Ok(caller)
 }
 
 /// A minimum role, as a type.

@@ -5,7 +5,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
-use sqlx::SqliteConnection;
+use sqlx::{FromRow, Row, SqliteConnection};
 
 use super::error::ApiError;
 use super::model::{ApiKey, Role, Stats, Tenant, User, default_tenant_settings};
@@ -107,6 +107,13 @@ pub struct KeyOwner {
     pub tenant_id: String,
 }
 
+/// A live API key as cached in the session, with when its use was last written.
+struct KnownKey {
+    key_id: String,
+    tenant_id: String,
+    last_used_at: Option<String>,
+}
+
 const USER_COLUMNS: &str =
     "id, email, full_name, role, tenant_id, is_active, created_at, password_hash";
 const KEY_COLUMNS: &str =
@@ -148,6 +155,7 @@ impl Store {
         insert_user(&mut tx, tenant_id, admin, &now).await?;
         insert_api_key(&mut tx, tenant_id, key, &now).await?;
         tx.commit().await?;
+        self.session.forget_principals();
         Ok(())
     }
 
@@ -186,6 +194,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.session.forget_principals();
         Ok(Some(tenant))
     }
 
@@ -238,6 +247,7 @@ impl Store {
         let mut conn = self.session.db().acquire().await?;
         insert_user(&mut conn, tenant_id, user, &self.now()).await?;
         drop(conn);
+        self.session.forget_principals();
         self.user(tenant_id, &user.id)
             .await
             .map_err(WriteError::Internal)?
@@ -275,6 +285,7 @@ impl Store {
         .await?
         .rows_affected();
         tx.commit().await?;
+        self.session.forget_principals();
         if changed == 0 {
             return Ok(None);
         }
@@ -296,6 +307,7 @@ impl Store {
             .await?
             .rows_affected();
         tx.commit().await?;
+        self.session.forget_principals();
         Ok(deleted > 0)
     }
 
@@ -309,6 +321,7 @@ impl Store {
         let now = self.now();
         let mut conn = self.session.db().acquire().await?;
         insert_api_key(&mut conn, tenant_id, key, &now).await?;
+        self.session.forget_principals();
         Ok(now)
     }
 
@@ -332,53 +345,108 @@ impl Store {
         .execute(self.session.db())
         .await?
         .rows_affected();
+        self.session.forget_principals();
         Ok(found > 0)
     }
 
     /// The owner of a live key with this hash, noting the use. `last_used_at` is kept to the
-    /// minute, so steady traffic on a key does not turn every read into a write.
+    /// minute, so steady traffic on a key does not turn every read into a write. Owners are
+    /// cached in the session (every key, user or tenant change forgets them), so a steady caller
+    /// costs no statement at all.
     pub async fn use_api_key(&self, key_hash: &str) -> Result<Option<KeyOwner>, Internal> {
-        let row: Option<(String, String, Option<String>)> = sqlx::query_as(
-            "SELECT id, tenant_id, last_used_at FROM memgraph_api_keys
-              WHERE key_hash = ? AND revoked_at IS NULL",
-        )
-        .bind(key_hash)
-        .fetch_optional(self.session.db())
-        .await?;
-        let Some((key_id, tenant_id, last_used_at)) = row else {
-            return Ok(None);
+        let cache_key = format!("memgraph.api_key:{key_hash}");
+        let version = self.session.principals_version();
+        let known = self.session.cached_principal::<KnownKey>(&cache_key);
+        let (key_id, tenant_id, last_used_at) = match known.as_deref() {
+            Some(known) => (
+                known.key_id.clone(),
+                known.tenant_id.clone(),
+                known.last_used_at.clone(),
+            ),
+            None => {
+                let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT id, tenant_id, last_used_at FROM memgraph_api_keys
+                      WHERE key_hash = ? AND revoked_at IS NULL",
+                )
+                .bind(key_hash)
+                .fetch_optional(self.session.db())
+                .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                row
+            }
         };
         let now = self.session.clock().now();
         let stale = iso(now - time::Duration::minutes(1));
-        if last_used_at.is_none_or(|used| used < stale) {
-            sqlx::query("UPDATE memgraph_api_keys SET last_used_at = ? WHERE id = ?")
-                .bind(iso(now))
-                .bind(&key_id)
-                .execute(self.session.db())
-                .await?;
+        let last_used_at = match last_used_at {
+            Some(used) if used >= stale => Some(used),
+            _ => {
+                let used = iso(now);
+                sqlx::query("UPDATE memgraph_api_keys SET last_used_at = ? WHERE id = ?")
+                    .bind(&used)
+                    .bind(&key_id)
+                    .execute(self.session.db())
+                    .await?;
+                Some(used)
+            }
+        };
+        let unchanged = known
+            .as_deref()
+            .is_some_and(|k| k.last_used_at == last_used_at);
+        if !unchanged {
+            self.session.cache_principal(
+                version,
+                cache_key,
+                KnownKey {
+                    key_id: key_id.clone(),
+                    tenant_id: tenant_id.clone(),
+                    last_used_at,
+                },
+            );
         }
         Ok(Some(KeyOwner { key_id, tenant_id }))
     }
 
     // ---- memory --------------------------------------------------------------------------
 
+    /// The tenant's figures, after moving on the episodes due to (as every memory read does).
+    /// The counts are kept by triggers (migration 0007), and whether any episode is due comes
+    /// with them, so a poll costs one statement however much is stored.
     pub async fn stats(&self, tenant_id: &str) -> Result<Stats, Internal> {
+        let due_before = self.episodes_due_before(tenant_id).await?;
+        let (stats, due) = self.counts(tenant_id, due_before.as_deref()).await?;
+        if !due {
+            return Ok(stats);
+        }
         self.advance_episodes(tenant_id).await?;
-        Ok(sqlx::query_as(
+        Ok(self.counts(tenant_id, None).await?.0)
+    }
+
+    /// The kept counts, and whether an episode not yet consolidated ended before `due_before`.
+    async fn counts(
+        &self,
+        tenant_id: &str,
+        due_before: Option<&str>,
+    ) -> Result<(Stats, bool), Internal> {
+        let row = sqlx::query(
             "SELECT ?1 AS tenant_id,
-                (SELECT count(*) FROM memgraph_events WHERE tenant_id = ?1) AS total_events,
-                (SELECT count(*) FROM memgraph_episodes WHERE tenant_id = ?1) AS total_episodes,
-                (SELECT count(*) FROM memgraph_beliefs WHERE tenant_id = ?1) AS total_beliefs,
-                (SELECT count(*) FROM memgraph_beliefs WHERE tenant_id = ?1 AND is_active) AS active_beliefs,
-                (SELECT count(*) FROM memgraph_episodes
-                  WHERE tenant_id = ?1 AND consolidation_status = 'pending') AS pending_episodes,
-                (SELECT count(*) FROM (SELECT user_id FROM memgraph_events WHERE tenant_id = ?1
-                                       UNION SELECT subject_id FROM memgraph_beliefs WHERE tenant_id = ?1)
-                ) AS total_users",
+                    coalesce(c.events, 0) AS total_events,
+                    coalesce(c.episodes, 0) AS total_episodes,
+                    coalesce(c.beliefs, 0) AS total_beliefs,
+                    coalesce(c.active_beliefs, 0) AS active_beliefs,
+                    coalesce(c.pending_episodes, 0) AS pending_episodes,
+                    coalesce(c.users, 0) AS total_users,
+                    EXISTS (SELECT 1 FROM memgraph_episodes
+                             WHERE tenant_id = ?1 AND consolidation_status <> 'consolidated'
+                               AND end_time <= ?2) AS due
+               FROM (SELECT 1) LEFT JOIN memgraph_tenant_counts c ON c.tenant_id = ?1",
         )
         .bind(tenant_id)
+        .bind(due_before)
         .fetch_one(self.session.db())
-        .await?)
+        .await?;
+        Ok((Stats::from_row(&row)?, row.try_get("due")?))
     }
 }
 
@@ -518,4 +586,135 @@ pub async fn insert_fixture_belief(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::SqlitePool;
+
+    /// Stats counted from the rows, as `stats` did before the counts were kept.
+    const COUNTED: &str = "SELECT (SELECT count(*) FROM memgraph_events WHERE tenant_id = ?1),
+            (SELECT count(*) FROM memgraph_episodes WHERE tenant_id = ?1),
+            (SELECT count(*) FROM memgraph_beliefs WHERE tenant_id = ?1),
+            (SELECT count(*) FROM memgraph_beliefs WHERE tenant_id = ?1 AND is_active),
+            (SELECT count(*) FROM memgraph_episodes
+              WHERE tenant_id = ?1 AND consolidation_status = 'pending'),
+            (SELECT count(*) FROM (SELECT user_id FROM memgraph_events WHERE tenant_id = ?1
+                                   UNION SELECT subject_id FROM memgraph_beliefs WHERE tenant_id = ?1))";
+
+    const KEPT: &str = "SELECT coalesce(c.events, 0), coalesce(c.episodes, 0),
+            coalesce(c.beliefs, 0), coalesce(c.active_beliefs, 0),
+            coalesce(c.pending_episodes, 0), coalesce(c.users, 0)
+       FROM (SELECT 1) LEFT JOIN memgraph_tenant_counts c ON c.tenant_id = ?1";
+
+    type Counts = (i64, i64, i64, i64, i64, i64);
+
+    async fn counts(db: &SqlitePool, sql: &str, tenant: &str) -> Counts {
+        sqlx::query_as(sql)
+            .bind(tenant)
+            .fetch_one(db)
+            .await
+            .unwrap()
+    }
+
+    async fn run(db: &SqlitePool, sql: &str) {
+        sqlx::raw_sql(sql).execute(db).await.unwrap();
+    }
+
+    async fn assert_kept(db: &SqlitePool, expected: [Counts; 2]) {
+        for (tenant, expected) in ["t1", "t2"].into_iter().zip(expected) {
+            assert_eq!(counts(db, COUNTED, tenant).await, expected, "{tenant}");
+            assert_eq!(counts(db, KEPT, tenant).await, expected, "{tenant}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_kept_counts_follow_every_change_to_the_rows() {
+        let db = crate::db::open(None).await.unwrap();
+        run(
+            &db,
+            "INSERT INTO memgraph_tenants (id, name, settings, created_at)
+                 VALUES ('t1', 'a', '{}', 'x'), ('t2', 'b', '{}', 'x');
+             INSERT INTO memgraph_episodes (id, tenant_id, user_id, start_time, end_time, created_at,
+                                            consolidation_status)
+                 VALUES ('p1', 't1', 'u1', 'x', 'x', 'x', 'pending'),
+                        ('p2', 't1', 'u1', 'x', 'x', 'x', 'consolidated'),
+                        ('p3', 't2', 'u1', 'x', 'x', 'x', 'pending');
+             INSERT INTO memgraph_events (id, tenant_id, user_id, event_type, content_payload,
+                                          episode_id, timestamp)
+                 VALUES ('e1', 't1', 'u1', 'm', '{}', 'p1', 'x'), ('e2', 't1', 'u1', 'm', '{}', 'p1', 'x'),
+                        ('e3', 't1', 'u2', 'm', '{}', 'p2', 'x'), ('e4', 't2', 'u1', 'm', '{}', 'p3', 'x');
+             INSERT INTO memgraph_beliefs (id, tenant_id, subject_id, key, value, confidence,
+                                           belief_type, domain, is_active, created_at, updated_at)
+                 VALUES ('b1', 't1', 'u2', 'k', 'v', 1, 'f', 'd', 1, 'x', 'x'),
+                        ('b2', 't1', 'u3', 'k', 'v', 1, 'f', 'd', 0, 'x', 'x'),
+                        ('b3', 't2', 'u9', 'k', 'v', 1, 'f', 'd', 1, 'x', 'x');",
+        )
+        .await;
+        assert_kept(&db, [(3, 2, 2, 1, 1, 3), (1, 1, 1, 1, 1, 2)]).await;
+
+        run(
+            &db,
+            "UPDATE memgraph_episodes SET consolidation_status = 'processing' WHERE id = 'p1';
+             UPDATE memgraph_beliefs SET is_active = 1 WHERE id = 'b2';
+             UPDATE memgraph_beliefs SET subject_id = 'u1', value = 'w' WHERE id = 'b1';
+             UPDATE memgraph_events SET user_id = 'u4' WHERE id = 'e3';
+             DELETE FROM memgraph_events WHERE id = 'e1';
+             DELETE FROM memgraph_episodes WHERE id = 'p2';",
+        )
+        .await;
+        assert_kept(&db, [(2, 1, 2, 2, 0, 3), (1, 1, 1, 1, 1, 2)]).await;
+
+        // A deleted tenant's rows go by cascade, and their counts with them.
+        run(&db, "DELETE FROM memgraph_tenants WHERE id = 't1'").await;
+        assert_kept(&db, [(0, 0, 0, 0, 0, 0), (1, 1, 1, 1, 1, 2)]).await;
+
+        crate::db::wipe(&db).await.unwrap();
+        assert_kept(&db, [(0, 0, 0, 0, 0, 0); 2]).await;
+        let left: i64 = sqlx::query_scalar(
+            "SELECT (SELECT count(*) FROM memgraph_tenant_counts)
+                  + (SELECT count(*) FROM memgraph_tenant_users)",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        assert_eq!(left, 0);
+    }
+
+    #[tokio::test]
+    async fn migrating_a_database_with_data_counts_what_is_there() {
+        let migrations = sqlx::migrate!("./migrations");
+        let db = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        for migration in migrations.iter().filter(|m| m.version < 7) {
+            run(&db, &migration.sql).await;
+        }
+        run(
+            &db,
+            "INSERT INTO memgraph_tenants (id, name, settings, created_at)
+                 VALUES ('t1', 'a', '{}', 'x'), ('t2', 'b', '{}', 'x');
+             INSERT INTO memgraph_episodes (id, tenant_id, user_id, start_time, end_time, created_at,
+                                            consolidation_status)
+                 VALUES ('p1', 't1', 'u1', 'x', 'x', 'x', 'pending'),
+                        ('p2', 't1', 'u1', 'x', 'x', 'x', 'consolidated');
+             INSERT INTO memgraph_events (id, tenant_id, user_id, event_type, content_payload,
+                                          episode_id, timestamp)
+                 VALUES ('e1', 't1', 'u1', 'm', '{}', 'p1', 'x'), ('e2', 't1', 'u2', 'm', '{}', 'p2', 'x');
+             INSERT INTO memgraph_beliefs (id, tenant_id, subject_id, key, value, confidence,
+                                           belief_type, domain, is_active, created_at, updated_at)
+                 VALUES ('b1', 't1', 'u2', 'k', 'v', 1, 'f', 'd', 1, 'x', 'x'),
+                        ('b2', 't1', 'u3', 'k', 'v', 1, 'f', 'd', 0, 'x', 'x');",
+        )
+        .await;
+        let counts_migration = migrations.iter().find(|m| m.version == 7).unwrap();
+        run(&db, &counts_migration.sql).await;
+        assert_kept(&db, [(2, 2, 2, 1, 1, 3), (0, 0, 0, 0, 0, 0)]).await;
+
+        // And the triggers keep them from there.
+        run(&db, "DELETE FROM memgraph_events WHERE id = 'e1'").await;
+        assert_kept(&db, [(1, 2, 2, 1, 1, 2), (0, 0, 0, 0, 0, 0)]).await;
+    }
 }

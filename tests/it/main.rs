@@ -1,6 +1,7 @@
 //! offcloud's integration tests: one binary (it links once), one module per area.
 
 mod binary;
+mod caches;
 mod control_apidocs;
 mod control_clock;
 mod control_faults;

@@ -98,13 +98,20 @@ fn new_id() -> String {
 
 /// How a tenant's episodes live: its settings `episode_gap_minutes` and `dreaming_enabled`
 /// (spec §6.8), falling back to the flags when a setting is absent or not usable.
+#[derive(Clone, Copy)]
 pub(super) struct TenantTiming {
     gap: Duration,
     dreaming: bool,
 }
 
 impl Store {
+    /// The tenant's episode settings, cached in the session (a tenant change forgets them).
     async fn tenant_timing(&self, tenant_id: &str) -> Result<TenantTiming, Internal> {
+        let cache_key = format!("memgraph.tenant_timing:{tenant_id}");
+        if let Some(timing) = self.session.cached_principal::<TenantTiming>(&cache_key) {
+            return Ok(*timing);
+        }
+        let version = self.session.principals_version();
         let row: Option<(Option<f64>, Option<i64>)> = sqlx::query_as(
             "SELECT CASE WHEN json_type(settings, '$.episode_gap_minutes') IN ('integer', 'real')
                          THEN CAST(json_extract(settings, '$.episode_gap_minutes') AS REAL) END,
@@ -115,15 +122,21 @@ impl Store {
         .bind(tenant_id)
         .fetch_optional(self.session.db())
         .await?;
+        // A tenant not (yet) there is not cached: creating it forgets nothing.
+        let found = row.is_some();
         let (minutes, dreaming) = row.unwrap_or_default();
         let gap = minutes
             .filter(|m| m.is_finite() && *m >= 0.0)
             .and_then(|m| Duration::try_from_secs_f64(m * 60.0).ok())
             .unwrap_or(self.timing.episode_gap);
-        Ok(TenantTiming {
+        let timing = TenantTiming {
             gap,
             dreaming: dreaming.is_none_or(|d| d != 0),
-        })
+        };
+        if found {
+            self.session.cache_principal(version, cache_key, timing);
+        }
+        Ok(timing)
     }
 
     fn ago(&self, d: Duration) -> String {
@@ -257,6 +270,16 @@ impl Store {
     /// (after a reset) changes nothing; with dreaming disabled in the tenant's settings, closed
     /// episodes wait as pending. A consolidated episode gets a summary: its first message's
     /// text, shortened (emulator choice; the real service has an LLM write it).
+    /// Episodes of this tenant that ended before this are due to move on (`None` when the
+    /// tenant does not dream): `stats` advances them only when there are some.
+    pub(super) async fn episodes_due_before(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Option<String>, Internal> {
+        let timing = self.tenant_timing(tenant_id).await?;
+        Ok(timing.dreaming.then(|| self.ago(timing.gap)))
+    }
+
     pub(super) async fn advance_episodes(&self, tenant_id: &str) -> Result<TenantTiming, Internal> {
         let timing = self.tenant_timing(tenant_id).await?;
         if !timing.dreaming {

@@ -1,0 +1,1025 @@
+//! offcloud's benchmark: `cargo bench --bench load [-- --quick]`.
+//!
+//! Starts the release binary as a child process and measures what a test suite feels: time to
+//! healthy, throughput and latency of one representative call per service at a fixed
+//! concurrency, memory idle and under load, how throughput and memory follow the amount of stored
+//! state, and how long a new session's store takes to be ready. Prints a Markdown table and writes
+//! it to `bench/RESULTS.md` (`--out PATH` to write elsewhere, `--no-write` to only print).
+//!
+//! The load generator runs on the same machine, on one thread: one task per keep-alive
+//! connection, requests built once, latencies kept as plain numbers and sorted at the end.
+
+use std::fmt::Write as _;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+
+const CONCURRENCY: usize = 32;
+
+struct Options {
+    quick: bool,
+    out: Option<PathBuf>,
+    binary: PathBuf,
+}
+
+impl Options {
+    fn parse() -> Options {
+        let mut options = Options {
+            quick: false,
+            out: Some(PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/bench/RESULTS.md"
+            ))),
+            binary: PathBuf::from(env!("CARGO_BIN_EXE_offcloud")),
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--quick" => options.quick = true,
+                "--no-write" => options.out = None,
+                "--out" => options.out = args.next().map(PathBuf::from),
+                "--binary" => {
+                    if let Some(path) = args.next() {
+                        options.binary = PathBuf::from(path);
+                    }
+                }
+                // `cargo bench` passes `--bench`; anything else is a filter we do not use.
+                _ => {}
+            }
+        }
+        options
+    }
+
+    fn warmup(&self) -> Duration {
+        Duration::from_secs(if self.quick { 1 } else { 2 })
+    }
+
+    fn measure(&self) -> Duration {
+        Duration::from_secs(if self.quick { 3 } else { 10 })
+    }
+}
+
+fn main() {
+    let options = Options::parse();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let report = runtime.block_on(run(&options));
+    println!("{report}");
+    if let Some(out) = &options.out {
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir).expect("results folder");
+        }
+        std::fs::write(out, &report).expect("results written");
+        eprintln!("written to {}", out.display());
+    }
+}
+
+async fn run(options: &Options) -> String {
+    eprintln!("binary: {}", options.binary.display());
+    let load_before = load_average();
+    let starts = if options.quick { 10 } else { 20 };
+    let startup = measure_startup(&options.binary, starts).await;
+    eprintln!("startup: {startup:?}");
+
+    let server = Offcloud::start(&options.binary).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let idle = server.memory();
+    let scenarios = Scenario::prepare(&server).await;
+    let after_setup = server.memory();
+    let mut loads = Vec::new();
+    for scenario in &scenarios {
+        let result = load(&server, scenario, options).await;
+        eprintln!("{}: {result:?}", scenario.name);
+        loads.push((scenario.name, result));
+    }
+    let after_load = server.memory();
+    drop(server);
+
+    let mut sizes = Vec::new();
+    for stored in [1usize, 1_000, 100_000] {
+        let result = state_size(&options.binary, stored, options).await;
+        eprintln!("{stored} beliefs: {result:?}");
+        sizes.push((stored, result));
+    }
+
+    let sessions = if options.quick { 100 } else { 200 };
+    let new_session = measure_new_sessions(&options.binary, sessions).await;
+    eprintln!("new sessions: {new_session:?}");
+
+    let size = std::fs::metadata(&options.binary)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    Report {
+        options,
+        startup,
+        idle,
+        after_setup,
+        after_load,
+        loads,
+        sizes,
+        new_session,
+        binary_size: size,
+        load_before,
+    }
+    .markdown()
+}
+
+// ---- the server under test -------------------------------------------------------------------
+
+struct Offcloud {
+    child: Child,
+    main: SocketAddr,
+    memgraph: SocketAddr,
+    typedb: SocketAddr,
+    hasura: SocketAddr,
+    dgraph: SocketAddr,
+}
+
+impl Offcloud {
+    /// Starts offcloud in memory on free loopback ports; returns once it answers healthy.
+    async fn start(binary: &Path) -> Offcloud {
+        let (server, _) = Offcloud::spawn(binary).await;
+        server
+    }
+
+    /// Starts it and also says how long it took from spawning the process to the first healthy
+    /// answer.
+    async fn spawn(binary: &Path) -> (Offcloud, Duration) {
+        let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
+        let started = Instant::now();
+        let child = Command::new(binary)
+            .args(["--bind", "127.0.0.1"])
+            .args(["--port", &ports[0].to_string()])
+            .args(["--memgraph-port", &ports[1].to_string()])
+            .args(["--typedb-port", &ports[2].to_string()])
+            .args(["--hasura-port", &ports[3].to_string()])
+            .args(["--dgraph-port", &ports[4].to_string()])
+            .args(["--dgraph-backend-ports", "off"])
+            .env_remove("OFFCLOUD_DATABASE_URL")
+            .env_remove("OFFCLOUD_DATA_DIR")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("offcloud starts");
+        let at = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+        let server = Offcloud {
+            child,
+            main: at(ports[0]),
+            memgraph: at(ports[1]),
+            typedb: at(ports[2]),
+            hasura: at(ports[3]),
+            dgraph: at(ports[4]),
+        };
+        let ready = server.wait_healthy(started).await;
+        (server, ready)
+    }
+
+    async fn wait_healthy(&self, started: Instant) -> Duration {
+        let health = Request::get("/_offcloud/health")
+            .header("host", "localhost")
+            .body(Full::new(Bytes::new()))
+            .expect("request");
+        loop {
+            if started.elapsed() > Duration::from_secs(30) {
+                panic!("offcloud not healthy after 30 s");
+            }
+            let Ok(stream) = TcpStream::connect(self.main).await else {
+                tokio::time::sleep(Duration::from_micros(200)).await;
+                continue;
+            };
+            let Ok(mut conn) = Connection::over(stream).await else {
+                continue;
+            };
+            if let Ok((StatusCode::OK, _)) = conn.send(clone_request(&health)).await {
+                return started.elapsed();
+            }
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn memory(&self) -> Memory {
+        Memory::of(self.pid())
+    }
+}
+
+impl Drop for Offcloud {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Resident memory from /proc/PID/status, in KiB: now (VmRSS) and the peak so far (VmHWM).
+#[derive(Debug, Clone, Copy, Default)]
+struct Memory {
+    rss_kib: u64,
+    hwm_kib: u64,
+    /// The private part of VmRSS; the rest is mostly pages of the binary itself, shared with
+    /// the page cache.
+    anon_kib: u64,
+}
+
+impl Memory {
+    fn of(pid: u32) -> Memory {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|kib| kib.parse().ok())
+                .unwrap_or(0)
+        };
+        Memory {
+            rss_kib: field("VmRSS:"),
+            hwm_kib: field("VmHWM:"),
+            anon_kib: field("RssAnon:"),
+        }
+    }
+}
+
+// ---- one keep-alive HTTP/1 connection --------------------------------------------------------
+
+struct Connection {
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+}
+
+impl Connection {
+    async fn over(stream: TcpStream) -> Result<Connection, hyper::Error> {
+        let _ = stream.set_nodelay(true);
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(conn);
+        Ok(Connection { sender })
+    }
+
+    async fn open(address: SocketAddr) -> Connection {
+        let stream = TcpStream::connect(address).await.expect("connects");
+        Connection::over(stream).await.expect("HTTP/1 handshake")
+    }
+
+    async fn send(&mut self, request: Request<Full<Bytes>>) -> Result<(StatusCode, Bytes), String> {
+        self.sender.ready().await.map_err(|e| e.to_string())?;
+        let response = self
+            .sender
+            .send_request(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        Ok((status, body))
+    }
+
+    /// Sends a JSON request during setup, where anything but the expected status is fatal.
+    async fn json(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+        expect: StatusCode,
+    ) -> Value {
+        let request = build(method, path, headers, body);
+        let (status, body) = self.send(request).await.expect("setup request");
+        let text = String::from_utf8_lossy(&body);
+        assert_eq!(status, expect, "{path}: {text}");
+        serde_json::from_slice(&body).unwrap_or(Value::String(text.into_owned()))
+    }
+}
+
+fn build(
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Request<Full<Bytes>> {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "localhost");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = match body {
+        Some(body) => {
+            request = request.header("content-type", "application/json");
+            Bytes::from(body.to_string())
+        }
+        None => Bytes::new(),
+    };
+    request.body(Full::new(body)).expect("request")
+}
+
+/// A copy of a pre-built request (the body is reference-counted, the headers are copied).
+fn clone_request(template: &Request<Full<Bytes>>) -> Request<Full<Bytes>> {
+    let mut request = Request::new(template.body().clone());
+    *request.method_mut() = template.method().clone();
+    *request.uri_mut() = template.uri().clone();
+    *request.headers_mut() = template.headers().clone();
+    request
+}
+
+fn str_of(value: &Value) -> String {
+    value.as_str().expect("a string").to_owned()
+}
+
+// ---- scenarios -------------------------------------------------------------------------------
+
+struct Scenario {
+    name: &'static str,
+    address: SocketAddr,
+    request: Request<Full<Bytes>>,
+    /// GraphQL answers 200 with `errors`: the body must not contain this.
+    refuse_body: Option<&'static str>,
+}
+
+/// A Memgraph tenant: its API key and a dashboard token.
+struct Tenant {
+    api_key: String,
+    token: String,
+}
+
+async fn onboard(server: &Offcloud, email: &str) -> Tenant {
+    let mut conn = Connection::open(server.memgraph).await;
+    let password = "BenchPassword123!";
+    let body = conn
+        .json(
+            Method::POST,
+            "/v1/auth/onboard",
+            &[],
+            Some(
+                json!({"email": email, "password": password, "full_name": "Bench",
+                        "cluster_name": "bench", "sector": "Technology"}),
+            ),
+            StatusCode::OK,
+        )
+        .await;
+    let api_key = str_of(&body["api_key"]);
+    let form = format!("username={}&password={password}", email.replace('@', "%40"));
+    let login = Request::post("/v1/auth/login")
+        .header("host", "localhost")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Full::new(Bytes::from(form)))
+        .expect("request");
+    let (status, body) = conn.send(login).await.expect("login");
+    assert_eq!(status, StatusCode::OK, "login");
+    let body: Value = serde_json::from_slice(&body).expect("login JSON");
+    Tenant {
+        api_key,
+        token: str_of(&body["access_token"]),
+    }
+}
+
+impl Scenario {
+    async fn prepare(server: &Offcloud) -> Vec<Scenario> {
+        let tenant = onboard(server, "bench@example.com").await;
+        let bearer = format!("Bearer {}", tenant.token);
+
+        // TypeDB: an API token exchanged for a bearer token, and one cluster to list.
+        let mut control = Connection::open(server.main).await;
+        let credentials = control
+            .json(
+                Method::POST,
+                "/_offcloud/typedb/tokens",
+                &[],
+                Some(json!({"team": "bench", "space": "default", "access": "write"})),
+                StatusCode::CREATED,
+            )
+            .await;
+        let basic = format!(
+            "Basic {}:{}",
+            str_of(&credentials["clientId"]),
+            str_of(&credentials["clientSecret"])
+        );
+        let mut typedb = Connection::open(server.typedb).await;
+        let request = build(
+            Method::POST,
+            "/api/v1/auth",
+            &[("authorization", &basic)],
+            None,
+        );
+        let (status, token) = typedb.send(request).await.expect("typedb auth");
+        assert_eq!(status, StatusCode::OK, "typedb auth");
+        let typedb_bearer = format!("Bearer {}", String::from_utf8_lossy(&token));
+        let clusters = "/api/v1/team/bench/spaces/default/clusters";
+        typedb
+            .json(
+                Method::POST,
+                &format!("{clusters}/deploy"),
+                &[("authorization", &typedb_bearer)],
+                Some(json!({"id": "bench", "serverCount": 1, "storageSizeGB": 10,
+                            "provider": "gcp", "region": "europe-west2", "isFree": true,
+                            "machineType": "c2d-highcpu-2", "storageType": "standard-rwo",
+                            "version": "latest"})),
+                StatusCode::OK,
+            )
+            .await;
+
+        // Hasura: a user's PAT and one project.
+        let user = control
+            .json(
+                Method::POST,
+                "/_offcloud/hasura/users",
+                &[],
+                Some(json!({"email": "bench@example.com"})),
+                StatusCode::CREATED,
+            )
+            .await;
+        let pat = format!("pat {}", str_of(&user["pat"]));
+        let mut hasura = Connection::open(server.hasura).await;
+        let created = hasura
+            .json(
+                Method::POST,
+                "/v1/graphql",
+                &[("authorization", &pat)],
+                Some(json!({"query": "mutation($name: String, $region: String!, $cloud: String!) { createTenant(cloud: $cloud, region: $region, name: $name) { id } }",
+                            "variables": {"name": "bench", "cloud": "aws", "region": "us-east-2"}})),
+                StatusCode::OK,
+            )
+            .await;
+        assert!(created.get("errors").is_none(), "hasura project: {created}");
+
+        // Dgraph: an account, logged in through Cerebro.
+        control
+            .json(
+                Method::POST,
+                "/_offcloud/dgraph/accounts",
+                &[],
+                Some(json!({"email": "bench@example.com", "password": "bench password"})),
+                StatusCode::CREATED,
+            )
+            .await;
+        let mut dgraph = Connection::open(server.dgraph).await;
+        let login = dgraph
+            .json(
+                Method::POST,
+                "/graphql",
+                &[],
+                Some(json!({"query": "query($email: String!, $password: String!) { login(email: $email, password: $password) { token } }",
+                            "variables": {"email": "bench@example.com", "password": "bench password"}})),
+                StatusCode::OK,
+            )
+            .await;
+        let dgraph_bearer = format!("Bearer {}", str_of(&login["data"]["login"]["token"]));
+
+        vec![
+            Scenario {
+                name: "Control `GET /_offcloud/health` (one `SELECT 1`: the floor)",
+                address: server.main,
+                request: build(Method::GET, "/_offcloud/health", &[], None),
+                refuse_body: None,
+            },
+            Scenario {
+                name: "Memgraph `GET /v1/stats`, API key",
+                address: server.memgraph,
+                request: build(
+                    Method::GET,
+                    "/v1/stats",
+                    &[("x-api-key", &tenant.api_key)],
+                    None,
+                ),
+                refuse_body: None,
+            },
+            Scenario {
+                name: "Memgraph `POST /v1/beliefs`, JWT",
+                address: server.memgraph,
+                request: build(
+                    Method::POST,
+                    "/v1/beliefs",
+                    &[("authorization", &bearer)],
+                    Some(json!({"subject_id": "bench", "key": "favourite", "value": "tea"})),
+                ),
+                refuse_body: None,
+            },
+            Scenario {
+                name: "TypeDB cluster list, bearer token",
+                address: server.typedb,
+                request: build(
+                    Method::GET,
+                    clusters,
+                    &[("authorization", &typedb_bearer)],
+                    None,
+                ),
+                refuse_body: None,
+            },
+            Scenario {
+                name: "Hasura `projects` query, PAT",
+                address: server.hasura,
+                request: build(
+                    Method::POST,
+                    "/v1/graphql",
+                    &[("authorization", &pat)],
+                    Some(json!({"query": "{ projects { id name } }"})),
+                ),
+                refuse_body: Some("\"errors\""),
+            },
+            Scenario {
+                name: "Dgraph Cerebro `deployments` query, JWT",
+                address: server.dgraph,
+                request: build(
+                    Method::POST,
+                    "/graphql",
+                    &[("authorization", &dgraph_bearer)],
+                    Some(json!({"query": "{ deployments { uid name } }"})),
+                ),
+                refuse_body: Some("\"errors\""),
+            },
+        ]
+    }
+}
+
+// ---- load ------------------------------------------------------------------------------------
+
+#[derive(Debug, Default)]
+struct LoadResult {
+    requests: usize,
+    errors: usize,
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    /// Resident memory at the end of the run, and its peak since the process started.
+    memory: Memory,
+}
+
+/// `CONCURRENCY` connections, each sending the scenario's request back to back: a warm-up, then
+/// a measured stretch whose every completed request counts.
+async fn load(server: &Offcloud, scenario: &Scenario, options: &Options) -> LoadResult {
+    // One request first, so a broken scenario fails loudly rather than measuring errors.
+    let mut probe = Connection::open(scenario.address).await;
+    let (status, body) = probe
+        .send(clone_request(&scenario.request))
+        .await
+        .expect("probe");
+    assert!(
+        status.is_success(),
+        "{}: {status} {}",
+        scenario.name,
+        String::from_utf8_lossy(&body)
+    );
+    if let Some(refused) = scenario.refuse_body {
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains(refused), "{}: {text}", scenario.name);
+    }
+
+    let start = Instant::now();
+    let measure_from = start + options.warmup();
+    let until = measure_from + options.measure();
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let template = clone_request(&scenario.request);
+        let address = scenario.address;
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Connection::open(address).await;
+            let mut latencies: Vec<u32> = Vec::with_capacity(1 << 16);
+            let mut errors = 0usize;
+            loop {
+                let sent = Instant::now();
+                if sent >= until {
+                    break;
+                }
+                let outcome = conn.send(clone_request(&template)).await;
+                let done = Instant::now();
+                if sent < measure_from {
+                    continue;
+                }
+                match outcome {
+                    Ok((status, _)) if status.is_success() => {
+                        latencies.push((done - sent).as_micros().min(u32::MAX as u128) as u32);
+                    }
+                    Ok(_) => errors += 1,
+                    Err(_) => {
+                        errors += 1;
+                        conn = Connection::open(address).await;
+                    }
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (mine, failed) = task.await.expect("load task");
+        latencies.extend(mine);
+        errors += failed;
+    }
+    latencies.sort_unstable();
+    let percentile = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map(|&us| Duration::from_micros(us.into()))
+            .unwrap_or_default()
+    };
+    LoadResult {
+        requests: latencies.len(),
+        errors,
+        per_second: latencies.len() as f64 / options.measure().as_secs_f64(),
+        p50: percentile(0.50),
+        p99: percentile(0.99),
+        memory: server.memory(),
+    }
+}
+
+// ---- startup, state size, sessions ----------------------------------------------------------
+
+#[derive(Debug)]
+struct Startup {
+    median: Duration,
+    min: Duration,
+    max: Duration,
+    starts: usize,
+}
+
+async fn measure_startup(binary: &Path, starts: usize) -> Startup {
+    let mut times = Vec::new();
+    for _ in 0..starts {
+        let (_server, ready) = Offcloud::spawn(binary).await;
+        times.push(ready);
+    }
+    times.sort();
+    Startup {
+        median: times[times.len() / 2],
+        min: times[0],
+        max: times[times.len() - 1],
+        starts,
+    }
+}
+
+#[derive(Debug)]
+struct SizeResult {
+    load: LoadResult,
+    loading: Duration,
+}
+
+/// A fresh server holding `stored` beliefs (loaded through the batch API, 100 per call), then
+/// the API-key stats GET under load.
+async fn state_size(binary: &Path, stored: usize, options: &Options) -> SizeResult {
+    let server = Offcloud::start(binary).await;
+    let tenant = onboard(&server, "size@example.com").await;
+    let mut conn = Connection::open(server.memgraph).await;
+    let loading = Instant::now();
+    let mut next = 0;
+    while next < stored {
+        let batch = (stored - next).min(100);
+        let beliefs: Vec<Value> = (next..next + batch)
+            .map(|i| json!({"subject_id": format!("user-{}", i % 1000), "key": format!("k{i}"), "value": "v"}))
+            .collect();
+        conn.json(
+            Method::POST,
+            "/v1/beliefs/batch",
+            &[("x-api-key", &tenant.api_key)],
+            Some(json!({"beliefs": beliefs})),
+            StatusCode::CREATED,
+        )
+        .await;
+        next += batch;
+    }
+    let loading = loading.elapsed();
+    let scenario = Scenario {
+        name: "stats",
+        address: server.memgraph,
+        request: build(
+            Method::GET,
+            "/v1/stats",
+            &[("x-api-key", &tenant.api_key)],
+            None,
+        ),
+        refuse_body: None,
+    };
+    let (_, body) = conn
+        .send(clone_request(&scenario.request))
+        .await
+        .expect("stats");
+    let stats: Value = serde_json::from_slice(&body).expect("stats JSON");
+    assert_eq!(stats["total_beliefs"], json!(stored), "{stats}");
+    let load = load(&server, &scenario, options).await;
+    SizeResult { load, loading }
+}
+
+#[derive(Debug)]
+struct NewSessions {
+    count: usize,
+    median: Duration,
+    p90: Duration,
+    /// The same request on a session already open, for comparison.
+    open_median: Duration,
+    rss_before: u64,
+    rss_after: u64,
+}
+
+/// The first request of a new `X-Offcloud-Session` (an unauthenticated Memgraph GET: it opens the
+/// session's store and answers 401), one after another.
+async fn measure_new_sessions(binary: &Path, count: usize) -> NewSessions {
+    let server = Offcloud::start(binary).await;
+    let mut conn = Connection::open(server.memgraph).await;
+    let mut open = Vec::new();
+    for _ in 0..count.min(100) {
+        open.push(first_request(&mut conn, "default").await);
+    }
+    let rss_before = server.memory().rss_kib;
+    let mut fresh = Vec::new();
+    for i in 0..count {
+        fresh.push(first_request(&mut conn, &format!("bench-{i}")).await);
+    }
+    let rss_after = server.memory().rss_kib;
+    open.sort();
+    fresh.sort();
+    NewSessions {
+        count,
+        median: fresh[fresh.len() / 2],
+        p90: fresh[fresh.len() * 9 / 10],
+        open_median: open[open.len() / 2],
+        rss_before,
+        rss_after,
+    }
+}
+
+async fn first_request(conn: &mut Connection, session: &str) -> Duration {
+    let request = build(
+        Method::GET,
+        "/v1/stats",
+        &[("x-offcloud-session", session)],
+        None,
+    );
+    let sent = Instant::now();
+    let (status, _) = conn.send(request).await.expect("session request");
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    sent.elapsed()
+}
+
+// ---- the report ------------------------------------------------------------------------------
+
+struct Report<'a> {
+    options: &'a Options,
+    startup: Startup,
+    idle: Memory,
+    after_setup: Memory,
+    after_load: Memory,
+    loads: Vec<(&'static str, LoadResult)>,
+    sizes: Vec<(usize, SizeResult)>,
+    new_session: NewSessions,
+    binary_size: u64,
+    /// Other processes' load shows here: the figures are only as steady as the machine.
+    load_before: String,
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "**missed**" }
+}
+
+impl Report<'_> {
+    fn markdown(&self) -> String {
+        let mut out = String::new();
+        let o = &mut out;
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let _ = writeln!(o, "# offcloud benchmark results\n");
+        let _ = writeln!(
+            o,
+            "Produced by `cargo bench --bench load{}` (benches/load.rs).\n",
+            if self.options.quick {
+                " -- --quick"
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(o, "| | |\n|---|---|");
+        let _ = writeln!(o, "| Date | {} |", now_utc());
+        let _ = writeln!(o, "| Commit | {} |", commit());
+        let _ = writeln!(o, "| CPU | {} |", cpu_model());
+        let _ = writeln!(o, "| Cores | {cores} |");
+        let _ = writeln!(o, "| Kernel | {} |", kernel());
+        let _ = writeln!(
+            o,
+            "| Load average (1, 5, 15 min) at start / end | {} / {} |",
+            self.load_before,
+            load_average()
+        );
+        let _ = writeln!(
+            o,
+            "| Run | {}: {} connections, {} s warm-up, {} s measured per load |",
+            if self.options.quick { "quick" } else { "full" },
+            CONCURRENCY,
+            self.options.warmup().as_secs(),
+            self.options.measure().as_secs()
+        );
+        let _ = writeln!(
+            o,
+            "\nThe load generator runs on the same machine as offcloud (one thread, one task per \
+             keep-alive HTTP/1 connection), so both share its cores, with whatever else runs there \
+             (see the load average). offcloud runs in memory, release build, default settings.\n"
+        );
+
+        let _ = writeln!(o, "## Start and footprint\n");
+        let _ = writeln!(o, "| Measure | Result | Target |\n|---|---|---|");
+        let s = &self.startup;
+        let _ = writeln!(
+            o,
+            "| Process start to first healthy answer (median of {}; min {}, max {}) | {} | < 20 ms, {} |",
+            s.starts,
+            ms(s.min),
+            ms(s.max),
+            ms(s.median),
+            verdict(s.median < Duration::from_millis(20))
+        );
+        let _ = writeln!(
+            o,
+            "| Idle resident memory (VmRSS) after start | {} | < 10 MiB, {} |",
+            mib(self.idle.rss_kib),
+            verdict(self.idle.rss_kib < 10 * 1024)
+        );
+        let _ = writeln!(
+            o,
+            "| of which private (RssAnon; the rest is the binary's own pages, shared with the page cache) | {} | |",
+            mib(self.idle.anon_kib)
+        );
+        let _ = writeln!(
+            o,
+            "| Idle peak resident memory (VmHWM) | {} | |",
+            mib(self.idle.hwm_kib)
+        );
+        let _ = writeln!(
+            o,
+            "| Resident memory after setup (a few sign-ups and logins: each argon2id hash takes 19 MiB, held by the blocking thread that ran it until it idles out) | {} | |",
+            mib(self.after_setup.rss_kib)
+        );
+        let _ = writeln!(
+            o,
+            "| Peak resident memory (VmHWM) after the loads below | {} | |",
+            mib(self.after_load.hwm_kib)
+        );
+        let _ = writeln!(
+            o,
+            "| Resident memory (VmRSS) after the loads below | {} | |",
+            mib(self.after_load.rss_kib)
+        );
+        let _ = writeln!(
+            o,
+            "| Binary size (release, stripped) | {} | |",
+            mib(self.binary_size / 1024)
+        );
+        let n = &self.new_session;
+        let _ = writeln!(
+            o,
+            "| New session's store ready: first request of a new session (median of {}; p90 {}) | {} | < 5 ms, {} |",
+            n.count,
+            ms(n.p90),
+            ms(n.median),
+            verdict(n.median < Duration::from_millis(5))
+        );
+        let _ = writeln!(
+            o,
+            "| The same request on an open session (median) | {} | |",
+            ms(n.open_median)
+        );
+        let _ = writeln!(
+            o,
+            "| Resident memory per open session (VmRSS growth over {} new sessions) | {:.0} KiB | |",
+            n.count,
+            n.rss_after.saturating_sub(n.rss_before) as f64 / n.count as f64
+        );
+
+        let _ = writeln!(o, "\n## Throughput at {CONCURRENCY} connections\n");
+        let _ = writeln!(
+            o,
+            "| Call | Requests | req/s | p50 | p99 | Errors | Target |\n|---|---|---|---|---|---|---|"
+        );
+        for (name, r) in &self.loads {
+            let target = match name {
+                n if n.contains("/v1/stats") => format!(
+                    "≥ 20,000 req/s, p99 < 5 ms, {}",
+                    verdict(r.per_second >= 20_000.0 && r.p99 < Duration::from_millis(5))
+                ),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                o,
+                "| {name} | {} | {:.0} | {} | {} | {} | {target} |",
+                r.requests,
+                r.per_second,
+                ms(r.p50),
+                ms(r.p99),
+                r.errors
+            );
+        }
+
+        let _ = writeln!(o, "\n## Stored state\n");
+        let _ = writeln!(
+            o,
+            "A fresh offcloud per row; one tenant's beliefs loaded through `POST /v1/beliefs/batch` \
+             (100 per call), then the API-key `GET /v1/stats` under load.\n"
+        );
+        let _ = writeln!(
+            o,
+            "| Stored beliefs | Load time | req/s | p50 | p99 | VmRSS after | VmHWM |\n|---|---|---|---|---|---|---|"
+        );
+        for (stored, r) in &self.sizes {
+            let _ = writeln!(
+                o,
+                "| {stored} | {} | {:.0} | {} | {} | {} | {} |",
+                ms(r.loading),
+                r.load.per_second,
+                ms(r.load.p50),
+                ms(r.load.p99),
+                mib(r.load.memory.rss_kib),
+                mib(r.load.memory.hwm_kib)
+            );
+        }
+        if let (Some((_, first)), Some((_, last))) = (self.sizes.first(), self.sizes.last()) {
+            let ratio = first.load.per_second / last.load.per_second.max(1.0);
+            let _ = writeln!(
+                o,
+                "\nThroughput from 1 to 100k stored beliefs: {ratio:.2}x slower (target: within 2x, {}).",
+                verdict(ratio <= 2.0)
+            );
+        }
+        out
+    }
+}
+
+fn now_utc() -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::now_utc()
+        .format(format)
+        .unwrap_or_default()
+}
+
+fn commit() -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    match git(&["rev-parse", "--short", "HEAD"]) {
+        Some(hash) => {
+            let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
+                .is_some_and(|s| !s.is_empty());
+            if dirty {
+                format!("{hash} (with uncommitted changes)")
+            } else {
+                hash
+            }
+        }
+        None => "unknown".to_owned(),
+    }
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+fn kernel() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| format!("Linux {}", s.trim()))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
