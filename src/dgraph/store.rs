@@ -163,27 +163,8 @@ impl Store {
     // --- deployments ---
 
     pub async fn insert_deployment(&self, d: &Deployment) -> Result<(), WriteError> {
-        sqlx::query(&format!(
-            "INSERT INTO dgraph_deployments ({DEPLOYMENT_COLUMNS})
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&d.uid)
-        .bind(&d.owner)
-        .bind(&d.organization_uid)
-        .bind(&d.name)
-        .bind(&d.zone)
-        .bind(&d.subdomain)
-        .bind(d.port)
-        .bind(&d.deployment_mode)
-        .bind(&d.deployment_type)
-        .bind(&d.size)
-        .bind(&d.lambda_script)
-        .bind(d.tenant_id)
-        .bind(&d.gql_schema)
-        .bind(&d.created_at)
-        .bind(&d.ready_at)
-        .execute(self.session.db())
-        .await?;
+        let mut conn = self.session.db().acquire().await?;
+        insert_deployment_on(&mut conn, d).await?;
         Ok(())
     }
 
@@ -724,8 +705,8 @@ pub async fn insert_fixture_account(
     Ok(())
 }
 
-/// A deployment as given (fixtures); a taken uid or subdomain is a unique violation.
-pub async fn insert_fixture_deployment(
+/// A deployment row (a create, or a fixture); a taken uid or subdomain is a unique violation.
+pub async fn insert_deployment_on(
     conn: &mut SqliteConnection,
     d: &Deployment,
 ) -> Result<(), sqlx::Error> {
