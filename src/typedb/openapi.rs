@@ -8,7 +8,7 @@
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, PathItem};
-use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
+use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
 use super::{BASES, SCOPES, routes};
 
@@ -206,4 +206,28 @@ pub struct CloneRequest {
 #[schema(rename_all = "camelCase")]
 pub struct ClusterVersions {
     pub available_versions: Vec<String>,
+}
+
+/// The path parameters of a space's routes.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // Read by utoipa only: the handlers take the path through their extractor.
+pub struct SpacePath {
+    /// The team id
+    team: String,
+    /// The space id
+    space: String,
+}
+
+/// The path parameters of one cluster's routes.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // Read by utoipa only: the handlers take the path through their extractor.
+pub struct ClusterPath {
+    /// The team id
+    team: String,
+    /// The space id
+    space: String,
+    /// The cluster id
+    cluster: String,
 }

@@ -63,7 +63,7 @@ pub async fn cluster_versions(
     get,
     path = "/api/v1/team/{team}/spaces/{space}/clusters",
     tag = "clusters",
-    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id")),
+    params(openapi::SpacePath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The space's clusters", body = Vec<model::Cluster>),
@@ -87,7 +87,7 @@ pub async fn list_clusters(
     get,
     path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}",
     tag = "clusters",
-    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id"), ("cluster" = String, Path, description = "The cluster id")),
+    params(openapi::ClusterPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The cluster", body = model::Cluster),
@@ -110,7 +110,7 @@ pub async fn get_cluster(
     post,
     path = "/api/v1/team/{team}/spaces/{space}/clusters/deploy",
     tag = "clusters",
-    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id")),
+    params(openapi::SpacePath),
     request_body = openapi::DeployRequest,
     security(("bearer" = [])),
     responses(
@@ -182,7 +182,7 @@ pub async fn deploy(
     patch,
     path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}",
     tag = "clusters",
-    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id"), ("cluster" = String, Path, description = "The cluster id")),
+    params(openapi::ClusterPath),
     request_body = openapi::UpdateRequest,
     security(("bearer" = [])),
     responses(
@@ -219,7 +219,7 @@ pub async fn update_cluster(
     post,
     path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}/suspend",
     tag = "clusters",
-    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id"), ("cluster" = String, Path, description = "The cluster id")),
+    params(openapi::ClusterPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The cluster, suspending", body = model::Cluster),
@@ -246,7 +246,7 @@ pub async fn suspend_cluster(
     post,
     path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}/resume",
     tag = "clusters",
-    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id"), ("cluster" = String, Path, description = "The cluster id")),
+    params(openapi::ClusterPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The cluster, resuming", body = model::Cluster),
@@ -273,7 +273,7 @@ pub async fn resume_cluster(
     delete,
     path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}",
     tag = "clusters",
-    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id"), ("cluster" = String, Path, description = "The cluster id")),
+    params(openapi::ClusterPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The cluster, destroying", body = model::Cluster),
@@ -303,7 +303,7 @@ pub async fn destroy_cluster(
     post,
     path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}/clone",
     tag = "clusters",
-    params(("team" = String, Path, description = "The team id"), ("space" = String, Path, description = "The space id"), ("cluster" = String, Path, description = "The cluster id")),
+    params(openapi::ClusterPath),
     request_body = openapi::CloneRequest,
     security(("bearer" = [])),
     responses(
