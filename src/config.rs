@@ -158,6 +158,9 @@ pub struct Config {
     pub fixtures: Option<PathBuf>,
 
     #[command(flatten)]
+    pub graphql: crate::graphql_limits::GraphqlLimits,
+
+    #[command(flatten)]
     pub memgraph: crate::memgraph::Settings,
 
     #[command(flatten)]

@@ -10,6 +10,7 @@ pub mod control;
 pub mod db;
 pub mod dgraph;
 pub mod error;
+pub mod graphql_limits;
 pub mod hasura;
 pub mod healthcheck;
 pub mod memgraph;
