@@ -1,7 +1,11 @@
 //! Each backend's own data-plane port (docs/spec/dgraph.md §11, choice 20): clients keep only the
 //! origin of a backend's `url`, and the CLI finds a backend's token by comparing `url` with
 //! `host:port`, so a deployment gets a port from `--dgraph-backend-ports` when it is created, or
-//! when Cerebro first reads it after a restart, an import or a fixture.
+//! when its `url` is first read after a restart, an import or a fixture.
+//!
+//! What a port costs is small and paid once: a listening socket and the task that accepts on it.
+//! Everything behind it is shared: one front door per session (journal, fault rules), one
+//! data-plane router, and the GraphQL schemas of the process.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -33,6 +37,8 @@ pub struct Registry {
 #[derive(Default)]
 struct SessionPorts {
     listeners: HashMap<String, Listener>,
+    /// The session's front door for its backends' ports, built with its first port.
+    door: Option<Router>,
 }
 
 struct Listener {
@@ -171,16 +177,22 @@ impl<'a> Binder<'a> {
         }
     }
 
-    /// A front door for a backend port: the journal and fault rules see its requests as they see
-    /// the rest of Dgraph's.
+    /// The session's front door for backend ports: the journal and fault rules see their
+    /// requests as they see the rest of Dgraph's.
     fn door(&mut self) -> Router {
-        let data_plane = super::routes::data_plane(self.state.clone());
-        FrontDoor::dgraph_backend(self.session.clone(), data_plane, self.state)
-            .into_router(self.state)
+        let ports = self.all.entry(self.session.clone()).or_default();
+        ports
+            .door
+            .get_or_insert_with(|| {
+                let data_plane = super::routes::data_plane(self.state.clone());
+                FrontDoor::dgraph_backend(self.session.clone(), data_plane, self.state)
+                    .into_router(self.state)
+            })
+            .clone()
     }
 }
 
-/// Starts serving the data plane of one deployment on its listener, behind its door.
+/// Starts serving the data plane of one deployment on its listener, behind the session's door.
 fn serve(
     state: &AppState,
     door: Router,
@@ -237,6 +249,7 @@ pub async fn open(
 /// Gives every listed deployment that should have a port and has none open one (the port it
 /// had when it is still free), and sets each row's `port` to what its `url` should show: the open
 /// port, or none. Returns the rows whose stored port changed, or why a port could not be had.
+/// Costs a map lookup per deployment once its port is open.
 pub fn ensure_all(
     state: &AppState,
     session: &SessionName,

@@ -13,7 +13,9 @@ pub struct Account {
     pub name: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A deployment's row. A list reads only the columns it needs, as JSON: the others are empty.
+#[derive(Debug, Clone, Default, sqlx::FromRow, Deserialize)]
+#[serde(default)]
 pub struct Deployment {
     pub uid: String,
     pub owner: String,

@@ -35,6 +35,65 @@ pub struct Cerebro {
     pub session: SessionName,
 }
 
+/// What a list of deployments works out, from the fields of `Deployment` it selects: the
+/// columns it reads, and whether it needs a port for `url` (bound if the backend has none yet)
+/// and a signature for `jwtToken`. A list of `uid name` reads two columns and nothing else.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub columns: Vec<&'static str>,
+    pub url: bool,
+    pub jwt_token: bool,
+}
+
+impl Wanted {
+    /// From the GraphQL names of the selected fields.
+    pub fn of<'f>(fields: impl IntoIterator<Item = &'f str>) -> Wanted {
+        let mut wanted = Wanted {
+            columns: vec!["uid"],
+            url: false,
+            jwt_token: false,
+        };
+        for field in fields {
+            let columns: &[&'static str] = match field {
+                "name" => &["name"],
+                "zone" => &["zone"],
+                "subdomain" => &["subdomain"],
+                "url" => {
+                    wanted.url = true;
+                    &["port", "subdomain", "zone"]
+                }
+                "owner" => &["owner"],
+                "jwtToken" => {
+                    wanted.jwt_token = true;
+                    &["created_at"]
+                }
+                "deploymentMode" => &["deployment_mode"],
+                "deploymentType" => &["deployment_type"],
+                "lambdaScript" => &["lambda_script"],
+                "tenantID" => &["tenant_id"],
+                "size" => &["size"],
+                "organizationUID" => &["organization_uid"],
+                _ => &[],
+            };
+            for column in columns {
+                if !wanted.columns.contains(column) {
+                    wanted.columns.push(column);
+                }
+            }
+        }
+        wanted
+    }
+
+    /// Everything, as a create answers.
+    pub fn all() -> Wanted {
+        Wanted {
+            columns: Vec::new(),
+            url: true,
+            jwt_token: true,
+        }
+    }
+}
+
 impl Cerebro {
     /// The request's session, opened.
     pub async fn open(state: &AppState, session: SessionName) -> Result<Cerebro, Internal> {
@@ -85,31 +144,46 @@ impl Cerebro {
 
     // --- deployments ---
 
-    /// The deployments an account sees, as Cerebro lists them, each with a live data-plane
-    /// listener.
-    pub async fn visible_deployments(&self, account: &Account) -> Result<Vec<DeploymentOut>> {
-        let mut list = self.store.visible_deployments(&account.id).await?;
-        self.listen(&mut list).await?;
-        self.deployments_out(list).await
-    }
-
-    /// Gives deployments their listeners back after a restart (see `backends::ensure_all`).
-    async fn listen(&self, list: &mut [Deployment]) -> Result<()> {
-        let changed = backends::ensure_all(&self.state, &self.session, list)?;
-        if !changed.is_empty() {
-            self.store.set_ports(&changed).await?;
+    /// The deployments an account sees, as Cerebro lists them, with what `wanted` asks for.
+    pub async fn visible_deployments(
+        &self,
+        account: &Account,
+        wanted: Wanted,
+    ) -> Result<Vec<DeploymentOut>> {
+        let mut list = self
+            .store
+            .visible_deployments(&account.id, &wanted.columns)
+            .await?;
+        if wanted.url {
+            let changed = backends::ensure_all(&self.state, &self.session, &mut list)?;
+            if !changed.is_empty() {
+                self.store.set_ports(&changed).await?;
+            }
         }
-        Ok(())
+        self.deployments_out(list, &wanted).await
     }
 
-    /// Deployments as the API shows them, with their `url` and `jwtToken`.
-    pub async fn deployments_out(&self, list: Vec<Deployment>) -> Result<Vec<DeploymentOut>> {
-        let key = self.store.session().signing_key(DEPLOYMENT_KEY).await?;
+    /// Deployments as the API shows them: `jwtToken` and `url` as `wanted` asks.
+    pub async fn deployments_out(
+        &self,
+        list: Vec<Deployment>,
+        wanted: &Wanted,
+    ) -> Result<Vec<DeploymentOut>> {
+        let key = match wanted.jwt_token {
+            true => Some(self.store.session().signing_key(DEPLOYMENT_KEY).await?),
+            false => None,
+        };
         let host = self.public_host();
         let mut out = Vec::with_capacity(list.len());
         for d in list {
-            let jwt_token = deployment_token(&d, &key)?;
-            let url = d.url(host);
+            let jwt_token = match &key {
+                Some(key) => deployment_token(&d, key)?,
+                None => String::new(),
+            };
+            let url = match wanted.url {
+                true => d.url(host),
+                false => String::new(),
+            };
             out.push(DeploymentOut {
                 uid: d.uid,
                 name: d.name,
@@ -129,18 +203,12 @@ impl Cerebro {
         Ok(out)
     }
 
-    /// A deployment the account sees, with its listener, or the error that says it does not
-    /// exist.
+    /// A deployment the account sees, or the error that says it does not exist.
     pub async fn deployment_of(&self, account: &Account, uid: &str) -> Result<Deployment> {
-        let d = self
-            .store
+        self.store
             .visible_deployment(&account.id, uid)
             .await?
-            .ok_or_else(|| not_found(uid))?;
-        let mut one = [d];
-        self.listen(&mut one).await?;
-        let [d] = one;
-        Ok(d)
+            .ok_or_else(|| not_found(uid))
     }
 
     /// A new deployment of the account's, with its own port when ports are on: the deployment
@@ -216,7 +284,9 @@ impl Cerebro {
                 return Err(refused);
             }
         }
-        let mut out = self.deployments_out(vec![deployment]).await?;
+        let mut out = self
+            .deployments_out(vec![deployment], &Wanted::all())
+            .await?;
         out.pop()
             .ok_or_else(|| ApiError::Internal(Internal::msg("a created deployment went missing")))
     }
@@ -293,9 +363,9 @@ impl Cerebro {
         Ok(())
     }
 
-    /// Deletes a deployment the account sees and releases its port.
+    /// Deletes a deployment the account sees and releases its port. Needs no port of its own:
+    /// a deployment that never got one is deleted like any other.
     pub async fn delete_deployment(&self, account: &Account, uid: &str) -> Result<()> {
-        self.deployment_of(account, uid).await?;
         if !self.store.delete_deployment(&account.id, uid).await? {
             return Err(not_found(uid));
         }

@@ -4,14 +4,21 @@
 //! published; this follows docs/spec/dgraph.md §4.11. The descriptions (`///` on the GraphQL items)
 //! are published in `/_offcloud/schema/dgraph.graphql` as they are written.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use std::borrow::Cow;
+
+use async_graphql::parser::types::{Field, Selection, SelectionSet};
+use async_graphql::registry::Registry;
+use async_graphql::{
+    Context, ContextSelectionSet, ID, InputObject, Name, Object, OutputType, Positioned,
+    ServerResult, SimpleObject, Value,
+};
 
 use super::data;
 use crate::auth::{Secret, password};
 use crate::clock::iso;
 use crate::dgraph::error::{ApiError, Result};
 use crate::dgraph::model::{Account, DeploymentOut, Organization, new_uid, parse_iso};
-use crate::dgraph::service::{Cerebro, DeploymentPatch, NewDeployment};
+use crate::dgraph::service::{Cerebro, DeploymentPatch, NewDeployment, Wanted};
 
 /// Who called: the account of a valid bearer token, or nobody.
 pub struct Caller(pub Option<Account>);
@@ -161,6 +168,99 @@ async fn member_org(cerebro: &Cerebro, account: &Account, org_uid: &str) -> Resu
         .ok_or_else(|| ApiError::not_found(format!("organization {org_uid} not found")))
 }
 
+/// The answer of `deployments`: `[Deployment!]!` to the schema, resolved in one pass. A list
+/// of a thousand deployments would otherwise cost a future per deployment and per field; here
+/// the selected fields are found once (fragments flattened; `@skip`/`@include` are already gone)
+/// and each deployment becomes an object of them.
+pub struct DeploymentList(Vec<DeploymentOut>);
+
+impl OutputType for DeploymentList {
+    fn type_name() -> Cow<'static, str> {
+        Vec::<DeploymentOut>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        Vec::<DeploymentOut>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        Vec::<DeploymentOut>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        _field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        let mut selected = Vec::new();
+        selected_fields(ctx, &ctx.item.node, &mut selected);
+        let list = self
+            .0
+            .iter()
+            .map(|d| {
+                let object = selected
+                    .iter()
+                    .map(|(key, field)| (key.clone(), deployment_field(d, field)))
+                    .collect();
+                Value::Object(object)
+            })
+            .collect();
+        Ok(Value::List(list))
+    }
+}
+
+/// The (response key, field name) pairs a selection set of `Deployment` asks for, in order.
+/// Validation made sure of the rest: every field exists, fragments are on `Deployment`, a key
+/// is given to one field only.
+fn selected_fields<'a>(
+    ctx: &ContextSelectionSet<'a>,
+    set: &'a SelectionSet,
+    out: &mut Vec<(Name, &'a str)>,
+) {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(f) => {
+                let key = f.node.alias.as_ref().unwrap_or(&f.node.name).node.clone();
+                if !out.iter().any(|(k, _)| *k == key) {
+                    out.push((key, f.node.name.node.as_str()));
+                }
+            }
+            Selection::InlineFragment(inline) => {
+                selected_fields(ctx, &inline.node.selection_set.node, out);
+            }
+            Selection::FragmentSpread(spread) => {
+                let env: &'a async_graphql::QueryEnv = ctx.query_env;
+                if let Some(fragment) = env.fragments.get(&spread.node.fragment_name.node) {
+                    selected_fields(ctx, &fragment.node.selection_set.node, out);
+                }
+            }
+        }
+    }
+}
+
+/// One field of a deployment, by its GraphQL name.
+fn deployment_field(d: &DeploymentOut, field: &str) -> Value {
+    let text = |s: &String| Value::String(s.clone());
+    let optional = |s: &Option<String>| s.as_ref().map_or(Value::Null, text);
+    match field {
+        "uid" => text(&d.uid),
+        "name" => text(&d.name),
+        "zone" => text(&d.zone),
+        "subdomain" => text(&d.subdomain),
+        "url" => text(&d.url),
+        "owner" => text(&d.owner),
+        "jwtToken" => text(&d.jwt_token),
+        "deploymentMode" => text(&d.deployment_mode),
+        "deploymentType" => text(&d.deployment_type),
+        "lambdaScript" => text(&d.lambda_script),
+        "tenantID" => Value::from(d.tenant_id),
+        "size" => optional(&d.size),
+        "organizationUID" => optional(&d.organization_uid),
+        "__typename" => Value::String("Deployment".to_owned()),
+        _ => Value::Null,
+    }
+}
+
 pub struct Query;
 
 #[Object]
@@ -187,9 +287,13 @@ impl Query {
         Ok(Some(LoginResponse { token }))
     }
 
-    async fn deployments(&self, ctx: &Context<'_>) -> Result<Vec<DeploymentOut>> {
+    async fn deployments(&self, ctx: &Context<'_>) -> Result<DeploymentList> {
         let (cerebro, account) = signed_in(ctx)?;
-        cerebro.visible_deployments(account).await
+        // Only what the selection asks for is read and worked out.
+        let wanted = Wanted::of(ctx.field().selection_set().map(|f| f.name()));
+        Ok(DeploymentList(
+            cerebro.visible_deployments(account, wanted).await?,
+        ))
     }
 
     /// Log lines between `start` (default: an hour ago) and `end` (default: now), spec §4.8.

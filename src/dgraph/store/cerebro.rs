@@ -34,13 +34,41 @@ pub(super) const DELETE_REFRESH_TOKENS: &str =
 
 pub(super) const SUBDOMAIN_TAKEN: &str =
     "SELECT EXISTS (SELECT 1 FROM dgraph_deployments WHERE subdomain = ?)";
-pub(super) const VISIBLE_DEPLOYMENTS: &str = concat!(
-    "SELECT ",
-    deployment_columns!(),
-    " FROM dgraph_deployments WHERE ",
-    visible!(),
-    " ORDER BY created_at, rowid"
-);
+/// The columns a list may read (see [`visible_deployments_sql`]).
+pub(super) const LIST_COLUMNS: &[&str] = &[
+    "uid",
+    "owner",
+    "organization_uid",
+    "name",
+    "zone",
+    "subdomain",
+    "port",
+    "deployment_mode",
+    "deployment_type",
+    "size",
+    "lambda_script",
+    "tenant_id",
+    "created_at",
+];
+
+/// The list of the deployments the account sees, reading only the given columns, as one JSON
+/// array of objects. One answer rather than a row each: sqlx hands rows over from its worker
+/// thread 50 at a time, and on a busy machine those thread switches were most of a long list's
+/// time. Column names come from [`LIST_COLUMNS`], never from a request.
+pub(super) fn visible_deployments_sql(columns: &[&str]) -> String {
+    let fields: Vec<String> = columns
+        .iter()
+        .filter(|c| LIST_COLUMNS.contains(c))
+        .map(|c| format!("'{c}', {c}"))
+        .collect();
+    format!(
+        "SELECT json_group_array(json_object({}) ORDER BY created_at, rowid)
+         FROM dgraph_deployments WHERE {}",
+        fields.join(", "),
+        visible!()
+    )
+}
+
 pub(super) const VISIBLE_DEPLOYMENT: &str = concat!(
     "SELECT ",
     deployment_columns!(),
@@ -207,12 +235,18 @@ impl Store {
             .await?)
     }
 
-    /// The deployments the account sees, oldest first.
-    pub async fn visible_deployments(&self, account_id: &str) -> Result<Vec<Deployment>, Internal> {
-        Ok(sqlx::query_as(VISIBLE_DEPLOYMENTS)
+    /// The deployments the account sees, oldest first, with those columns read (and `uid`); the
+    /// other fields are left empty.
+    pub async fn visible_deployments(
+        &self,
+        account_id: &str,
+        columns: &[&'static str],
+    ) -> Result<Vec<Deployment>, Internal> {
+        let rows: String = sqlx::query_scalar(&visible_deployments_sql(columns))
             .bind(account_id)
-            .fetch_all(self.session.db())
-            .await?)
+            .fetch_one(self.session.db())
+            .await?;
+        Ok(serde_json::from_str(&rows)?)
     }
 
     pub async fn visible_deployment(

@@ -1,7 +1,9 @@
 //! All of Dgraph's SQL. A [`Store`] is the request's session database. Cerebro's statements
 //! (`cerebro.rs`) take the calling account first and scope to what it sees, so another account's
 //! deployment is simply not found; a backend's (`backend.rs`) take the deployment first, whose
-//! callers proved themselves with its tokens.
+//! callers proved themselves with its tokens. Every statement a request runs is listed in
+//! `request_path` (tests only), whose query plans a test checks: no full scan of a table that
+//! grows.
 
 mod backend;
 mod cerebro;
@@ -58,6 +60,51 @@ impl Store {
         self.session.db().begin().await
     }
 }
+
+/// Every statement a request can run whose cost could follow the size of the session, by name:
+/// each must find its rows through an index (see the test below).
+#[cfg(test)]
+fn request_path() -> Vec<(&'static str, String)> {
+    let mut statements: Vec<(&str, String)> = STATEMENTS
+        .iter()
+        .map(|(name, sql)| (*name, (*sql).to_owned()))
+        .collect();
+    statements.push((
+        "visible_deployments",
+        cerebro::visible_deployments_sql(cerebro::LIST_COLUMNS),
+    ));
+    statements
+}
+
+#[cfg(test)]
+const STATEMENTS: &[(&str, &str)] = &[
+    ("account_by_email", cerebro::ACCOUNT_BY_EMAIL),
+    ("account", cerebro::ACCOUNT),
+    ("first_account", cerebro::FIRST_ACCOUNT),
+    ("cli_code", cerebro::CLI_CODE),
+    ("delete_cli_code", cerebro::DELETE_CLI_CODE),
+    ("delete_refresh_tokens", cerebro::DELETE_REFRESH_TOKENS),
+    ("subdomain_taken", cerebro::SUBDOMAIN_TAKEN),
+    ("visible_deployment", cerebro::VISIBLE_DEPLOYMENT),
+    ("update_deployment", cerebro::UPDATE_DEPLOYMENT),
+    ("delete_deployment", cerebro::DELETE_DEPLOYMENT),
+    ("set_lambda", cerebro::SET_LAMBDA),
+    ("insert_api_key", cerebro::INSERT_API_KEY),
+    ("set_port", cerebro::SET_PORT),
+    ("organizations_of", cerebro::ORGANIZATIONS_OF),
+    ("organization_of", cerebro::ORGANIZATION_OF),
+    ("members", cerebro::MEMBERS),
+    ("remove_member", cerebro::REMOVE_MEMBER),
+    ("lambda_logs", backend::LAMBDA_LOGS),
+    ("deployment", backend::DEPLOYMENT),
+    ("deployment_by_subdomain", backend::DEPLOYMENT_BY_SUBDOMAIN),
+    ("api_key_role", backend::API_KEY_ROLE),
+    ("nodes", backend::NODES),
+    ("export_task", backend::EXPORT_TASK),
+    ("export_file_names", backend::EXPORT_FILE_NAMES),
+    ("export_file", backend::EXPORT_FILE),
+    ("restore", backend::RESTORE),
+];
 
 // ---- fixtures: plain inserts on an open transaction ----------------------------------------------
 
@@ -133,4 +180,33 @@ pub async fn insert_fixture_api_key(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn no_request_path_statement_scans_a_growing_table() {
+        let session = Session::scratch().await.unwrap();
+        let mut scans = Vec::new();
+        for (name, sql) in request_path() {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .fetch_all(session.db())
+                    .await
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!plan.is_empty(), "{name} has no plan");
+            for (_, _, _, detail) in plan {
+                // `SCAN t` reads a whole table (every table here grows with use), `SCAN t USING
+                // [COVERING] INDEX i` a whole index; `SEARCH` finds rows through an index. Two
+                // scans read one row: a constant one, and the first entry of an index in order.
+                let first_entry = sql.ends_with("LIMIT 1") && detail.contains(" USING INDEX ");
+                if detail.starts_with("SCAN ") && detail != "SCAN CONSTANT ROW" && !first_entry {
+                    scans.push(format!("{name}: {detail}"));
+                }
+            }
+        }
+        assert!(scans.is_empty(), "full scans on a request path: {scans:#?}");
+    }
 }
