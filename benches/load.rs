@@ -749,7 +749,13 @@ struct DgraphSize {
 /// to `/_offcloud/fixtures`, ready at once; each backend on a port of its own, any free one), the
 /// first list timed, then `{ deployments { uid name } }` under load.
 async fn dgraph_state_size(binary: &Path, count: usize, options: &Options) -> DgraphSize {
-    let flags = ["--dgraph-backend-ports", "0"];
+    let quota = count.to_string();
+    let flags = [
+        "--dgraph-backend-ports",
+        "0",
+        "--dgraph-backend-ports-per-session",
+        &quota,
+    ];
     let (server, _) = Offcloud::spawn_with(binary, &flags).await;
     let deployments: Vec<Value> = (0..count)
         .map(|i| json!({"owner": "size@example.com", "name": format!("bench {i}")}))
@@ -1073,7 +1079,7 @@ impl Report<'_> {
             o,
             "A fresh offcloud per row; one account's deployments loaded as a fixture document \
              (`POST /_offcloud/fixtures`), each backend on a port of its own \
-             (`--dgraph-backend-ports 0`). The first list asks for \
+             (`--dgraph-backend-ports 0`, a quota as large as the count). The first list asks for \
              the fields the CLI lists (its ports are bound and its `jwtToken`s signed there), then \
              Cerebro's `{{ deployments {{ uid name }} }}` runs under load: it returns every \
              deployment, so the answer itself is 100 times larger at 1,000.\n"

@@ -5,11 +5,13 @@
 //! [`Admin`]: an admin key or the JWT), docs/spec/dgraph.md §3.
 //!
 //! Where secrets are issued and verified (for the core's journal redaction): Cerebro passwords
-//! are verified in `schema/cerebro.rs` (`login`) and hashed in `routes/control.rs`; Cerebro tokens
-//! are issued in `service.rs` (`issue_token`) and verified here; CLI device codes and refresh
-//! tokens are issued and verified in `routes/cli.rs`; API keys are issued there too
-//! (`create_api_key`) and verified here with the deployment's `jwtToken`, signed in `service.rs`;
-//! ACL tokens and the ACL password in `schema/admin.rs`; export URL tokens in `schema/slash.rs`.
+//! are verified in `schema/cerebro.rs` (`login`, inline or in a variable) and hashed in
+//! `routes/control.rs`; Cerebro tokens are issued in `service.rs` (`issue_token`, for `login` and
+//! the CLI) and verified here; CLI device codes and refresh tokens are issued and verified in
+//! `routes/cli.rs`; API keys are issued there too (`create_api_key`, in its answer) and verified
+//! here, as is the deployment's `jwtToken`, signed in `service.rs`; ACL tokens and the ACL
+//! password in `schema/admin.rs`; export URL tokens are signed in `schema/slash.rs` and verified
+//! in `routes/dataplane.rs`.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

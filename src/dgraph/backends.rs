@@ -5,7 +5,10 @@
 //!
 //! What a port costs is small and paid once: a listening socket and the task that accepts on it.
 //! Everything behind it is shared: one front door per session (journal, fault rules), one
-//! data-plane router, and the GraphQL schemas of the process.
+//! data-plane router, and the GraphQL schemas of the process. A session holds at most
+//! `--dgraph-backend-ports-per-session` ports; a deployment that cannot have one is still listed
+//! (with its real host name as `url`, served by Host header and `/backends/<subdomain>`), and is
+//! deleted like any other.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -82,8 +85,8 @@ impl Registry {
     }
 }
 
-/// Binds ports for one session, under the registry's lock: the ports of every session are known,
-/// so two requests never take the same port.
+/// Binds ports for one session, under the registry's lock: the quota is counted and the ports
+/// of every session are known, so two requests never take the same port.
 struct Binder<'a> {
     state: &'a AppState,
     session: &'a SessionName,
@@ -120,9 +123,17 @@ impl<'a> Binder<'a> {
         if let Some(why) = &self.exhausted {
             return Err(ApiError::invalid(why.clone()));
         }
-        let listener = self.find(wanted).ok_or_else(|| {
-            "no free port left for a new backend (see --dgraph-backend-ports)".to_owned()
-        });
+        let held = self.all.get(self.session).map_or(0, |s| s.listeners.len());
+        let listener = if held >= settings.backend_ports_per_session {
+            Err(format!(
+                "this session already has {held} backend ports, its quota \
+                 (see --dgraph-backend-ports-per-session)"
+            ))
+        } else {
+            self.find(wanted).ok_or_else(|| {
+                "no free port left for a new backend (see --dgraph-backend-ports)".to_owned()
+            })
+        };
         let listener = match listener {
             Ok(l) => l,
             Err(why) => {
@@ -235,8 +246,8 @@ fn serve(
     Ok(Listener { port, stop, task })
 }
 
-/// A port for a new deployment; `None` when ports are off. Refused when the range is used up: a
-/// backend is not created without the port its `url` names.
+/// A port for a new deployment; `None` when ports are off. Refused when the session's quota or
+/// the range is used up: a backend is not created without the port its `url` names.
 pub async fn open(
     state: &AppState,
     session: &SessionName,
@@ -247,9 +258,10 @@ pub async fn open(
 }
 
 /// Gives every listed deployment that should have a port and has none open one (the port it
-/// had when it is still free), and sets each row's `port` to what its `url` should show: the open
-/// port, or none. Returns the rows whose stored port changed, or why a port could not be had.
-/// Costs a map lookup per deployment once its port is open.
+/// had when it is still free), within the session's quota, and sets each row's `port` to what
+/// its `url` should show: the open port, or none. Returns the rows whose stored port changed.
+/// Costs a map lookup per deployment once its port is open; a deployment that cannot have one
+/// is listed without, and asked for again at the next read.
 pub fn ensure_all(
     state: &AppState,
     session: &SessionName,
@@ -282,7 +294,9 @@ pub fn ensure_all(
                 changed.push((d.uid.clone(), None));
                 d.port = None;
             }
-            Err(e) => return Err(e),
+            // No port to be had (quota, range): listed without one, asked for again next time.
+            Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
+            Err(_) => d.port = None,
         }
     }
     Ok(changed)

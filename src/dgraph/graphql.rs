@@ -1,7 +1,8 @@
 //! GraphQL over HTTP as Dgraph's endpoints take it: `application/json` bodies
 //! (`{"query","variables","operationName"}`) and `application/graphql` raw bodies
-//! (docs/spec/dgraph.md §6), with the leniency real clients need (§11, choice 6). A document is
-//! parsed once.
+//! (docs/spec/dgraph.md §6), with the leniency real clients need (§11, choice 6), and within the
+//! document limits (`--graphql-max-*`): the text is measured before it is parsed, the parsed
+//! document before it runs, and it is parsed once.
 
 use async_graphql::parser::types::{BaseType, DocumentOperations, Selection};
 use async_graphql::{Name, Value as GqlValue};
@@ -9,10 +10,20 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, header};
 
 use super::error::{ApiError, Result};
+use crate::graphql_limits::GraphqlLimits;
 
-/// The GraphQL request in a body, or why it is not one.
-pub fn read(headers: &HeaderMap, body: &Bytes) -> Result<async_graphql::Request> {
+/// The GraphQL request in a body, bounded by the limits and parsed, or why it is refused.
+pub fn read(
+    headers: &HeaderMap,
+    body: &Bytes,
+    limits: &GraphqlLimits,
+) -> Result<async_graphql::Request> {
     let mut request = request_from(headers, body).map_err(ApiError::Invalid)?;
+    limits.check_text(&request.query)?;
+    // A document that does not parse is answered by the execution, as a GraphQL error.
+    if let Ok(doc) = request.parsed_query() {
+        limits.check_document(doc)?;
+    }
     coerce_int_variables(&mut request);
     Ok(request)
 }

@@ -78,7 +78,8 @@ pub async fn execute(
 ) -> Result<Value, Internal> {
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
-    // Parsed once, by `graphql::read`.
+    // Parsed once, within the document limits (`graphql::read`), which also refuse a fragment
+    // that spreads itself: the walks below recurse through fragments.
     let doc = match request.parsed_query() {
         Ok(doc) => doc,
         Err(e) => return Ok(json!({"errors": [{"message": e.message}], "data": null})),

@@ -34,7 +34,7 @@ pub async fn graphql(
     headers: HeaderMap,
     body: Body<CerebroShape>,
 ) -> Result<Json<async_graphql::Response>, CerebroError> {
-    let request = graphql::read(&headers, &body.bytes)?;
+    let request = graphql::read(&headers, &body.bytes, &state.config.graphql)?;
     let request = request.data(caller.cerebro).data(Caller(caller.account));
     let mut response = graphql::execute(&state.dgraph.schemas().cerebro, request).await;
     // An unauthorized call answers `"data": null` (docs/spec/dgraph.md §9.1).

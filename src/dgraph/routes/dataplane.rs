@@ -65,8 +65,9 @@ fn base_url(headers: &HeaderMap, original: &OriginalUri, routed_path: &str) -> S
     format!("http://{host}{prefix}")
 }
 
-/// `/admin` or `/admin/slash`: the request, run on the backend.
+/// `/admin` or `/admin/slash`: the request, within the document limits, run on the backend.
 async fn run_admin<Q, M>(
+    state: &AppState,
     schema: &async_graphql::Schema<Q, M, async_graphql::EmptySubscription>,
     backend: Backend,
     headers: &HeaderMap,
@@ -78,7 +79,7 @@ where
     Q: async_graphql::ObjectType + 'static,
     M: async_graphql::ObjectType + 'static,
 {
-    let request = graphql::read(headers, &body.bytes)?;
+    let request = graphql::read(headers, &body.bytes, &state.config.graphql)?;
     let plane = DataPlane {
         cerebro: backend.cerebro,
         deployment: backend.deployment,
@@ -88,7 +89,7 @@ where
             .and_then(|v| v.to_str().ok())
             .map(|v| v.trim().to_owned()),
     };
-    let request = request.data(plane);
+    let request = request.data(plane).data(state.config.graphql.clone());
     Ok(Json(graphql::execute(schema, request).await))
 }
 
@@ -100,7 +101,10 @@ async fn admin(
     body: Body<BackendShape>,
 ) -> Result<Json<async_graphql::Response>, BackendError> {
     let schema = &state.dgraph.schemas().admin;
-    run_admin(schema, backend, &headers, "/admin", &original, &body).await
+    run_admin(
+        &state, schema, backend, &headers, "/admin", &original, &body,
+    )
+    .await
 }
 
 async fn slash(
@@ -111,7 +115,16 @@ async fn slash(
     body: Body<BackendShape>,
 ) -> Result<Json<async_graphql::Response>, BackendError> {
     let schema = &state.dgraph.schemas().slash;
-    run_admin(schema, backend, &headers, "/admin/slash", &original, &body).await
+    run_admin(
+        &state,
+        schema,
+        backend,
+        &headers,
+        "/admin/slash",
+        &original,
+        &body,
+    )
+    .await
 }
 
 /// The CLI's readiness probe (docs/spec/dgraph.md §7): 200 once the backend is ready.
@@ -122,11 +135,12 @@ async fn ready_probe(_backend: Backend) -> StatusCode {
 /// The user's GraphQL API. Without a schema, Dgraph's own error (docs/spec/dgraph.md §9.1); with
 /// one, the small part of the generated API that `userapi.rs` emulates.
 async fn user_graphql(
+    State(state): State<AppState>,
     Client(backend): Client,
     headers: HeaderMap,
     body: Body<BackendShape>,
 ) -> Answer {
-    let mut request = graphql::read(&headers, &body.bytes)?;
+    let mut request = graphql::read(&headers, &body.bytes, &state.config.graphql)?;
     let d = &backend.deployment;
     let Some(sdl) = d.gql_schema.as_deref() else {
         let field = graphql::top_level_fields(&mut request)

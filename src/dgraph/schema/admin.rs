@@ -10,6 +10,7 @@ use super::{DataPlane, data};
 use crate::auth::jwt;
 use crate::dgraph::error::{ApiError, Result};
 use crate::dgraph::model::Deployment;
+use crate::graphql_limits::GraphqlLimits;
 
 /// The ACL user every dedicated backend starts with: Dgraph's default guardian (emulator choice,
 /// docs/spec/dgraph.md §5.3; the real credentials are set in the console).
@@ -173,7 +174,12 @@ impl AdminMutation {
     ) -> Result<Option<UpdateGQLSchemaPayload>> {
         let p = data::<DataPlane>(ctx)?;
         let schema = input.set.schema;
-        if let Err(why) = validate_sdl(&schema) {
+        // The SDL is parsed: its size and nesting are bounded first, as a query's are (the
+        // limits word it "the query").
+        let bounded = data::<GraphqlLimits>(ctx)?
+            .check_text(&schema)
+            .map_err(|e| e.0.replacen("the query", "the schema", 1));
+        if let Err(why) = bounded.and_then(|()| validate_sdl(&schema)) {
             // Dgraph's wording (docs/spec/dgraph.md §9.1).
             return Err(ApiError::invalid(format!(
                 "resolving updateGQLSchema failed because {why}"
