@@ -806,7 +806,7 @@ async fn dgraph_state_size(binary: &Path, count: usize, options: &Options) -> Dg
     assert!(
         listed
             .iter()
-            .all(|d| str_of(&d["url"]).starts_with("127.0.0.1:")),
+            .all(|d| str_of(&d["url"]).starts_with("localhost:")),
         "every deployment has its own port"
     );
     let scenario = Scenario {

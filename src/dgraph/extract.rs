@@ -41,7 +41,7 @@ impl<F: Front> FromRequest<AppState> for Body<F> {
 }
 
 /// A REST body: a JSON object, or nothing at all (the CLI sends some calls without a body).
-/// Fields are read one by one with [`string_field`], as the CLI's bodies are loose.
+/// Fields are read one by one with [`JsonObject::string`], as the CLI's bodies are loose.
 pub struct JsonObject(pub Map<String, Value>);
 
 impl FromRequest<AppState> for JsonObject {

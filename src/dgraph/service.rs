@@ -169,9 +169,10 @@ impl Cerebro {
         list: Vec<Deployment>,
         wanted: &Wanted,
     ) -> Result<Vec<DeploymentOut>> {
-        let key = match wanted.jwt_token {
-            true => Some(self.store.session().signing_key(DEPLOYMENT_KEY).await?),
-            false => None,
+        let key = if wanted.jwt_token {
+            Some(self.store.session().signing_key(DEPLOYMENT_KEY).await?)
+        } else {
+            None
         };
         let host = self.public_host();
         let mut out = Vec::with_capacity(list.len());
@@ -180,9 +181,10 @@ impl Cerebro {
                 Some(key) => deployment_token(&d, key)?,
                 None => String::new(),
             };
-            let url = match wanted.url {
-                true => d.url(host),
-                false => String::new(),
+            let url = if wanted.url {
+                d.url(host)
+            } else {
+                String::new()
             };
             out.push(DeploymentOut {
                 uid: d.uid,
