@@ -18,8 +18,9 @@ use crate::session::SessionName;
 pub(crate) const NAME: &str = "dgraph";
 
 /// Dgraph Cloud zones whose deployment hosts (`<name>.<zone>.aws.cloud.dgraph.io`) the generated
-/// certificate covers. A wildcard covers one label only, so each zone needs its own name. The
-/// spec records us-east-1 and us-west-2; the rest are the AWS regions Dgraph Cloud has offered.
+/// certificate covers. A wildcard covers one label only, so each zone needs its own name.
+/// docs/spec/dgraph.md §4.4 records us-east-1 and us-west-2; the rest are the AWS regions Dgraph
+/// Cloud has offered.
 const ZONES: &[&str] = &[
     "us-east-1",
     "us-west-2",
