@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::error::ControlError;
 use super::session_name;
 use crate::AppState;
 use crate::clock::Clock;
+use crate::control_error::ControlError;
 
 pub async fn get(State(state): State<AppState>, req: Request) -> Result<Json<Value>, ControlError> {
     let name = session_name(&req)?;

@@ -40,7 +40,7 @@ struct ApiDoc;
 /// The document, with its `info`; the control API adds the `servers`.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    doc.info = crate::control::apidocs::info(
+    doc.info = crate::apidocs::info(
         "Dgraph Cloud",
         "Dgraph Cloud's control plane (Cerebro): its GraphQL endpoint and the REST routes of the \
          slash-graphql CLI.",

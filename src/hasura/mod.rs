@@ -7,7 +7,9 @@ pub(crate) mod actions;
 mod engine;
 mod error;
 mod execute;
+mod fixtures;
 mod introspection;
+mod registration;
 mod routes;
 mod schema;
 pub(crate) mod seeds;
@@ -17,12 +19,26 @@ use axum::Router;
 use axum::routing::post;
 
 use crate::AppState;
-use crate::config::Ttl;
+use crate::flags::{PortSetting, Ttl};
+
+pub use registration::Hasura;
 
 /// This service's flags, flattened into the command line (`--hasura-*`, `OFFCLOUD_HASURA_*`).
 #[derive(Debug, Clone, clap::Args, serde::Serialize)]
 #[group(id = "hasura_settings")]
 pub struct Settings {
+    /// Hasura Cloud listener, serving the Hasura API at the root (0 = any free port, `off` = disabled).
+    #[arg(
+        id = "hasura_port",
+        long = "hasura-port",
+        value_name = "HASURA_PORT",
+        env = "OFFCLOUD_HASURA_PORT",
+        default_value = "4603",
+        global = true
+    )]
+    #[serde(skip)]
+    pub port: PortSetting,
+
     /// Hasura: how a project's `endpoint` is formed; `{name}` is replaced by the project name
     /// (spec §2.5: the real form of this field is not published).
     #[arg(
@@ -103,10 +119,6 @@ impl Settings {
 pub fn sdl() -> Option<String> {
     introspection::sdl()
 }
-
-/// State shared by every session of one running offcloud.
-#[derive(Clone, Default)]
-pub struct Shared {}
 
 pub fn router(state: AppState) -> Router {
     Router::new()

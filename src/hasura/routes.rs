@@ -16,7 +16,7 @@ use super::execute::run;
 use super::store::Store;
 use crate::AppState;
 use crate::auth::sha256_hex;
-use crate::control::error::ControlError;
+use crate::control_error::ControlError;
 
 /// `Authorization: pat <token>` (spec §2.2). A missing, malformed or unknown token is not
 /// refused: the request runs as the anonymous role (spec §2.3).

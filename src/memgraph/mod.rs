@@ -6,10 +6,12 @@
 
 mod auth;
 mod error;
+mod fixtures;
 mod metrics;
 pub(crate) mod model;
 mod openapi;
 mod rate_limit;
+mod registration;
 mod routes;
 mod search;
 mod settings;
@@ -31,16 +33,8 @@ use crate::AppState;
 use error::detail_response;
 
 pub use metrics::Metrics;
+pub use registration::Memgraph;
 pub use settings::{ApiKeyRole, Settings};
-
-/// Memgraph state shared by every session of one running offcloud: its `/metrics` counters are
-/// the process's, as on the real service.
-#[derive(Clone, Default)]
-pub struct Shared {
-    pub metrics: Arc<Metrics>,
-    /// Per-key request allowances, when `--memgraph-rate-limit` is on.
-    pub rate_limits: Arc<rate_limit::RateLimits>,
-}
 
 /// Every route, in one table: the router is built from it, and the trailing-slash redirect
 /// consults it.
@@ -117,7 +111,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(move |req: Request| not_found(templates.clone(), req))
         .layer(middleware::map_request(no_implicit_head))
         .layer(middleware::from_fn_with_state(
-            state.memgraph.metrics.clone(),
+            Memgraph::of(&state).metrics.clone(),
             metrics::track,
         ))
         .with_state(state);

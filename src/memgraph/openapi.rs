@@ -71,11 +71,11 @@ struct ApiDoc;
 /// The document, with its `info`; the control API adds the `servers`.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    doc.info = crate::control::apidocs::info(
+    doc.info = crate::apidocs::info(
         "Memgraph",
         "The Memgraph AI-memory platform's REST API (api.memgraph.ai), a FastAPI service.",
     );
-    crate::control::apidocs::unique_operation_ids(&mut doc);
+    crate::apidocs::unique_operation_ids(&mut doc);
     doc
 }
 

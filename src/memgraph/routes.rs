@@ -69,7 +69,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.memgraph.metrics.render(),
+        super::Memgraph::of(&state).metrics.render(),
     )
         .into_response()
 }

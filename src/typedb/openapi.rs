@@ -42,7 +42,7 @@ const CANONICAL_SCOPE: &str = "/team/{team}/spaces/{space}";
 /// The document, with its `info` and the alias paths; the control API adds the `servers`.
 pub fn document() -> Document {
     let mut doc = ApiDoc::openapi();
-    doc.info = crate::control::apidocs::info(
+    doc.info = crate::apidocs::info(
         "TypeDB Cloud",
         "TypeDB Cloud's administration API (cloud.typedb.com/api/v1).",
     );

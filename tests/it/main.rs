@@ -13,6 +13,7 @@ mod control_state;
 mod dgraph;
 mod docker;
 mod hasura;
+mod layering;
 mod memgraph_accounts;
 mod memgraph_errors;
 mod memgraph_memory;

@@ -87,7 +87,7 @@ async fn the_slash_graphql_cli_manages_backends_schemas_data_and_lambdas() {
     let bin = tokio::task::spawn_blocking(cli_path).await.unwrap();
     let home = tempfile::tempdir().unwrap();
     let mut config = dgraph_config();
-    config.dgraph_port = PortSetting::Port(8070);
+    config.dgraph.port = PortSetting::Port(8070);
     // The CLI forces https:// for `deploy-backend` and `-e <uid>`: backends' ports answer HTTPS
     // too when TLS is on, with a certificate from offcloud's CA, which the CLI is told to trust.
     config.tls_port = PortSetting::Port(0);

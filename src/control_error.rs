@@ -1,5 +1,6 @@
 //! The control API's own error shape: `{"error": "<message>"}` with a fitting status. Also used by
-//! the front door for requests it cannot route.
+//! the front door for requests it cannot route, and by the services' provisioning routes under
+//! `/_offcloud/<service>` (it lives outside `control/` so that they depend on no more than this).
 
 use axum::Json;
 use axum::http::StatusCode;
