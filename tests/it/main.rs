@@ -19,6 +19,7 @@ mod memgraph_memory;
 mod memgraph_roles;
 mod memgraph_sdk;
 mod persistence;
+mod reliability;
 mod sessions;
 mod state_property;
 mod support;
