@@ -81,8 +81,9 @@ async fn shutdown_signal() {
 ///   which such blocks come from the heap and stay there when freed. A fixed threshold keeps
 ///   every block of 128 KiB or more in a mapping of its own, unmapped when freed.
 /// - it only returns the free memory at the top of a heap. Small blocks freed in the middle (a
-///   thousand dropped sessions leave ~75 MB of them) stay until `malloc_trim`, which a thread
-///   calls every few seconds (a few milliseconds of work on a large heap, nothing on a small one).
+///   thousand dropped sessions leave 75 to 500 MB of them) stay until `malloc_trim`, which a
+///   thread calls every few seconds: about a millisecond when there is nothing to return, tens
+///   of milliseconds once when there are hundreds of megabytes.
 ///
 /// Other platforms, and musl, keep their allocator's defaults.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
