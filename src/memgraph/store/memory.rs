@@ -286,7 +286,7 @@ impl Store {
             return Ok(timing);
         }
         let closed_before = self.ago(timing.gap);
-        let done_before = self.ago(timing.gap + self.timing.consolidation);
+        let done_before = self.ago(timing.gap.saturating_add(self.timing.consolidation));
         sqlx::query(
             "UPDATE memgraph_episodes
                 SET consolidation_status =
@@ -379,8 +379,8 @@ impl Store {
                     .ok()
             })
             .map(|end| {
-                let span = timing.gap + self.timing.consolidation;
-                iso(end + time::Duration::try_from(span).unwrap_or(time::Duration::ZERO))
+                let span = timing.gap.saturating_add(self.timing.consolidation);
+                iso(crate::clock::later(end, span))
             });
         Ok(DreamingHealth {
             status: "healthy",
