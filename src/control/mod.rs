@@ -12,6 +12,8 @@ pub mod redact;
 mod routes;
 mod sessions;
 pub mod state;
+mod tables;
+pub mod ui;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -45,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions", get(sessions::list))
         .route("/sessions/{name}", axum::routing::delete(sessions::drop))
         .route("/fixtures", get(fixtures::list).post(fixtures::post))
+        .merge(ui::router())
         .nest("/typedb", crate::typedb::control_router())
         .nest("/hasura", crate::hasura::control_router())
         .nest("/dgraph", crate::dgraph::control_router())
