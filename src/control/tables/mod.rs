@@ -24,6 +24,7 @@ use crate::session::Session;
 mod views;
 
 use views::{Col, Kind, MASK, NOT_SHOWN, VIEWS, View, view};
+
 /// Text cells longer than this are cut (a Dgraph node or an event payload can be large).
 const CELL_LIMIT: usize = 2000;
 

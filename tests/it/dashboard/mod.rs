@@ -149,6 +149,20 @@ async fn state_made_through_the_apis_shows_in_the_tables_and_no_secret_does() {
     b.click("#nav a[data-service=\"typedb\"]").await;
     b.click("#state-tabs button[data-table=\"clusters\"]").await;
     b.wait_for_text("#state-table tbody", "running").await;
+    b.screenshot("typedb-clusters").await;
+
+    // The picture in the README: the journal of all that, one GraphQL request opened.
+    b.resize(1440, 1000).await;
+    b.click("#nav a[data-view=\"requests\"]").await;
+    click_in(
+        &b,
+        "#req-table tbody tr",
+        "createPreviewApp",
+        "button.row-pick",
+    )
+    .await;
+    b.wait_for_text("#req-detail-body", "githubPersonalAccessToken")
+        .await;
     b.screenshot("dashboard").await;
 }
 

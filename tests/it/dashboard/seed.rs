@@ -37,6 +37,23 @@ pub fn config() -> offcloud::Config {
     config
 }
 
+const CREATE_TENANT: &str = r#"mutation createTenant($envs: [UpdateEnvsObject]) {
+  createTenant(cloud: "aws", region: "us-east-2", name: "acme-api", envs: $envs) {
+    id
+    name
+  }
+}"#;
+
+const CREATE_PREVIEW_APP: &str = r#"mutation createPreviewApp($pat: String!, $env: [UpdateEnvsObject]) {
+  createGitHubPreviewApp(payload: {
+    githubPersonalAccessToken: $pat
+    githubRepoDetails: {owner: "acme", repo: "api", branch: "feature-x", directory: "hasura"}
+    projectOptions: {name: "acme-api-pr-7", cloud: "aws", region: "us-east-2", plan: "cloud_free", envVars: $env}
+  }) {
+    githubPreviewAppJobID
+  }
+}"#;
+
 /// The seed, in the default session of a server started with [`config`].
 pub async fn seed(s: &TestServer) -> Seeded {
     let mut secrets = BTreeSet::new();
@@ -101,8 +118,7 @@ pub async fn seed(s: &TestServer) -> Seeded {
     let created = hasura(
         s,
         &pat,
-        "mutation createTenant($envs: [UpdateEnvsObject]) {
-           createTenant(cloud: \"aws\", region: \"us-east-2\", name: \"acme-api\", envs: $envs) { id name } }",
+        CREATE_TENANT,
         json!({"envs": [
             {"key": "HASURA_GRAPHQL_ADMIN_SECRET", "value": HASURA_ADMIN_SECRET},
             {"key": "DATABASE_URL", "value": DATABASE_URL},
@@ -113,13 +129,7 @@ pub async fn seed(s: &TestServer) -> Seeded {
     let job = hasura(
         s,
         &pat,
-        "mutation createPreviewApp($pat: String!, $env: [UpdateEnvsObject]) {
-           createGitHubPreviewApp(payload: {
-             githubPersonalAccessToken: $pat,
-             githubRepoDetails: {branch: \"feature-x\", owner: \"acme\", repo: \"api\", directory: \"hasura\"},
-             projectOptions: {cloud: \"aws\", region: \"us-east-2\", plan: \"cloud_free\",
-                              name: \"acme-api-pr-7\", envVars: $env}
-           }) { githubPreviewAppJobID } }",
+        CREATE_PREVIEW_APP,
         json!({"pat": GITHUB_PAT, "env": [{"key": "PREVIEW_SECRET", "value": PREVIEW_ENV}]}),
     )
     .await;

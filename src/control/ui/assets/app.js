@@ -147,7 +147,9 @@ function virtualNow() {
 const VIEWS = {
   overview: { load: loadOverview, every: 5000 },
   sessions: { load: async () => {}, every: 0 },
-  state: { load: loadState, every: 2000 },
+  // A search scans the whole table: filtered pages reload less often, to leave the session's
+  // database to the services.
+  state: { load: loadState, every: () => (app.state.q || app.state.eq.length || app.state.sort ? 10000 : 3000) },
   requests: { load: loadRequests, every: 1000 },
   faults: { load: loadFaults, every: 2000 },
   clock: { load: async () => {}, every: 0 },
@@ -235,7 +237,8 @@ async function refresh() {
   try {
     await loadSessions();
     const view = VIEWS[app.view];
-    const due = view.every === 0 ? !app.loadedAt[app.view] : Date.now() - (app.loadedAt[app.view] || 0) >= view.every;
+    const every = typeof view.every === 'function' ? view.every() : view.every;
+    const due = every === 0 ? !app.loadedAt[app.view] : Date.now() - (app.loadedAt[app.view] || 0) >= every;
     if (due) {
       app.loadedAt[app.view] = Date.now();
       await view.load();
@@ -389,6 +392,7 @@ async function loadState() {
   }
   const catalogue = await api(`/tables${query({ session: app.session, service: app.service })}`);
   app.state.catalogue = catalogue.tables;
+  app.state.notShown = catalogue.not_shown;
   let table = app.tableOf[app.service];
   if (!catalogue.tables.some((t) => t.name === table)) {
     table = catalogue.tables[0] && catalogue.tables[0].name;
@@ -444,7 +448,11 @@ function renderTabs() {
   const view = app.state.catalogue.find((t) => t.name === current);
   $('#h-state').textContent = `${app.service} · ${view ? view.title : ''}`;
   const hidden = view ? view.hidden.map((c) => `${c.column} (${c.why})`).join('; ') : '';
-  $('#state-hidden').textContent = hidden ? `Not shown: ${hidden}.` : '';
+  const tables = (app.state.notShown || []).map((t) => `${t.table} (${t.why})`).join('; ');
+  $('#state-hidden').textContent = [
+    hidden ? `Columns not shown: ${hidden}.` : '',
+    tables ? `Tables not shown: ${tables}.` : '',
+  ].filter(Boolean).join(' ');
 }
 
 function statusClass(value) {
@@ -691,6 +699,11 @@ function part(title, p) {
   let body;
   if (p.body === null || p.body === undefined) {
     body = h('p', { class: 'hint', text: p.body_truncated ? 'Body too large to show whole, so not shown (it could not be checked for secrets).' : 'No body.' });
+  } else if (p.body && typeof p.body === 'object' && !Array.isArray(p.body) && typeof p.body.query === 'string') {
+    // A GraphQL request: its document as written, then the rest of the body.
+    const { query: document, ...rest } = p.body;
+    body = h('div', {}, h('pre', { class: 'graphql', text: document }),
+      Object.keys(rest).length ? h('pre', { text: pretty(rest) }) : null);
   } else {
     body = h('pre', { text: pretty(p.body) });
   }
@@ -892,6 +905,7 @@ function wireActions() {
     const name = app.session;
     act(async () => {
       await api(`/sessions/${encodeURIComponent(name)}`, { method: 'DELETE' });
+      if (name !== 'default') go({ session: 'default' });
       return `Dropped session ${name}.`;
     });
   });
