@@ -13,8 +13,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use tower::ServiceExt;
 
 use crate::AppState;
@@ -131,6 +131,13 @@ impl FrontDoor {
         tracing::Span::current().record("session", session.as_str());
         let Some((service, router, rest)) = self.pick(req.headers(), req.uri(), after_session)
         else {
+            // `/` on the main listener, from a browser: the dashboard.
+            if self.kind == ListenerKind::Main
+                && path == "/"
+                && matches!(*req.method(), Method::GET | Method::HEAD)
+            {
+                return Redirect::temporary(control::ui::PATH).into_response();
+            }
             return control_error::not_found(after_session);
         };
         let rest = if rest.is_empty() { "/" } else { rest };

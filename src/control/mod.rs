@@ -12,6 +12,8 @@ pub mod redact;
 mod routes;
 mod sessions;
 pub mod state;
+mod tables;
+pub mod ui;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -45,7 +47,8 @@ pub fn router(state: AppState) -> Router {
         .route("/state", get(state::get).put(state::put))
         .route("/sessions", get(sessions::list))
         .route("/sessions/{name}", axum::routing::delete(sessions::drop))
-        .route("/fixtures", get(fixtures::list).post(fixtures::post));
+        .route("/fixtures", get(fixtures::list).post(fixtures::post))
+        .merge(ui::router());
     for service in state.services.iter() {
         if let Some(provisioning) = service.control_router() {
             router = router.nest(&format!("/{}", service.name()), provisioning);

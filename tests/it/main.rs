@@ -11,6 +11,7 @@ mod control_reset;
 mod control_sessions;
 mod control_state;
 mod crash;
+mod dashboard;
 mod dgraph;
 mod docker;
 mod hasura;
