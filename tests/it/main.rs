@@ -2,6 +2,7 @@
 
 mod binary;
 mod caches;
+mod contract;
 mod control_apidocs;
 mod control_clock;
 mod control_faults;
