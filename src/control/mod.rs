@@ -1,7 +1,8 @@
 //! The emulator's own control API, under `/_offcloud` on the main listener (docs/design.md, "The
 //! emulator's own control API"): health, info, reset (whole or per service), the clock, the
 //! request journal, fault rules, state snapshots (`/state`), sessions (`/sessions`), fixtures,
-//! the services' API descriptions, contract testing (`/coverage`, `/contract`), and each service's provisioning routes (`/<service>`).
+//! the services' API descriptions, contract testing (`/coverage`, `/contract`,
+//! `/provider-states`), and each service's provisioning routes (`/<service>`).
 
 pub mod apidocs;
 mod clock;
@@ -9,6 +10,7 @@ mod coverage;
 pub mod faults;
 pub mod fixtures;
 pub mod journal;
+mod provider_states;
 pub mod redact;
 mod routes;
 mod sessions;
@@ -53,7 +55,8 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/contract/violations",
             get(violations::list).delete(violations::clear),
-        );
+        )
+        .route("/provider-states", post(provider_states::post));
     for service in state.services.iter() {
         if let Some(provisioning) = service.control_router() {
             router = router.nest(&format!("/{}", service.name()), provisioning);

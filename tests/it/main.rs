@@ -3,6 +3,7 @@
 mod binary;
 mod caches;
 mod contract;
+mod contract_pact;
 mod control_apidocs;
 mod control_clock;
 mod control_faults;
