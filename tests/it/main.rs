@@ -4,6 +4,7 @@ mod binary;
 mod caches;
 mod contract;
 mod contract_pact;
+mod contract_schemathesis;
 mod control_apidocs;
 mod control_clock;
 mod control_faults;
