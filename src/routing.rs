@@ -18,6 +18,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower::ServiceExt;
 
 use crate::AppState;
+use crate::config::Config;
+use crate::contract::{self, Contracts};
 use crate::control;
 use crate::control::faults::{Faults, Outcome, Target};
 use crate::control::journal::{Capture, Entry, Journal};
@@ -53,6 +55,8 @@ pub struct FrontDoor {
     routers: Arc<Routers>,
     journal: Arc<Journal>,
     faults: Arc<Faults>,
+    contract: Arc<Contracts>,
+    config: Arc<Config>,
     body_limit: usize,
 }
 
@@ -68,13 +72,16 @@ impl FrontDoor {
             ListenerKind::Service(name) => s.name() == *name,
             ListenerKind::Pinned(_) => false,
         });
-        let services = services.map(|s| (s.clone(), s.router(state))).collect();
+        // A service's routes are checked against its API descriptions (`crate::contract`).
+        let services = services
+            .map(|s| (s.clone(), contract::routes(s.router(state), s.name())))
+            .collect();
         FrontDoor::with_routers(kind, services, state)
     }
 
     /// The front door of a port a service opened for one resource (see [`ListenerKind::Pinned`]),
     /// in front of that resource's router: the journal and fault rules see its requests as they
-    /// see the rest of the service's.
+    /// see the rest of the service's. The service marks that router for the contract checks.
     pub fn pinned(
         service: &str,
         session: SessionName,
@@ -102,6 +109,8 @@ impl FrontDoor {
             }),
             journal: state.journal.clone(),
             faults: state.faults.clone(),
+            contract: state.contract.clone(),
+            config: state.config.clone(),
             body_limit: state.config.body_limit,
         }
     }
@@ -160,8 +169,26 @@ impl FrontDoor {
         }
     }
 
-    /// Runs a request to a service, unless a fault rule answers it first.
+    /// Runs a request to a service, and counts it for coverage and the contract violations.
     async fn serve(
+        &self,
+        router: &Router,
+        mut req: Request,
+        session: &SessionName,
+        service: &dyn Service,
+    ) -> Response {
+        let Some(registered) = self.routers.registered(service) else {
+            return self.answer(router, req, session, service).await;
+        };
+        let pending = self
+            .contract
+            .begin(registered, session, &self.config, &mut req);
+        let response = self.answer(router, req, session, service).await;
+        self.contract.finish(pending, session, response)
+    }
+
+    /// Runs a request to a service, unless a fault rule answers it first.
+    async fn answer(
         &self,
         router: &Router,
         req: Request,
@@ -293,6 +320,14 @@ async fn run(router: &Router, req: Request) -> Response {
 }
 
 impl Routers {
+    /// The registered value of a service this front door serves.
+    fn registered(&self, service: &dyn Service) -> Option<Arc<dyn Service>> {
+        self.services
+            .iter()
+            .find(|(s, _)| s.name() == service.name())
+            .map(|(s, _)| s.clone())
+    }
+
     /// The service the host name reaches, with its router.
     fn for_host(&self, host: &str) -> Option<(&dyn Service, &Router)> {
         self.services

@@ -56,6 +56,7 @@ pub async fn drop(
         .await
         .map_err(|e| Internal::msg(format!("removing the files of session {name:?}: {e}")))?;
     state.faults.clear(&name);
+    state.contract.forget(&name);
     match dropped {
         Some(_) => Ok(StatusCode::NO_CONTENT),
         // Dropped by a concurrent request in between.

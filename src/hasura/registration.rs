@@ -11,7 +11,7 @@ use crate::apidocs::ApiDoc;
 use crate::config::Config;
 use crate::fixture;
 use crate::flags::{PortSetting, Ttl};
-use crate::service::{Service, reason};
+use crate::service::{GraphqlEndpoint, Service, reason};
 
 /// Hasura Cloud: everything it keeps is per session.
 pub struct Hasura;
@@ -50,6 +50,23 @@ impl Service for Hasura {
             StatusCode::OK
         };
         (status, Json(json!({"errors": [error.to_json()]}))).into_response()
+    }
+
+    fn graphql_endpoints(&self) -> Vec<GraphqlEndpoint> {
+        vec![GraphqlEndpoint {
+            routes: self.name(),
+            path: "/v1/graphql",
+            schema: "hasura",
+        }]
+    }
+
+    /// A validation error per broken rule, in Hasura's envelope (HTTP 200).
+    fn contract_refusal(&self, messages: &[String]) -> Response {
+        let errors: Vec<Value> = messages
+            .iter()
+            .map(|m| GqlError::new("validation-failed", "$", m.clone()).to_json())
+            .collect();
+        (StatusCode::OK, Json(json!({ "errors": errors }))).into_response()
     }
 
     fn control_router(&self) -> Option<Router<AppState>> {

@@ -107,8 +107,10 @@ pub fn router(state: AppState) -> Router {
     for (path, methods) in table {
         router = router.route(path, methods);
     }
-    let router = router
-        .fallback(move |req: Request| not_found(templates.clone(), req))
+    let router = router.fallback(move |req: Request| not_found(templates.clone(), req));
+    // Checked against the OpenAPI document here, where the routes are (the front door's layer
+    // sees only the wrapper below).
+    let router = crate::contract::routes(router, "memgraph")
         .layer(middleware::map_request(no_implicit_head))
         .layer(middleware::from_fn_with_state(
             Memgraph::of(&state).metrics.clone(),

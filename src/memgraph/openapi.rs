@@ -57,7 +57,13 @@ use super::routes;
         routes::intelligence_health,
         routes::contradictions,
     ),
-    components(schemas(HttpError, HttpValidationError, ValidationError)),
+    components(schemas(
+        HttpError,
+        HttpValidationError,
+        ValidationError,
+        ImportMode,
+        ConsolidationStatus
+    )),
     modifiers(&Security),
     tags(
         (name = "public", description = "No credentials"),
@@ -294,6 +300,12 @@ pub struct ContextRequest {
     pub limit: Option<i64>,
     pub agent_id: Option<String>,
     pub tenant_id: Option<String>,
+    /// `/v2/context`: what the SDK's `get_context_graph` sends (docs/spec/memgraph.md §7.3);
+    /// accepted, the answer always has every part.
+    pub include_decisions: Option<bool>,
+    pub include_graph: Option<bool>,
+    pub create_snapshot: Option<bool>,
+    pub max_depth: Option<i64>,
 }
 
 // ---- query strings -------------------------------------------------------------------------
@@ -302,13 +314,32 @@ pub struct ContextRequest {
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// Comma-separated: `events`, `episodes`, `beliefs` (all by default).
+    #[param(pattern = "^(events|episodes|beliefs)(,(events|episodes|beliefs))*$")]
     pub include: Option<String>,
+}
+
+/// How an import treats ids that exist.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ImportMode {
+    Skip,
+    Replace,
+}
+
+/// Where an episode is in the dreaming worker's run.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ConsolidationStatus {
+    Pending,
+    Processing,
+    Consolidated,
 }
 
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// `skip` (default) keeps existing ids, `replace` overwrites them.
+    #[param(value_type = Option<ImportMode>)]
     pub mode: Option<String>,
 }
 
@@ -330,7 +361,7 @@ pub struct EventQuery {
 pub struct EpisodeQuery {
     pub user_id: Option<String>,
     pub thread_id: Option<String>,
-    /// `pending`, `processing` or `consolidated`.
+    #[param(value_type = Option<ConsolidationStatus>)]
     pub consolidation_status: Option<String>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,

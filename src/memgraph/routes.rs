@@ -416,6 +416,7 @@ pub async fn get_user(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated user", body = model::User),
+        (status = 400, description = "Cannot remove the last admin", body = openapi::HttpError),
         (status = 404, description = "User not found", body = openapi::HttpError),
         openapi::Authed,
     ),

@@ -2,6 +2,9 @@
 
 mod binary;
 mod caches;
+mod contract;
+mod contract_pact;
+mod contract_schemathesis;
 mod control_apidocs;
 mod control_clock;
 mod control_faults;

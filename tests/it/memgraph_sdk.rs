@@ -12,6 +12,7 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::contract::assert_only_deliberate_violations;
 use crate::support::{PythonClient, TestServer, send, str_of, test_config};
 
 /// The SDK version the spec describes.
@@ -111,4 +112,13 @@ async fn the_python_sdk_uses_every_memory_method_and_its_error_classes() {
     // Through the main listener's prefix, in a session of its own.
     let base = s.main_url("/_session/sdk/memgraph");
     run_sdk_check(&s, format!("{base}/v1"), &base, None).await;
+    // The SDK's requests fit the real API, but for the one it sends to check its 422 handling.
+    let deliberate = [(
+        422,
+        "invalid-value",
+        "`query.limit` must be at most 200, not 1000",
+    )];
+    for session in ["default", "sdk"] {
+        assert_only_deliberate_violations(&s, session, &deliberate).await;
+    }
 }

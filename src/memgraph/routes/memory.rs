@@ -392,6 +392,7 @@ pub async fn create_beliefs(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "A page of beliefs", body = model::BeliefPage),
+        (status = 400, description = "Invalid cursor", body = openapi::HttpError),
         openapi::Authed,
     ),
 )]
