@@ -110,6 +110,14 @@ CREATE TABLE memgraph_mcis_snapshots (
 CREATE INDEX memgraph_mcis_snapshots_listed
     ON memgraph_mcis_snapshots (tenant_id, user_id, created_at, id);
 
+-- The sidecar reads a user's profile (active tenets, preferences, facts) and reminders at every
+-- pre-flight: each is one index range, newest first.
+CREATE INDEX memgraph_beliefs_profile
+    ON memgraph_beliefs (tenant_id, subject_id, belief_type, created_at, id) WHERE is_active = 1;
+CREATE INDEX memgraph_beliefs_reminders
+    ON memgraph_beliefs (tenant_id, subject_id, created_at, id)
+    WHERE is_active = 1 AND domain = 'prospective';
+
 -- `/v1/stats` and `/v2/analytics` read these from the kept counts (migration 0007), kept by the
 -- same kind of triggers: a row leaving only updates, so a wipe ends with the counts empty.
 ALTER TABLE memgraph_tenant_counts ADD COLUMN entities INTEGER NOT NULL DEFAULT 0;

@@ -24,6 +24,7 @@
 //! `<words>` is the sentence's first five words (letters and digits, lower-cased) joined by `_`.
 
 use crate::auth::sha256_hex;
+use crate::memgraph::store::PROSPECTIVE_DOMAIN;
 
 /// The confidence of a belief the sidecar learned (below the 0.9 of a stated one).
 pub const LEARNED_CONFIDENCE: f64 = 0.8;
@@ -80,7 +81,7 @@ fn statement(sentence: &str) -> Option<Statement> {
             key: format!("reminder_{}", slug(&rest, 5)?),
             value,
             belief_type: "belief",
-            domain: "prospective",
+            domain: PROSPECTIVE_DOMAIN,
         });
     }
     if starts(&["my name is ", "call me "]).is_some() {

@@ -26,6 +26,7 @@ mod v2_records;
 
 pub use decisions::{DecisionFilter, NewDecision, belief_snapshot};
 pub use graph::{NewEntity, NewRelationship, Walk};
+pub use intelligence::PROSPECTIVE_DOMAIN;
 pub use memory::{
     BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, Import, NewBelief, NewEvent,
 };

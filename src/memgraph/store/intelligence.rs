@@ -158,21 +158,27 @@ impl Store {
         .await?)
     }
 
-    /// A subject's active tenets, preferences and facts, newest first, at most `limit` of each.
+    /// A subject's active tenets, preferences and facts, newest first, at most `limit` of each
+    /// (one index range per type).
     pub async fn profile_beliefs(
         &self,
         tenant_id: &str,
         subject_id: &str,
         limit: i64,
     ) -> Result<Vec<Belief>, Internal> {
+        let per_type = |belief_type: &str| {
+            format!(
+                "SELECT * FROM (SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
+                  WHERE tenant_id = ?1 AND subject_id = ?2 AND belief_type = '{belief_type}'
+                    AND is_active = 1
+                  ORDER BY created_at DESC, id DESC LIMIT ?3)"
+            )
+        };
         Ok(sqlx::query_as(&format!(
-            "SELECT {BELIEF_COLUMNS} FROM (
-                SELECT *, row_number() OVER (PARTITION BY belief_type
-                                             ORDER BY created_at DESC, id DESC) AS n
-                  FROM memgraph_beliefs
-                 WHERE tenant_id = ? AND subject_id = ? AND is_active = 1
-                   AND belief_type IN ('tenet', 'preference', 'fact'))
-              WHERE n <= ? ORDER BY created_at DESC, id DESC"
+            "{} UNION ALL {} UNION ALL {}",
+            per_type("tenet"),
+            per_type("preference"),
+            per_type("fact")
         ))
         .bind(tenant_id)
         .bind(subject_id)
@@ -181,7 +187,8 @@ impl Store {
         .await?)
     }
 
-    /// A subject's active reminders, newest first.
+    /// A subject's active reminders, newest first. (The domain is written into the statement,
+    /// so that the planner takes the reminders' own partial index.)
     pub async fn prospective_beliefs(
         &self,
         tenant_id: &str,
@@ -190,12 +197,12 @@ impl Store {
     ) -> Result<Vec<Belief>, Internal> {
         Ok(sqlx::query_as(&format!(
             "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
-              WHERE tenant_id = ? AND subject_id = ? AND is_active = 1 AND domain = ?
+              WHERE tenant_id = ? AND subject_id = ? AND is_active = 1
+                AND domain = '{PROSPECTIVE_DOMAIN}'
               ORDER BY created_at DESC, id DESC LIMIT ?"
         ))
         .bind(tenant_id)
         .bind(subject_id)
-        .bind(PROSPECTIVE_DOMAIN)
         .bind(limit)
         .fetch_all(self.session.db())
         .await?)
