@@ -58,7 +58,7 @@ CREATE TABLE memgraph_decisions (
     tools_used          TEXT NOT NULL DEFAULT '[]', -- JSON list of objects
     beliefs_used        TEXT NOT NULL DEFAULT '[]', -- JSON list of belief ids
     confidence          REAL,
-    outcome             TEXT,
+    outcome             TEXT CHECK (outcome IN ('SUCCESS', 'FAILURE', 'PARTIAL', 'UNKNOWN', 'REVERTED')),
     outcome_assessment  TEXT,
     feedback            TEXT,
     agent_id            TEXT,

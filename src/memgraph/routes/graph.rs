@@ -1,6 +1,6 @@
 //! The knowledge graph (docs/spec/memgraph.md §7.3): entities, relationships, traversal, and
 //! the graph part of `/v2/context`. Viewers read, editors write, as in the rest of the memory
-//! API (§5.2); lists are bare JSON lists, as the SDK types them.
+//! API (docs/spec/memgraph.md §5.2); lists are bare JSON lists, as the SDK types them.
 
 use axum::Json;
 use axum::http::StatusCode;

@@ -176,7 +176,7 @@ pub async fn mcis(
     ValidQuery(q): ValidQuery<McisQuery>,
 ) -> Result<Json<Mcis>> {
     let save = q.save.unwrap_or(false);
-    // Saving writes, which viewers may not (spec §5.2).
+    // Saving writes, which viewers may not (docs/spec/memgraph.md §5.2).
     if save && auth.caller.role < Role::Editor {
         return Err(ApiError::Forbidden);
     }

@@ -1,4 +1,4 @@
-//! Integration tests of Memgraph's v2 records and the SDK's extras (spec memgraph.md §7.3):
+//! Integration tests of Memgraph's v2 records and the SDK's extras (docs/spec/memgraph.md §7.3):
 //! knowledge graph, decisions, contradictions, sidecar, intelligence, and how they show in
 //! stats, export/import, state and fixtures. Exact bodies; one submodule per area.
 

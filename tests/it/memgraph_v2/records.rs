@@ -357,7 +357,7 @@ async fn viewers_read_the_v2_records_and_editors_and_keys_write_them() {
         );
     }
     for (i, (method, path, body)) in writes.iter().enumerate() {
-        // Half by an editor, half by the API key (an editor too, spec §5.6).
+        // Half by an editor, half by the API key (an editor too, docs/spec/memgraph.md §5.6).
         let who = if i % 2 == 0 { editor } else { a.key() };
         let (status, answer) = s.call(method, path, who, body.clone()).await;
         assert!(status.is_success(), "{method} {path}: {status} {answer}");
