@@ -27,6 +27,7 @@ fn main() -> ExitCode {
 async fn serve(config: offcloud::Config) -> ExitCode {
     init_tracing(config.log_format);
     allocator::give_back_periodically();
+    let shutdown = shutdown_signal();
     let server = match offcloud::Server::bind(config).await {
         Ok(server) => server,
         Err(e) => {
@@ -34,7 +35,7 @@ async fn serve(config: offcloud::Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match server.run(shutdown_signal()).await {
+    match server.run(shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("server error: {e}");
@@ -52,25 +53,32 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
-/// Completes on Ctrl-C or SIGTERM (what `docker stop` sends).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on Ctrl-C or SIGTERM (what `docker stop` sends). The SIGTERM handler is installed
+/// when this is called, not when it is first polled: called before the listeners open, a
+/// `docker stop` that comes as soon as the healthcheck passes is a clean stop, never the
+/// signal's default (exit by the signal).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let terminate = async move {
+            match terminate {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
             }
-            Err(_) => std::future::pending().await,
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            () = ctrl_c => {},
+            () = terminate => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
     }
 }
 

@@ -56,6 +56,51 @@ impl Schemas {
         schema
     }
 
+    /// An `allOf` schema as one object schema: the properties and required fields of all its
+    /// parts (and of itself); open to other fields when any part is.
+    fn merged(&self, schema: &Value, depth: usize) -> Value {
+        let mut properties = Map::new();
+        let mut required: Vec<Value> = Vec::new();
+        let mut open = false;
+        let mut parts = vec![(self.resolve(schema), depth)];
+        while let Some((part, level)) = parts.pop() {
+            if level > MAX_DEPTH {
+                continue;
+            }
+            if let Some(own) = part.get("properties").and_then(Value::as_object) {
+                for (name, property) in own {
+                    properties.insert(name.clone(), property.clone());
+                }
+            }
+            if let Some(names) = part.get("required").and_then(Value::as_array) {
+                required.extend(
+                    names
+                        .iter()
+                        .filter(|n| !required.contains(n))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                );
+            }
+            if part
+                .get("additionalProperties")
+                .is_some_and(|a| a != &Value::Bool(false))
+            {
+                open = true;
+            }
+            if let Some(all) = part.get("allOf").and_then(Value::as_array) {
+                parts.extend(all.iter().map(|branch| (self.resolve(branch), level + 1)));
+            }
+        }
+        let mut merged = Map::new();
+        merged.insert("type".into(), Value::from("object"));
+        merged.insert("properties".into(), Value::Object(properties));
+        merged.insert("required".into(), Value::Array(required));
+        if open {
+            merged.insert("additionalProperties".into(), Value::Bool(true));
+        }
+        Value::Object(merged)
+    }
+
     /// The problems of `value` (at `at`, e.g. `body.beliefs[0].confidence`) against `schema`.
     pub fn check(&self, schema: &Value, value: &Value, at: &str) -> Vec<Problem> {
         let mut problems = Vec::new();
@@ -74,6 +119,13 @@ impl Schemas {
             }
         }
         if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
+            if value.is_object() {
+                // A flattened struct is `allOf` of its parts: an object fits when each field
+                // belongs to one of them, so the parts are checked as one object.
+                let merged = self.merged(schema, 0);
+                self.walk(&merged, value, at, depth + 1, out);
+                return;
+            }
             for branch in all {
                 self.walk(branch, value, at, depth + 1, out);
             }

@@ -24,6 +24,8 @@ mod memgraph_errors;
 mod memgraph_memory;
 mod memgraph_roles;
 mod memgraph_sdk;
+mod memgraph_sdk_v2;
+mod memgraph_v2;
 mod persistence;
 mod reliability;
 mod sessions;

@@ -15,15 +15,16 @@ use serde_json::json;
 use crate::contract::assert_only_deliberate_violations;
 use crate::support::{PythonClient, TestServer, send, str_of, test_config};
 
-/// The SDK version the spec describes.
-const SDK: &str = "memgraph-sdk==0.8.6";
+/// The SDK version the spec describes, with its `mcp` extra (the `mcp` package, and httpx for
+/// `AsyncMemgraphClient`).
+const SDK: &str = "memgraph-sdk[mcp]==0.8.6";
 
-fn sdk_python() -> PathBuf {
+pub fn sdk_python() -> PathBuf {
     PythonClient {
         env_var: "OFFCLOUD_SDK_PYTHON",
         venv: "sdk-venv",
         requirement: SDK,
-        imports: "memgraph_sdk",
+        imports: "memgraph_sdk, mcp, httpx",
     }
     .python()
 }
