@@ -1,9 +1,9 @@
-//! A small Hasura-style GraphQL engine over the caller's visible rows (spec §4, §8.7). Documents
-//! are parsed with async-graphql's parser; the operation is validated against [`super::schema`]
-//! before anything runs (so a bad mutation never writes), then root fields are resolved: table
-//! fields over a [`World`] of rows with Hasura's `where`/`order_by`/`limit`/`offset`/
-//! `distinct_on`, action fields through [`super::actions`]. Errors come out in Hasura's wording
-//! and JSON paths (`$.selectionSet.projects.args.where.foo`).
+//! A small Hasura-style GraphQL engine over the caller's visible rows (docs/spec/hasura.md §4,
+//! §8.7). Documents are parsed with async-graphql's parser; the operation is validated against
+//! [`super::schema`] before anything runs (so a bad mutation never writes), then root fields are
+//! resolved: table fields over a [`World`] of rows with Hasura's
+//! `where`/`order_by`/`limit`/`offset`/ `distinct_on`, action fields through [`super::actions`].
+//! Errors come out in Hasura's wording and JSON paths (`$.selectionSet.projects.args.where.foo`).
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -16,12 +16,12 @@ use async_graphql::parser::types::{
 use async_graphql_value::{ConstValue, Name, Value as GqlValue};
 use serde_json::{Map, Value};
 
-use super::error::GqlError;
+use super::error::ApiError;
+pub use super::model::GraphqlRequest;
+use super::model::Row;
 use super::schema::{self, Card, RootField, Scalar, TypeDef};
 
-pub type Row = Map<String, Value>;
-
-/// Every row the caller may see, by type name (spec §8.2).
+/// Every row the caller may see, by type name (docs/spec/hasura.md §8.2).
 #[derive(Default)]
 pub struct World {
     pub tables: HashMap<&'static str, Vec<Row>>,
@@ -30,6 +30,13 @@ pub struct World {
 impl World {
     pub fn rows(&self, table: &str) -> &[Row] {
         self.tables.get(table).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// A row by its `id`.
+    pub fn find(&self, table: &str, id: &str) -> Option<&Row> {
+        self.rows(table)
+            .iter()
+            .find(|r| r.get("id").and_then(Value::as_str) == Some(id))
     }
 
     fn related<'w>(&'w self, rel: &schema::Relation, row: &Row) -> Vec<&'w Row> {
@@ -41,16 +48,6 @@ impl World {
             .filter(|r| r.get(rel.remote) == Some(key))
             .collect()
     }
-}
-
-/// A GraphQL-over-HTTP request body.
-#[derive(Debug, serde::Deserialize)]
-pub struct GraphqlRequest {
-    pub query: Option<String>,
-    #[serde(default)]
-    pub variables: Option<Value>,
-    #[serde(default, rename = "operationName")]
-    pub operation_name: Option<String>,
 }
 
 /// One operation of a parsed document, with its variables bound.
@@ -71,22 +68,21 @@ pub struct RootCall<'a> {
 const MAX_DEPTH: usize = 32;
 
 impl Operation {
-    /// Parses and picks the operation; binds variables (spec §3.3: a missing non-null variable is
-    /// `expecting a value for non-nullable variable`).
-    pub fn prepare(request: &GraphqlRequest) -> Result<Operation, GqlError> {
+    /// Parses and picks the operation; binds variables (docs/spec/hasura.md §3.3: a missing
+    /// non-null variable is `expecting a value for non-nullable variable`).
+    pub fn prepare(request: &GraphqlRequest) -> Result<Operation, ApiError> {
         let query = request
             .query
             .as_deref()
-            .ok_or_else(|| GqlError::new("parse-failed", "$", "the key 'query' was not present"))?;
+            .ok_or_else(|| ApiError::parse_failed("$", "the key 'query' was not present"))?;
         let doc = async_graphql::parser::parse_query(query)
-            .map_err(|_| GqlError::validation("$.query", "not a valid graphql query"))?;
+            .map_err(|_| ApiError::validation("$.query", "not a valid graphql query"))?;
         let def = pick(&doc, request.operation_name.as_deref())?.clone();
         let variables = match &request.variables {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(map)) => map.clone(),
             Some(_) => {
-                return Err(GqlError::new(
-                    "parse-failed",
+                return Err(ApiError::parse_failed(
                     "$.variables",
                     "expected Object, but encountered something else",
                 ));
@@ -102,7 +98,7 @@ impl Operation {
                 Some(Value::Null) | None => match &var.node.default_value {
                     Some(default) if given.is_none() => Some(default.node.clone()),
                     _ if !ty.nullable => {
-                        return Err(GqlError::validation(
+                        return Err(ApiError::validation(
                             "$",
                             format!("expecting a value for non-nullable variable: \"{name}\""),
                         ));
@@ -110,7 +106,7 @@ impl Operation {
                     _ => given.map(|_| ConstValue::Null),
                 },
                 Some(v) => Some(ConstValue::from_json(v).map_err(|_| {
-                    GqlError::validation("$.variableValues", "invalid variable value")
+                    ApiError::validation("$.variableValues", "invalid variable value")
                 })?),
             };
             if let Some(value) = value {
@@ -125,7 +121,7 @@ impl Operation {
             .map(String::as_str)
             .collect();
         if !unexpected.is_empty() {
-            return Err(GqlError::validation(
+            return Err(ApiError::validation(
                 "$",
                 format!(
                     "unexpected variables in variableValues: {}",
@@ -149,9 +145,9 @@ impl Operation {
         self.definition().ty
     }
 
-    /// The root fields, in document order, validated for the role (spec §2.3): an anonymous
-    /// caller has no root field but `__typename`.
-    pub fn root_calls(&self, authenticated: bool) -> Result<Vec<RootCall<'_>>, GqlError> {
+    /// The root fields, in document order, validated for the role (docs/spec/hasura.md §2.3): an
+    /// anonymous caller has no root field but `__typename`.
+    pub fn root_calls(&self, authenticated: bool) -> Result<Vec<RootCall<'_>>, ApiError> {
         let def = self.definition();
         let root = match def.ty {
             OperationType::Query => "query_root",
@@ -171,11 +167,11 @@ impl Operation {
                 && match def.ty {
                     OperationType::Query => schema::query_field(name).is_some(),
                     OperationType::Mutation => schema::mutation_field(name).is_some(),
-                    // Subscriptions are not emulated (spec §5.2, emulator choice).
+                    // Subscriptions are not emulated (docs/spec/hasura.md §5.2, emulator choice).
                     OperationType::Subscription => false,
                 };
             if !known {
-                return Err(GqlError::field_not_found(name, root, &path));
+                return Err(ApiError::field_not_found(name, root, &path));
             }
             calls.push(RootCall { key, field, path });
         }
@@ -186,7 +182,7 @@ impl Operation {
     }
 
     /// Checks a root field's arguments and its whole selection before anything runs.
-    fn validate_root(&self, kind: OperationType, call: &RootCall<'_>) -> Result<(), GqlError> {
+    fn validate_root(&self, kind: OperationType, call: &RootCall<'_>) -> Result<(), ApiError> {
         let field = &call.field.node;
         let name = field.name.node.as_str();
         if name == "__typename" || is_introspection(name) {
@@ -218,12 +214,11 @@ impl Operation {
             }
             Some(RootField::Action(action)) => {
                 self.check_args(field, name, action.args, &call.path)?;
-                let output = schema::type_def(action.output).ok_or_else(|| {
-                    GqlError::internal(crate::error::Internal::msg("action without output type"))
-                })?;
+                let output = schema::type_def(action.output)
+                    .ok_or_else(|| ApiError::internal("action without output type"))?;
                 self.validate_selection(output, field, &call.path, 0)
             }
-            None => Err(GqlError::field_not_found(name, "query_root", &call.path)),
+            None => Err(ApiError::field_not_found(name, "query_root", &call.path)),
         }
     }
 
@@ -234,18 +229,18 @@ impl Operation {
         field_name: &str,
         declared: &[(&str, &str)],
         path: &str,
-    ) -> Result<(), GqlError> {
+    ) -> Result<(), ApiError> {
         for (arg, value) in &field.arguments {
             let arg = arg.node.as_str();
             let Some((_, expected)) = declared.iter().find(|(n, _)| *n == arg) else {
-                return Err(GqlError::validation(
+                return Err(ApiError::validation(
                     path,
                     format!("'{field_name}' has no argument named '{arg}'"),
                 ));
             };
             if let GqlValue::Variable(var) = &value.node {
                 let Some(declared_type) = self.var_types.get(var) else {
-                    return Err(GqlError::validation(
+                    return Err(ApiError::validation(
                         path,
                         format!("unbound variable \"{var}\""),
                     ));
@@ -253,7 +248,7 @@ impl Operation {
                 if let Some(expected_type) = Type::new(expected)
                     && !variable_fits(declared_type, &expected_type)
                 {
-                    return Err(GqlError::validation(
+                    return Err(ApiError::validation(
                         &format!("{path}.args.{arg}"),
                         format!(
                             "variable '{var}' is declared as '{declared_type}', but used where '{expected}' is expected"
@@ -264,7 +259,7 @@ impl Operation {
         }
         for (arg, expected) in declared {
             if expected.ends_with('!') && self.arg(field, arg, path)?.is_none() {
-                return Err(GqlError::validation(
+                return Err(ApiError::validation(
                     &format!("{path}.args.{arg}"),
                     format!("missing required field '{arg}'"),
                 ));
@@ -279,9 +274,9 @@ impl Operation {
         field: &Field,
         path: &str,
         depth: usize,
-    ) -> Result<(), GqlError> {
+    ) -> Result<(), ApiError> {
         if depth > MAX_DEPTH {
-            return Err(GqlError::validation(path, "the query is nested too deeply"));
+            return Err(ApiError::validation(path, "the query is nested too deeply"));
         }
         for sub in self.fields(&field.selection_set.node, 0)? {
             let name = sub.node.name.node.as_str();
@@ -297,9 +292,8 @@ impl Operation {
                 };
                 self.check_args(&sub.node, name, args, &sub_path)?;
             } else if let Some(rel) = ty.relation(name) {
-                let target = schema::type_def(rel.target).ok_or_else(|| {
-                    GqlError::internal(crate::error::Internal::msg("relation without target"))
-                })?;
+                let target = schema::type_def(rel.target)
+                    .ok_or_else(|| ApiError::internal("relation without target"))?;
                 let args: &[(&str, &str)] = match rel.card {
                     Card::Object => &[],
                     Card::Array => TABLE_ARGS,
@@ -307,13 +301,13 @@ impl Operation {
                 self.check_args(&sub.node, name, args, &sub_path)?;
                 self.validate_selection(target, &sub.node, &sub_path, depth + 1)?;
             } else {
-                return Err(GqlError::field_not_found(name, ty.name, &sub_path));
+                return Err(ApiError::field_not_found(name, ty.name, &sub_path));
             }
         }
         Ok(())
     }
 
-    fn validate_aggregate(&self, ty: &TypeDef, field: &Field, path: &str) -> Result<(), GqlError> {
+    fn validate_aggregate(&self, ty: &TypeDef, field: &Field, path: &str) -> Result<(), ApiError> {
         let type_name = format!("{}_aggregate", ty.name);
         for sub in self.fields(&field.selection_set.node, 0)? {
             let name = sub.node.name.node.as_str();
@@ -325,7 +319,7 @@ impl Operation {
                     for agg in self.fields(&sub.node.selection_set.node, 0)? {
                         let agg_name = agg.node.name.node.as_str();
                         if agg_name != "count" && agg_name != "__typename" {
-                            return Err(GqlError::field_not_found(
+                            return Err(ApiError::field_not_found(
                                 agg_name,
                                 &format!("{}_aggregate_fields", ty.name),
                                 &format!("{sub_path}.selectionSet.{agg_name}"),
@@ -333,7 +327,7 @@ impl Operation {
                         }
                     }
                 }
-                _ => return Err(GqlError::field_not_found(name, &type_name, &sub_path)),
+                _ => return Err(ApiError::field_not_found(name, &type_name, &sub_path)),
             }
         }
         Ok(())
@@ -345,9 +339,9 @@ impl Operation {
         &'a self,
         set: &'a SelectionSet,
         depth: usize,
-    ) -> Result<Vec<&'a Positioned<Field>>, GqlError> {
+    ) -> Result<Vec<&'a Positioned<Field>>, ApiError> {
         if depth > MAX_DEPTH {
-            return Err(GqlError::validation("$", "fragments nest too deeply"));
+            return Err(ApiError::validation("$", "fragments nest too deeply"));
         }
         let mut out = Vec::new();
         for item in &set.items {
@@ -360,7 +354,7 @@ impl Operation {
                 Selection::FragmentSpread(spread) => {
                     let name = &spread.node.fragment_name.node;
                     let fragment = self.doc.fragments.get(name).ok_or_else(|| {
-                        GqlError::validation(
+                        ApiError::validation(
                             "$",
                             format!("fragment '{name}' is not defined in the document"),
                         )
@@ -382,7 +376,7 @@ impl Operation {
     fn included(
         &self,
         directives: &[Positioned<async_graphql::parser::types::Directive>],
-    ) -> Result<bool, GqlError> {
+    ) -> Result<bool, ApiError> {
         for directive in directives {
             let name = directive.node.name.node.as_str();
             if name != "skip" && name != "include" {
@@ -400,7 +394,7 @@ impl Operation {
         Ok(true)
     }
 
-    fn bind(&self, value: GqlValue, path: &str) -> Result<Value, GqlError> {
+    fn bind(&self, value: GqlValue, path: &str) -> Result<Value, ApiError> {
         let value = value.into_const_with(|name| {
             self.vars.get(&name).cloned().ok_or(name).or_else(|name| {
                 if self.var_types.contains_key(&name) {
@@ -411,15 +405,15 @@ impl Operation {
             })
         });
         let value = value
-            .map_err(|name| GqlError::validation(path, format!("unbound variable \"{name}\"")))?;
+            .map_err(|name| ApiError::validation(path, format!("unbound variable \"{name}\"")))?;
         value
             .into_json()
-            .map_err(|_| GqlError::validation(path, "invalid value"))
+            .map_err(|_| ApiError::validation(path, "invalid value"))
     }
 
     /// An argument's value as JSON, variables substituted; `None` when absent or an absent
     /// variable.
-    pub fn arg(&self, field: &Field, name: &str, path: &str) -> Result<Option<Value>, GqlError> {
+    pub fn arg(&self, field: &Field, name: &str, path: &str) -> Result<Option<Value>, ApiError> {
         let Some(value) = field.get_argument(name) else {
             return Ok(None);
         };
@@ -433,7 +427,7 @@ impl Operation {
     }
 
     /// Every argument of a field, as a JSON object.
-    pub fn args(&self, field: &Field, path: &str) -> Result<Map<String, Value>, GqlError> {
+    pub fn args(&self, field: &Field, path: &str) -> Result<Map<String, Value>, ApiError> {
         let mut map = Map::new();
         for (name, _) in &field.arguments {
             if let Some(v) = self.arg(field, name.node.as_str(), path)? {
@@ -448,7 +442,7 @@ impl Operation {
 fn pick<'d>(
     doc: &'d ExecutableDocument,
     name: Option<&str>,
-) -> Result<&'d OperationDefinition, GqlError> {
+) -> Result<&'d OperationDefinition, ApiError> {
     match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Ok(&op.node),
         (DocumentOperations::Multiple(ops), Some(name)) => ops
@@ -456,7 +450,7 @@ fn pick<'d>(
             .find(|(k, _)| k.as_str() == name)
             .map(|(_, op)| &op.node)
             .ok_or_else(|| {
-                GqlError::validation(
+                ApiError::validation(
                     "$",
                     format!("no such operation found in the document: \"{name}\""),
                 )
@@ -472,8 +466,8 @@ fn pick<'d>(
     }
 }
 
-fn no_operation() -> GqlError {
-    GqlError::validation(
+fn no_operation() -> ApiError {
+    ApiError::validation(
         "$",
         "exactly one operation has to be present in the document when operationName is not specified",
     )
@@ -542,7 +536,7 @@ pub struct Resolver<'a> {
 
 impl Resolver<'_> {
     /// A root table field of `query_root`.
-    pub fn root(&self, call: &RootCall<'_>) -> Result<Value, GqlError> {
+    pub fn root(&self, call: &RootCall<'_>) -> Result<Value, ApiError> {
         let field = &call.field.node;
         let name = field.name.node.as_str();
         if name == "__typename" {
@@ -582,7 +576,7 @@ impl Resolver<'_> {
                     None => Ok(Value::Null),
                 }
             }
-            _ => Err(GqlError::field_not_found(name, "query_root", &call.path)),
+            _ => Err(ApiError::field_not_found(name, "query_root", &call.path)),
         }
     }
 
@@ -593,7 +587,7 @@ impl Resolver<'_> {
         row: &Row,
         field: &Field,
         path: &str,
-    ) -> Result<Value, GqlError> {
+    ) -> Result<Value, ApiError> {
         let mut out = Map::new();
         for sub in self.op.fields(&field.selection_set.node, 0)? {
             let name = sub.node.name.node.as_str();
@@ -608,9 +602,8 @@ impl Resolver<'_> {
                     _ => value,
                 }
             } else if let Some(rel) = ty.relation(name) {
-                let target = schema::type_def(rel.target).ok_or_else(|| {
-                    GqlError::internal(crate::error::Internal::msg("relation without target"))
-                })?;
+                let target = schema::type_def(rel.target)
+                    .ok_or_else(|| ApiError::internal("relation without target"))?;
                 let related = self.world.related(rel, row);
                 match rel.card {
                     Card::Object => match related.first() {
@@ -620,7 +613,7 @@ impl Resolver<'_> {
                     Card::Array => self.list(target, related, &sub.node, &sub_path)?,
                 }
             } else {
-                return Err(GqlError::field_not_found(name, ty.name, &sub_path));
+                return Err(ApiError::field_not_found(name, ty.name, &sub_path));
             };
             out.insert(key, value);
         }
@@ -633,7 +626,7 @@ impl Resolver<'_> {
         rows: Vec<&Row>,
         field: &Field,
         path: &str,
-    ) -> Result<Value, GqlError> {
+    ) -> Result<Value, ApiError> {
         let rows = self.filter(ty, rows, field, path)?;
         let items = rows
             .into_iter()
@@ -648,7 +641,7 @@ impl Resolver<'_> {
         rows: &[&Row],
         field: &Field,
         path: &str,
-    ) -> Result<Value, GqlError> {
+    ) -> Result<Value, ApiError> {
         let mut out = Map::new();
         for sub in self.op.fields(&field.selection_set.node, 0)? {
             let name = sub.node.name.node.as_str();
@@ -686,7 +679,7 @@ impl Resolver<'_> {
         rows: Vec<&'r Row>,
         field: &Field,
         path: &str,
-    ) -> Result<Vec<&'r Row>, GqlError> {
+    ) -> Result<Vec<&'r Row>, ApiError> {
         let mut rows = rows;
         if let Some(exp) = self.op.arg(field, "where", path)? {
             let where_path = format!("{path}.args.where");
@@ -726,7 +719,7 @@ impl Resolver<'_> {
             };
             for c in &columns {
                 if ty.column(c).is_none() {
-                    return Err(GqlError::validation(
+                    return Err(ApiError::validation(
                         &format!("{path}.args.distinct_on"),
                         format!(
                             "unexpected value '{c}' for enum: '{}_select_column'",
@@ -765,11 +758,12 @@ impl Resolver<'_> {
             .unwrap_or(Value::Null)
     }
 
-    /// Hasura's boolean expressions (spec §4): `_and`, `_or`, `_not`, column comparisons and
-    /// relationship filters (an array relationship matches when any related row does).
-    fn matches(&self, ty: &TypeDef, row: &Row, exp: &Value, path: &str) -> Result<bool, GqlError> {
+    /// Hasura's boolean expressions (docs/spec/hasura.md §4): `_and`, `_or`, `_not`, column
+    /// comparisons and relationship filters (an array relationship matches when any related row
+    /// does).
+    fn matches(&self, ty: &TypeDef, row: &Row, exp: &Value, path: &str) -> Result<bool, ApiError> {
         let Value::Object(exp) = exp else {
-            return Err(GqlError::validation(
+            return Err(ApiError::validation(
                 path,
                 format!("expected an object for type '{}_bool_exp'", ty.name),
             ));
@@ -802,18 +796,15 @@ impl Resolver<'_> {
                             &sub_path,
                         )?
                     } else if let Some(rel) = ty.relation(column) {
-                        let target = schema::type_def(rel.target).ok_or_else(|| {
-                            GqlError::internal(crate::error::Internal::msg(
-                                "relation without target",
-                            ))
-                        })?;
+                        let target = schema::type_def(rel.target)
+                            .ok_or_else(|| ApiError::internal("relation without target"))?;
                         let mut any = false;
                         for related in self.world.related(rel, row) {
                             any |= self.matches(target, related, value, &sub_path)?;
                         }
                         any
                     } else {
-                        return Err(GqlError::field_not_found(
+                        return Err(ApiError::field_not_found(
                             column,
                             &format!("{}_bool_exp", ty.name),
                             &sub_path,
@@ -837,17 +828,17 @@ fn as_list(value: &Value) -> Vec<Value> {
     }
 }
 
-fn count_arg(value: Option<Value>, path: &str, name: &str) -> Result<Option<usize>, GqlError> {
+fn count_arg(value: Option<Value>, path: &str, name: &str) -> Result<Option<usize>, ApiError> {
     match value {
         None => Ok(None),
         Some(Value::Number(n)) => match n.as_u64() {
             Some(n) => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
-            None => Err(GqlError::validation(
+            None => Err(ApiError::validation(
                 &format!("{path}.args.{name}"),
                 "unexpected negative value",
             )),
         },
-        Some(_) => Err(GqlError::validation(
+        Some(_) => Err(ApiError::validation(
             &format!("{path}.args.{name}"),
             "expected a 32-bit integer for type 'Int'",
         )),
@@ -855,13 +846,13 @@ fn count_arg(value: Option<Value>, path: &str, name: &str) -> Result<Option<usiz
 }
 
 /// Checks a value against a column type the way Postgres would.
-fn check_scalar(scalar: Option<Scalar>, value: &Value) -> Result<(), GqlError> {
+fn check_scalar(scalar: Option<Scalar>, value: &Value) -> Result<(), ApiError> {
     if scalar == Some(Scalar::Uuid) {
         match value {
             Value::String(s) if is_uuid(s) => {}
-            Value::String(s) => return Err(GqlError::invalid_uuid(s)),
+            Value::String(s) => return Err(ApiError::invalid_uuid(s)),
             Value::Null => {}
-            other => return Err(GqlError::invalid_uuid(&other.to_string())),
+            other => return Err(ApiError::invalid_uuid(&other.to_string())),
         }
     }
     Ok(())
@@ -869,10 +860,10 @@ fn check_scalar(scalar: Option<Scalar>, value: &Value) -> Result<(), GqlError> {
 
 /// One column comparison (`<type>_comparison_exp`). A null operand makes the condition true, as
 /// in Hasura v2.
-fn compare(scalar: Scalar, have: &Value, exp: &Value, path: &str) -> Result<bool, GqlError> {
+fn compare(scalar: Scalar, have: &Value, exp: &Value, path: &str) -> Result<bool, ApiError> {
     let type_name = format!("{}_comparison_exp", graphql_type(Some(scalar)));
     let Value::Object(ops) = exp else {
-        return Err(GqlError::validation(
+        return Err(ApiError::validation(
             path,
             format!("expected an object for type '{type_name}'"),
         ));
@@ -891,7 +882,7 @@ fn compare(scalar: Scalar, have: &Value, exp: &Value, path: &str) -> Result<bool
             _ => false,
         };
         if !allowed {
-            return Err(GqlError::field_not_found(op, &type_name, &op_path));
+            return Err(ApiError::field_not_found(op, &type_name, &op_path));
         }
         if matches!(op.as_str(), "_in" | "_nin") {
             for v in as_list(operand) {
@@ -903,7 +894,7 @@ fn compare(scalar: Scalar, have: &Value, exp: &Value, path: &str) -> Result<bool
         let ok = match op.as_str() {
             "_is_null" => {
                 let want = operand.as_bool().ok_or_else(|| {
-                    GqlError::validation(&op_path, "expected a boolean for type 'Boolean'")
+                    ApiError::validation(&op_path, "expected a boolean for type 'Boolean'")
                 })?;
                 have.is_null() == want
             }
@@ -924,7 +915,7 @@ fn compare(scalar: Scalar, have: &Value, exp: &Value, path: &str) -> Result<bool
             "_nin" => !as_list(operand).iter().any(|v| json_eq(have, v)),
             "_like" | "_nlike" | "_ilike" | "_nilike" => {
                 let (Some(s), Some(pattern)) = (have.as_str(), operand.as_str()) else {
-                    return Err(GqlError::validation(
+                    return Err(ApiError::validation(
                         &op_path,
                         "expected a string for type 'String'",
                     ));
@@ -1052,7 +1043,7 @@ struct OrderKey {
 }
 
 /// `order_by` (an object or a list of them) as sort keys; object relationships nest.
-fn order_keys(ty: &TypeDef, order: &Value, path: &str) -> Result<Vec<OrderKey>, GqlError> {
+fn order_keys(ty: &TypeDef, order: &Value, path: &str) -> Result<Vec<OrderKey>, ApiError> {
     let mut keys = Vec::new();
     let items = as_list(order);
     for (i, item) in items.iter().enumerate() {
@@ -1072,9 +1063,9 @@ fn collect_order(
     path: &str,
     through: Vec<&'static schema::Relation>,
     keys: &mut Vec<OrderKey>,
-) -> Result<(), GqlError> {
+) -> Result<(), ApiError> {
     let Value::Object(map) = item else {
-        return Err(GqlError::validation(
+        return Err(ApiError::validation(
             path,
             format!("expected an object for type '{}_order_by'", ty.name),
         ));
@@ -1088,7 +1079,7 @@ fn collect_order(
                 Some("desc") | Some("desc_nulls_first") => (true, true),
                 Some("desc_nulls_last") => (true, false),
                 _ => {
-                    return Err(GqlError::validation(
+                    return Err(ApiError::validation(
                         &sub_path,
                         format!("unexpected value {value} for enum: 'order_by'"),
                     ));
@@ -1101,14 +1092,13 @@ fn collect_order(
                 nulls_first,
             });
         } else if let Some(rel) = ty.relation(key).filter(|r| r.card == Card::Object) {
-            let target = schema::type_def(rel.target).ok_or_else(|| {
-                GqlError::internal(crate::error::Internal::msg("relation without target"))
-            })?;
+            let target = schema::type_def(rel.target)
+                .ok_or_else(|| ApiError::internal("relation without target"))?;
             let mut deeper = through.clone();
             deeper.push(rel);
             collect_order(target, value, &sub_path, deeper, keys)?;
         } else {
-            return Err(GqlError::field_not_found(
+            return Err(ApiError::field_not_found(
                 key,
                 &format!("{}_order_by", ty.name),
                 &sub_path,

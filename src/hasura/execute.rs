@@ -8,33 +8,39 @@ use serde_json::{Map, Value, json};
 
 use super::Settings;
 use super::actions::{self, Args, Output};
-use super::engine::{GraphqlRequest, Operation, Resolver, RootCall, World, is_introspection};
-use super::error::GqlError;
+use super::auth::{Caller, User};
+use super::engine::{Operation, Resolver, RootCall, World, is_introspection};
+use super::error::ApiError;
 use super::introspection;
+use super::model::GraphqlRequest;
 use super::schema;
 use super::store::Store;
 
 /// One GraphQL request, answered as `{"data":…}` or `{"errors":[…]}`.
-pub async fn run(store: &Store, settings: &Settings, user: Option<&str>, body: Value) -> Value {
+pub async fn run(store: &Store, settings: &Settings, caller: &Caller, body: Value) -> Value {
     let request: GraphqlRequest = match serde_json::from_value(body) {
         Ok(r) => r,
         Err(e) => {
-            let e = GqlError::new("parse-failed", "$", format!("Error in $: {e}"));
-            return json!({"errors": [e.to_json()]});
+            let e = ApiError::parse_failed("$", format!("Error in $: {e}"));
+            return json!({"errors": [e.into_json()]});
         }
+    };
+    let user = match caller {
+        Caller::User(user) => Some(user),
+        Caller::Anonymous => None,
     };
     match execute(store, settings, user, &request).await {
         Ok(data) => json!({"data": data}),
-        Err(e) => json!({"errors": [e.to_json()]}),
+        Err(e) => json!({"errors": [e.into_json()]}),
     }
 }
 
 async fn execute(
     store: &Store,
     settings: &Settings,
-    user: Option<&str>,
+    user: Option<&User>,
     request: &GraphqlRequest,
-) -> Result<Value, GqlError> {
+) -> Result<Value, ApiError> {
     let op = Operation::prepare(request)?;
     let calls = op.root_calls(user.is_some())?;
     let introspective = |c: &&RootCall<'_>| is_introspection(c.field.node.name.node.as_str());
@@ -45,7 +51,7 @@ async fn execute(
                 || c.field.node.name.node == "__typename"
         };
         if !calls.iter().all(plain) {
-            return Err(GqlError::validation(
+            return Err(ApiError::validation(
                 &call.path,
                 "introspection fields cannot be mixed with other root fields",
             ));
@@ -77,7 +83,7 @@ async fn execute(
         let value = match op.kind() {
             OperationType::Mutation if name != "__typename" => {
                 let action = schema::mutation_field(name)
-                    .ok_or_else(|| GqlError::field_not_found(name, "mutation_root", &call.path))?;
+                    .ok_or_else(|| ApiError::field_not_found(name, "mutation_root", &call.path))?;
                 let args = Args {
                     path: call.path.clone(),
                     map: op.args(field, &call.path)?,
@@ -113,10 +119,9 @@ fn resolve_output(
     output_type: &str,
     output: Output,
     call: &RootCall<'_>,
-) -> Result<Value, GqlError> {
-    let ty = schema::type_def(output_type).ok_or_else(|| {
-        GqlError::internal(crate::error::Internal::msg("action without output type"))
-    })?;
+) -> Result<Value, ApiError> {
+    let ty = schema::type_def(output_type)
+        .ok_or_else(|| ApiError::internal("action without output type"))?;
     let resolver = Resolver { op, world };
     match output {
         Output::Null => Ok(Value::Null),

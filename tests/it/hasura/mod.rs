@@ -9,3 +9,4 @@ mod gql_client;
 mod preview_apps;
 mod projects;
 mod replays;
+mod schema;
