@@ -9,7 +9,6 @@ pub(crate) mod auth;
 mod control;
 pub(crate) mod engine;
 mod error;
-mod execute;
 mod introspection;
 pub(crate) mod model;
 mod routes;

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::auth::Caller;
+use super::engine::run;
 use super::error::ApiError;
-use super::execute::run;
 use super::store::Store;
 use crate::AppState;
 
@@ -26,16 +26,17 @@ pub async fn graphql(
     let body: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::InvalidJson(format!("Error in $: {e}")))?;
     let settings = &state.config.hasura;
+    let limits = &state.config.graphql;
     // A JSON array is a batch, answered by an array (docs/spec/hasura.md §2.1).
     let answer = match body {
         Value::Array(requests) => {
             let mut answers = Vec::with_capacity(requests.len());
             for request in requests {
-                answers.push(run(&store, settings, &caller, request).await);
+                answers.push(run(&store, settings, limits, &caller, request).await);
             }
             Value::Array(answers)
         }
-        request => run(&store, settings, &caller, request).await,
+        request => run(&store, settings, limits, &caller, request).await,
     };
     Ok((StatusCode::OK, Json(answer)).into_response())
 }

@@ -21,6 +21,7 @@ pub enum Card {
     Array,
 }
 
+#[derive(Debug)]
 pub struct Relation {
     pub name: &'static str,
     pub target: &'static str,

@@ -9,7 +9,7 @@ use super::input::{field_str, input_object};
 use super::{Args, Output, new_id, not_allowed, object, project_not_found};
 use crate::auth::sha256_hex;
 use crate::hasura::auth::User;
-use crate::hasura::engine::{World, is_uuid};
+use crate::hasura::engine::is_uuid;
 use crate::hasura::error::ApiError;
 use crate::hasura::model::{Invitation, InvitationKind, NewInvitation};
 use crate::hasura::seeds;
@@ -185,18 +185,16 @@ pub(super) async fn answer(
 
 /// `delete_project_collaborators_by_pk`: the project's owner removes a collaborator; answers
 /// with the removed row, or null.
-pub(super) async fn remove(
-    store: &Store,
-    user: &User,
-    world: &World,
-    args: &Args,
-) -> Result<Output, ApiError> {
+pub(super) async fn remove(store: &Store, user: &User, args: &Args) -> Result<Output, ApiError> {
     let id = args.uuid("id")?;
-    let Some(collaborator) = world.find("project_collaborators", &id) else {
+    let Some(collaborator) = store
+        .visible_row(user, "project_collaborators", &id)
+        .await?
+    else {
         return Ok(Output::Null);
     };
     if !store.delete_collaborator(user, &id).await? {
         return Ok(Output::Null);
     }
-    Ok(Output::Object(collaborator.clone()))
+    Ok(Output::Object(collaborator))
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::input::{field_str, input_object};
 use super::{Args, Output, new_id};
 use crate::hasura::auth::User;
-use crate::hasura::engine::{World, is_uuid};
+use crate::hasura::engine::is_uuid;
 use crate::hasura::error::ApiError;
 use crate::hasura::store::{Store, WriteError};
 
@@ -45,14 +45,9 @@ pub(super) async fn insert(store: &Store, user: &User, args: &Args) -> Result<Ou
 }
 
 /// Answers with the deleted row, or null when the caller cannot see or change it.
-pub(super) async fn delete(
-    store: &Store,
-    user: &User,
-    world: &World,
-    args: &Args,
-) -> Result<Output, ApiError> {
+pub(super) async fn delete(store: &Store, user: &User, args: &Args) -> Result<Output, ApiError> {
     let id = args.uuid("id")?;
-    let Some(domain) = world.find("custom_domain", &id) else {
+    let Some(domain) = store.visible_row(user, "custom_domain", &id).await? else {
         return Ok(Output::Null);
     };
     let tenant_id = domain
@@ -62,7 +57,7 @@ pub(super) async fn delete(
     match store.access(user, tenant_id).await? {
         Some(access) if access.is_admin() => {
             store.delete_custom_domain(&access, &id).await?;
-            Ok(Output::Object(domain.clone()))
+            Ok(Output::Object(domain))
         }
         _ => Ok(Output::Null),
     }

@@ -18,7 +18,6 @@ use uuid::Uuid;
 
 use super::Settings;
 use super::auth::User;
-use super::engine::World;
 use super::error::ApiError;
 use super::model::Row;
 use super::store::{Store, WriteError};
@@ -54,13 +53,11 @@ pub async fn query(
     }
 }
 
-/// A `mutation_root` field. `world` is what the caller saw before it, for the mutations that
-/// answer with the row they delete.
+/// A `mutation_root` field.
 pub async fn mutate(
     store: &Store,
     settings: &Settings,
     user: &User,
-    world: &World,
     name: &str,
     args: &Args,
 ) -> Result<Output, ApiError> {
@@ -74,7 +71,7 @@ pub async fn mutate(
         "deleteTenantEnv" => env::delete(store, user, args).await,
         "createGitHubPreviewApp" => preview_apps::create(store, settings, user, args).await,
         "insert_custom_domain_one" => domains::insert(store, user, args).await,
-        "delete_custom_domain_by_pk" => domains::delete(store, user, world, args).await,
+        "delete_custom_domain_by_pk" => domains::delete(store, user, args).await,
         "inviteCollaborator" => {
             collaborators::invite(store, user, args, &collaborators::INVITE).await
         }
@@ -93,13 +90,9 @@ pub async fn mutate(
         "declineTransferOwnershipInvite" => {
             collaborators::answer(store, user, args, &collaborators::TRANSFER, false).await
         }
-        "delete_project_collaborators_by_pk" => {
-            collaborators::remove(store, user, world, args).await
-        }
+        "delete_project_collaborators_by_pk" => collaborators::remove(store, user, args).await,
         "createPersonalAccessToken" => tokens::create(store, user, args).await,
-        "delete_user_personal_access_tokens_by_pk" => {
-            tokens::delete(store, user, world, args).await
-        }
+        "delete_user_personal_access_tokens_by_pk" => tokens::delete(store, user, args).await,
         _ => Ok(Output::Null),
     }
 }

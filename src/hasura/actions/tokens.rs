@@ -7,7 +7,6 @@ use super::input::{input_object, opt_string};
 use super::{Args, Output, new_id, object, random_alphanumeric};
 use crate::auth::sha256_hex;
 use crate::hasura::auth::User;
-use crate::hasura::engine::World;
 use crate::hasura::error::ApiError;
 use crate::hasura::store::Store;
 
@@ -26,18 +25,16 @@ pub(super) async fn create(store: &Store, user: &User, args: &Args) -> Result<Ou
 }
 
 /// Answers with the deleted token's row, or null when it is not the caller's.
-pub(super) async fn delete(
-    store: &Store,
-    user: &User,
-    world: &World,
-    args: &Args,
-) -> Result<Output, ApiError> {
+pub(super) async fn delete(store: &Store, user: &User, args: &Args) -> Result<Output, ApiError> {
     let id = args.uuid("id")?;
-    let Some(token) = world.find("user_personal_access_tokens", &id) else {
+    let Some(token) = store
+        .visible_row(user, "user_personal_access_tokens", &id)
+        .await?
+    else {
         return Ok(Output::Null);
     };
     if !store.delete_pat(user, &id).await? {
         return Ok(Output::Null);
     }
-    Ok(Output::Object(token.clone()))
+    Ok(Output::Object(token))
 }

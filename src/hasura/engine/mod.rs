@@ -1,23 +1,38 @@
-//! Running one GraphQL request: parse and validate ([`super::engine`]), then resolve root fields
-//! in order — table fields over the caller's [`World`], actions through [`super::actions`]
-//! (mutations reload the world after each write), introspection through
-//! [`super::introspection`].
+//! A small Hasura-style GraphQL engine (docs/spec/hasura.md §4, §8.7). A request is read and
+//! checked whole before anything runs ([`validate`]); table fields are resolved from SQL
+//! ([`resolve`]) with their arguments read into a typed filter and page ([`filter`]); action
+//! fields run through [`crate::hasura::actions`]; introspection goes to
+//! [`crate::hasura::introspection`].
+
+pub(crate) mod filter;
+mod resolve;
+mod validate;
 
 use async_graphql::parser::types::OperationType;
 use serde_json::{Map, Value, json};
 
 use super::Settings;
-use super::actions::{self, Args, Output};
+use super::actions::{self, Args};
 use super::auth::{Caller, User};
-use super::engine::{Operation, Resolver, RootCall, World, is_introspection};
 use super::error::ApiError;
 use super::introspection;
 use super::model::GraphqlRequest;
 use super::schema;
 use super::store::Store;
+use crate::graphql_limits::GraphqlLimits;
+pub use filter::is_uuid;
+use resolve::{Resolver, root_type};
+pub use validate::graphql_type;
+use validate::{Operation, RootCall, is_introspection};
 
 /// One GraphQL request, answered as `{"data":…}` or `{"errors":[…]}`.
-pub async fn run(store: &Store, settings: &Settings, caller: &Caller, body: Value) -> Value {
+pub async fn run(
+    store: &Store,
+    settings: &Settings,
+    limits: &GraphqlLimits,
+    caller: &Caller,
+    body: Value,
+) -> Value {
     let request: GraphqlRequest = match serde_json::from_value(body) {
         Ok(r) => r,
         Err(e) => {
@@ -29,7 +44,7 @@ pub async fn run(store: &Store, settings: &Settings, caller: &Caller, body: Valu
         Caller::User(user) => Some(user),
         Caller::Anonymous => None,
     };
-    match execute(store, settings, user, &request).await {
+    match execute(store, settings, limits, user, &request).await {
         Ok(data) => json!({"data": data}),
         Err(e) => json!({"errors": [e.into_json()]}),
     }
@@ -38,10 +53,11 @@ pub async fn run(store: &Store, settings: &Settings, caller: &Caller, body: Valu
 async fn execute(
     store: &Store,
     settings: &Settings,
+    limits: &GraphqlLimits,
     user: Option<&User>,
     request: &GraphqlRequest,
 ) -> Result<Value, ApiError> {
-    let op = Operation::prepare(request)?;
+    let op = Operation::prepare(request, limits)?;
     let calls = op.root_calls(user.is_some())?;
     let introspective = |c: &&RootCall<'_>| is_introspection(c.field.node.name.node.as_str());
     if let Some(call) = calls.iter().find(introspective) {
@@ -66,46 +82,38 @@ async fn execute(
     let mut data = Map::new();
     let Some(user) = user else {
         // Only `__typename` gets this far for the anonymous role.
-        let world = World::default();
-        let resolver = Resolver {
-            op: &op,
-            world: &world,
-        };
         for call in &calls {
-            data.insert(call.key.clone(), resolver.root(call)?);
+            data.insert(call.key.clone(), Value::String(root_type(op.kind()).into()));
         }
         return Ok(Value::Object(data));
     };
-    let mut world = store.world(user).await?;
     for call in &calls {
         let field = &call.field.node;
         let name = field.name.node.as_str();
+        let args = || -> Result<Args, ApiError> {
+            Ok(Args {
+                path: call.path.clone(),
+                map: op.args(field, &call.path)?,
+            })
+        };
         let value = match op.kind() {
             OperationType::Mutation if name != "__typename" => {
                 let action = schema::mutation_field(name)
                     .ok_or_else(|| ApiError::field_not_found(name, "mutation_root", &call.path))?;
-                let args = Args {
-                    path: call.path.clone(),
-                    map: op.args(field, &call.path)?,
-                };
-                let output = actions::mutate(store, settings, user, &world, name, &args).await?;
-                world = store.world(user).await?;
-                resolve_output(&op, &world, action.output, output, call)?
+                let output = actions::mutate(store, settings, user, name, &args()?).await?;
+                // Read after the write, at the clock's time after it.
+                resolver(&op, store, user)
+                    .output(action.output, output, call)
+                    .await?
             }
             _ => match schema::query_field(name) {
                 Some(schema::RootField::Action(action)) => {
-                    let args = Args {
-                        path: call.path.clone(),
-                        map: op.args(field, &call.path)?,
-                    };
-                    let output = actions::query(store, user, name, &args).await?;
-                    resolve_output(&op, &world, action.output, output, call)?
+                    let output = actions::query(store, user, name, &args()?).await?;
+                    resolver(&op, store, user)
+                        .output(action.output, output, call)
+                        .await?
                 }
-                _ => Resolver {
-                    op: &op,
-                    world: &world,
-                }
-                .root(call)?,
+                _ => resolver(&op, store, user).root(call).await?,
             },
         };
         data.insert(call.key.clone(), value);
@@ -113,28 +121,11 @@ async fn execute(
     Ok(Value::Object(data))
 }
 
-fn resolve_output(
-    op: &Operation,
-    world: &World,
-    output_type: &str,
-    output: Output,
-    call: &RootCall<'_>,
-) -> Result<Value, ApiError> {
-    let ty = schema::type_def(output_type)
-        .ok_or_else(|| ApiError::internal("action without output type"))?;
-    let resolver = Resolver { op, world };
-    match output {
-        Output::Null => Ok(Value::Null),
-        Output::Object(row) => resolver.object(ty, &row, &call.field.node, &call.path),
-        Output::Row(id) => {
-            match world
-                .rows(ty.name)
-                .iter()
-                .find(|r| r.get("id").and_then(Value::as_str) == Some(id.as_str()))
-            {
-                Some(row) => resolver.object(ty, row, &call.field.node, &call.path),
-                None => Ok(Value::Null),
-            }
-        }
+fn resolver<'a>(op: &'a Operation, store: &'a Store, user: &'a User) -> Resolver<'a> {
+    Resolver {
+        op,
+        store,
+        user,
+        now: store.now(),
     }
 }
