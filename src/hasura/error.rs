@@ -151,6 +151,19 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl From<crate::hasura::store::read::ReadError> for ApiError {
+    fn from(e: crate::hasura::store::read::ReadError) -> Self {
+        use crate::hasura::store::read::ReadError;
+        match e {
+            ReadError::TooComplex(why) => ApiError::validation(
+                "$",
+                format!("the query is too large or too deeply nested to run ({why})"),
+            ),
+            ReadError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 impl From<serde_json::Error> for ApiError {
     fn from(e: serde_json::Error) -> Self {
         ApiError::Internal(e.into())

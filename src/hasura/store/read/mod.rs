@@ -41,6 +41,44 @@ pub enum Within<'a> {
     },
 }
 
+/// Why a read failed.
+#[derive(Debug)]
+pub enum ReadError {
+    /// SQLite refused the statement as too big or too deep — a filter of tens of thousands of
+    /// conditions, relationships followed a few dozen levels down: the request's doing, and
+    /// answered as such, with SQLite's reason.
+    TooComplex(String),
+    Internal(Internal),
+}
+
+impl From<Internal> for ReadError {
+    fn from(e: Internal) -> Self {
+        ReadError::Internal(e)
+    }
+}
+
+impl From<sqlx::Error> for ReadError {
+    fn from(e: sqlx::Error) -> Self {
+        // SQLite's own bounds on a statement (SQLITE_MAX_VARIABLE_NUMBER, _EXPR_DEPTH,
+        // _LIKE_PATTERN_LENGTH, _LENGTH), by their messages: it checks them rather than
+        // overflowing, and they are the only SQLite errors a request's input can cause.
+        const BOUNDS: &[&str] = &[
+            "too many SQL variables",
+            "Expression tree is too large",
+            "parser stack overflow",
+            "pattern too complex",
+            "too big",
+            "too many terms",
+        ];
+        if let sqlx::Error::Database(db) = &e
+            && BOUNDS.iter().any(|bound| db.message().contains(bound))
+        {
+            return ReadError::TooComplex(db.message().to_owned());
+        }
+        ReadError::Internal(e.into())
+    }
+}
+
 impl Store {
     /// The rows `user` may see of a fetch, as of the session time `now`.
     pub async fn fetch(
@@ -48,17 +86,18 @@ impl Store {
         user: &User,
         now: &str,
         fetch: &Fetch<'_>,
-    ) -> Result<Vec<Row>, Internal> {
+    ) -> Result<Vec<Row>, ReadError> {
         let mut sql = Sql::new(user.id(), now);
         sql.select(fetch, false)?;
         let rows = query(&sql).fetch_all(self.session.db()).await?;
-        rows.iter()
+        Ok(rows
+            .iter()
             .map(|row| decode(fetch.ty, fetch.columns, row))
-            .collect()
+            .collect::<Result<_, _>>()?)
     }
 
     /// How many rows the fetch would give.
-    pub async fn count(&self, user: &User, now: &str, fetch: &Fetch<'_>) -> Result<u64, Internal> {
+    pub async fn count(&self, user: &User, now: &str, fetch: &Fetch<'_>) -> Result<u64, ReadError> {
         let mut sql = Sql::new(user.id(), now);
         sql.select(fetch, true)?;
         let (count,): (i64,) = query_as(&sql).fetch_one(self.session.db()).await?;
@@ -89,7 +128,11 @@ impl Store {
             page: &page,
             within: Within::Key,
         };
-        Ok(self.fetch(user, &self.now(), &fetch).await?.pop())
+        match self.fetch(user, &self.now(), &fetch).await {
+            Ok(mut rows) => Ok(rows.pop()),
+            Err(ReadError::Internal(e)) => Err(e),
+            Err(ReadError::TooComplex(why)) => Err(Internal::msg(why)),
+        }
     }
 }
 

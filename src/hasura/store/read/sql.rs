@@ -69,6 +69,12 @@ fn glob(pattern: &str) -> String {
     out
 }
 
+/// The items of the JSON element `j` (a `json_each` row) if it is an object or a list, else
+/// none: a scalar's value is not JSON text, and `json_each` would refuse it.
+fn children(j: &str) -> String {
+    format!("json_each(iif({j}.type IN ('object', 'array'), {j}.value, NULL))")
+}
+
 /// How a column's values compare: as text, as numbers, as booleans, or as JSON.
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
@@ -655,6 +661,7 @@ impl<'a> Sql<'a> {
     /// The JSON element `j` (a `json_each` row) equals `x`. Numbers compare by value when
     /// `strict` is false (the top of a comparison), by type and value inside objects and lists.
     fn element_equals(&mut self, j: &str, x: &Value, strict: bool) -> String {
+        let kids = children(j);
         match x {
             Value::Null => format!("{j}.type = 'null'"),
             Value::Bool(true) => format!("{j}.type = 'true'"),
@@ -676,13 +683,16 @@ impl<'a> Sql<'a> {
             Value::Array(items) => {
                 let mut parts = vec![
                     format!("{j}.type = 'array'"),
-                    format!("json_array_length({j}.value) = {}", items.len()),
+                    format!(
+                        "json_array_length(iif({j}.type = 'array', {j}.value, '[]')) = {}",
+                        items.len()
+                    ),
                 ];
                 for (i, item) in items.iter().enumerate() {
                     let e = self.json_alias();
                     let inner = self.element_equals(&e, item, true);
                     parts.push(format!(
-                        "EXISTS (SELECT 1 FROM json_each({j}.value) {e} WHERE {e}.key = {i} AND {inner})"
+                        "EXISTS (SELECT 1 FROM {kids} {e} WHERE {e}.key = {i} AND {inner})"
                     ));
                 }
                 balanced(&parts, "AND", "1")
@@ -690,17 +700,14 @@ impl<'a> Sql<'a> {
             Value::Object(map) => {
                 let mut parts = vec![
                     format!("{j}.type = 'object'"),
-                    format!(
-                        "(SELECT COUNT(*) FROM json_each({j}.value)) = {}",
-                        map.len()
-                    ),
+                    format!("(SELECT COUNT(*) FROM {kids}) = {}", map.len()),
                 ];
                 for (key, item) in map {
                     let e = self.json_alias();
                     let k = self.param(Bind::Text(key.clone()));
                     let inner = self.element_equals(&e, item, true);
                     parts.push(format!(
-                        "EXISTS (SELECT 1 FROM json_each({j}.value) {e} WHERE {e}.key = {k} AND {inner})"
+                        "EXISTS (SELECT 1 FROM {kids} {e} WHERE {e}.key = {k} AND {inner})"
                     ));
                 }
                 balanced(&parts, "AND", "1")
@@ -711,6 +718,7 @@ impl<'a> Sql<'a> {
     /// The JSON element `j` contains `x` (`_contains`): every key of an object with a value
     /// that contains `x`'s, every item of a list contained by some item, a scalar equal.
     fn contains(&mut self, j: &str, x: &Value) -> String {
+        let kids = children(j);
         match x {
             Value::Object(map) => {
                 let mut parts = vec![format!("{j}.type = 'object'")];
@@ -719,7 +727,7 @@ impl<'a> Sql<'a> {
                     let k = self.param(Bind::Text(key.clone()));
                     let inner = self.contains(&e, item);
                     parts.push(format!(
-                        "EXISTS (SELECT 1 FROM json_each({j}.value) {e} WHERE {e}.key = {k} AND {inner})"
+                        "EXISTS (SELECT 1 FROM {kids} {e} WHERE {e}.key = {k} AND {inner})"
                     ));
                 }
                 balanced(&parts, "AND", "1")
@@ -729,9 +737,7 @@ impl<'a> Sql<'a> {
                 for item in items {
                     let e = self.json_alias();
                     let inner = self.contains(&e, item);
-                    parts.push(format!(
-                        "EXISTS (SELECT 1 FROM json_each({j}.value) {e} WHERE {inner})"
-                    ));
+                    parts.push(format!("EXISTS (SELECT 1 FROM {kids} {e} WHERE {inner})"));
                 }
                 balanced(&parts, "AND", "1")
             }
@@ -742,6 +748,7 @@ impl<'a> Sql<'a> {
     /// The JSON element `j` is contained in `x` (`_contained_in`): the same relation, the
     /// other way round.
     fn contained(&mut self, j: &str, x: &Value) -> String {
+        let kids = children(j);
         match x {
             Value::Object(map) => {
                 let e = self.json_alias();
@@ -752,7 +759,7 @@ impl<'a> Sql<'a> {
                     keys.push(format!("({e}.key = {k} AND {inner})"));
                 }
                 format!(
-                    "({j}.type = 'object' AND NOT EXISTS (SELECT 1 FROM json_each({j}.value) {e} WHERE NOT IFNULL({}, 0)))",
+                    "({j}.type = 'object' AND NOT EXISTS (SELECT 1 FROM {kids} {e} WHERE NOT IFNULL({}, 0)))",
                     balanced(&keys, "OR", "0")
                 )
             }
@@ -763,7 +770,7 @@ impl<'a> Sql<'a> {
                     any.push(self.contained(&e, item));
                 }
                 format!(
-                    "({j}.type = 'array' AND NOT EXISTS (SELECT 1 FROM json_each({j}.value) {e} WHERE NOT IFNULL({}, 0)))",
+                    "({j}.type = 'array' AND NOT EXISTS (SELECT 1 FROM {kids} {e} WHERE NOT IFNULL({}, 0)))",
                     balanced(&any, "OR", "0")
                 )
             }
