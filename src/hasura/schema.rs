@@ -1,6 +1,7 @@
 //! The schema the emulator serves (docs/spec/hasura.md §4, §5.1): Hasura-generated table types, the
 //! action output types, and the root fields of `query_root` and `mutation_root`. Types are plain
-//! data here; [`super::engine`] validates documents against them and resolves selections over rows.
+//! data here; [`super::engine`] validates documents against them, and the store's read model
+//! (`store::read`) gives each table type its rows in SQL.
 
 /// Column types. Only what changes behaviour matters: `uuid` values are checked as Postgres
 /// would (docs/spec/hasura.md §3.3), `jsonb` columns take a `path` argument.

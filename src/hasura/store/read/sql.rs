@@ -213,8 +213,7 @@ impl<'a> Sql<'a> {
                 )
             }
         };
-        // Where the rows come from: one condition, or for a root list over several branches
-        // the row ids each branch yields (each branch's first rows only, for a first page).
+        // Where the rows come from: by key, or for a root list the caller's branches of rows.
         let condition = match scope {
             Some(scope) => format!("{scope} AND {filter}"),
             None => match src.branches.as_slice() {
@@ -226,34 +225,44 @@ impl<'a> Sql<'a> {
                     let branch = self.fill(branch, &a);
                     format!("{branch} AND {filter}")
                 }
-                branches => {
-                    let first_rows = match (page.limit, distinct) {
-                        (Some(limit), false) => {
-                            let k = limit.saturating_add(page.offset.unwrap_or(0));
-                            let k = self.param(Bind::Int(i64::try_from(k).unwrap_or(i64::MAX)));
-                            format!(" LIMIT {k}")
+                branches => match (page.limit, distinct) {
+                    // A first page: each branch's first rows in order (from its index when the
+                    // order is the rows' own), then the page of their union.
+                    (Some(limit), false) => {
+                        let k = limit.saturating_add(page.offset.unwrap_or(0));
+                        let k = self.param(Bind::Int(i64::try_from(k).unwrap_or(i64::MAX)));
+                        let mut arms = Vec::new();
+                        for branch in branches {
+                            let branch = self.fill(branch, &a);
+                            arms.push(format!(
+                                "SELECT rowid FROM (SELECT {a}.rowid AS rowid FROM {from} WHERE {branch} AND {filter} ORDER BY {} LIMIT {k})",
+                                order_by(&order)
+                            ));
                         }
-                        _ => String::new(),
-                    };
-                    let mut arms = Vec::new();
-                    for branch in branches {
-                        let branch = self.fill(branch, &a);
-                        arms.push(format!(
-                            "SELECT rowid FROM (SELECT {a}.rowid AS rowid FROM {from} WHERE {branch} AND {filter} ORDER BY {}{first_rows})",
-                            order_by(&order)
-                        ));
+                        format!("{a}.rowid IN ({})", arms.join(" UNION ALL "))
                     }
-                    format!("{a}.rowid IN ({})", arms.join(" UNION ALL "))
-                }
+                    // Every visible row: SQLite reads each branch from its index and merges.
+                    _ => {
+                        let mut any = Vec::new();
+                        for branch in branches {
+                            any.push(self.fill(branch, &a));
+                        }
+                        format!("({}) AND {filter}", any.join(" OR "))
+                    }
+                },
             },
         };
         let paged_by_key = related_key.is_some() && (page.limit.is_some() || page.offset.is_some());
         let statement = if !distinct && !paged_by_key {
+            // A count of every matching row needs no order.
+            let ordered = !count || page.limit.is_some() || page.offset.is_some();
             let mut text = format!(
-                "SELECT {} FROM {from} WHERE {condition} ORDER BY {}",
-                columns.join(", "),
-                order_by(&order)
+                "SELECT {} FROM {from} WHERE {condition}",
+                columns.join(", ")
             );
+            if ordered {
+                text.push_str(&format!(" ORDER BY {}", order_by(&order)));
+            }
             if related_key.is_none() {
                 text.push_str(&self.limit_offset(page.limit, page.offset));
             }
