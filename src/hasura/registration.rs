@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::error::GqlError;
+use super::error::ApiError;
 use crate::AppState;
 use crate::apidocs::ApiDoc;
 use crate::config::Config;
@@ -43,13 +43,13 @@ impl Service for Hasura {
             400..=499 => "validation-failed",
             _ => "unexpected",
         };
-        let error = GqlError::new(code, "$", reason(status));
+        let error = json!({"message": reason(status), "extensions": {"path": "$", "code": code}});
         let status = if status.is_server_error() {
             status
         } else {
             StatusCode::OK
         };
-        (status, Json(json!({"errors": [error.to_json()]}))).into_response()
+        (status, Json(json!({"errors": [error]}))).into_response()
     }
 
     fn graphql_endpoints(&self) -> Vec<GraphqlEndpoint> {
@@ -64,7 +64,7 @@ impl Service for Hasura {
     fn contract_refusal(&self, messages: &[String]) -> Response {
         let errors: Vec<Value> = messages
             .iter()
-            .map(|m| GqlError::new("validation-failed", "$", m.clone()).to_json())
+            .map(|m| ApiError::validation("$", m.clone()).into_json())
             .collect();
         (StatusCode::OK, Json(json!({ "errors": errors }))).into_response()
     }
