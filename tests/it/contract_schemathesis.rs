@@ -68,46 +68,71 @@ async fn run(s: &TestServer, service: &str, headers: Vec<String>) -> (bool, Stri
     (output.status.success(), text)
 }
 
-#[tokio::test]
-#[ignore = "the documents do not yet state every rule schemathesis finds (see the module doc)"]
-async fn schemathesis_finds_no_failure_in_the_three_documents() {
+/// Starts offcloud with the shipped fixtures and returns it with the headers that authenticate
+/// schemathesis's requests to `service` (the fixtures' credentials).
+async fn server_and_credentials(service: &str) -> (TestServer, Vec<String>) {
     let mut config = test_config();
     config.fixtures = Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"));
     let s = TestServer::start_with(config).await;
-    let jwt = s.login("admin@acme.test", "mg-test-password").await;
-    let memgraph = vec![
-        format!("Authorization: Bearer {jwt}"),
-        "X-API-Key: mg_test_acme_0000000000000000000000000000".to_owned(),
-    ];
-    let response = s
-        .http
-        .post(s.main_url("/typedb/api/v1/auth"))
-        .header(
-            "Authorization",
-            "Basic tdb_test_client:tdb_test_secret_0000000000000000",
-        )
-        .send()
-        .await
-        .unwrap();
-    let typedb = vec![format!(
-        "Authorization: Bearer {}",
-        response.text().await.unwrap()
-    )];
-    let (_, login) = send(s.http.post(s.main_url("/dgraph/graphql")).json(&json!({
-        "query": "{ login(email: \"dev@acme.test\", password: \"dg-test-password\") { token } }"
-    })))
-    .await;
-    let token = login["data"]["login"]["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let dgraph = vec![format!("Authorization: Bearer {token}")];
-    for (service, headers) in [
-        ("memgraph", memgraph),
-        ("typedb", typedb),
-        ("dgraph", dgraph),
-    ] {
-        let (ok, output) = run(&s, service, headers).await;
-        assert!(ok, "schemathesis on {service}:\n{output}");
-    }
+    let headers = match service {
+        "memgraph" => {
+            let jwt = s.login("admin@acme.test", "mg-test-password").await;
+            vec![
+                format!("Authorization: Bearer {jwt}"),
+                "X-API-Key: mg_test_acme_0000000000000000000000000000".to_owned(),
+            ]
+        }
+        "typedb" => {
+            let response = s
+                .http
+                .post(s.main_url("/typedb/api/v1/auth"))
+                .header(
+                    "Authorization",
+                    "Basic tdb_test_client:tdb_test_secret_0000000000000000",
+                )
+                .send()
+                .await
+                .unwrap();
+            vec![format!(
+                "Authorization: Bearer {}",
+                response.text().await.unwrap()
+            )]
+        }
+        _ => {
+            let (_, login) = send(s.http.post(s.main_url("/dgraph/graphql")).json(&json!({
+                "query": "{ login(email: \"dev@acme.test\", password: \"dg-test-password\") { token } }"
+            })))
+            .await;
+            let token = login["data"]["login"]["token"]
+                .as_str()
+                .expect("token")
+                .to_owned();
+            vec![format!("Authorization: Bearer {token}")]
+        }
+    };
+    (s, headers)
+}
+
+async fn schemathesis_passes_on(service: &str) {
+    let (s, headers) = server_and_credentials(service).await;
+    let (ok, output) = run(&s, service, headers).await;
+    assert!(ok, "schemathesis on {service}:\n{output}");
+}
+
+#[tokio::test]
+#[ignore = "the document does not yet state every rule schemathesis finds (see the module doc)"]
+async fn schemathesis_finds_no_failure_in_the_memgraph_document() {
+    schemathesis_passes_on("memgraph").await;
+}
+
+#[tokio::test]
+#[ignore = "the document does not yet state every rule schemathesis finds (see the module doc)"]
+async fn schemathesis_finds_no_failure_in_the_typedb_document() {
+    schemathesis_passes_on("typedb").await;
+}
+
+#[tokio::test]
+#[ignore = "the document does not yet state every rule schemathesis finds (see the module doc)"]
+async fn schemathesis_finds_no_failure_in_the_dgraph_document() {
+    schemathesis_passes_on("dgraph").await;
 }
