@@ -25,6 +25,7 @@ use tower::ServiceExt;
 use super::BackendRef;
 use super::error::ApiError;
 use super::model::{Deployment, PORT_WANTED};
+use super::registration::{Dgraph, NAME};
 use super::settings::PortRange;
 use crate::AppState;
 use crate::routing::FrontDoor;
@@ -102,7 +103,7 @@ impl<'a> Binder<'a> {
         Binder {
             state,
             session,
-            all: state.dgraph.backends.lock(),
+            all: Dgraph::of(state).backends.lock(),
             tried: HashSet::new(),
             exhausted: None,
         }
@@ -196,7 +197,7 @@ impl<'a> Binder<'a> {
             .door
             .get_or_insert_with(|| {
                 let data_plane = super::routes::data_plane(self.state.clone());
-                FrontDoor::dgraph_backend(self.session.clone(), data_plane, self.state)
+                FrontDoor::pinned(NAME, self.session.clone(), data_plane, self.state)
                     .into_router(self.state)
             })
             .clone()
@@ -305,7 +306,7 @@ pub fn ensure_all(
 /// Releases the ports of this session's deployments that are gone without a delete (a session
 /// reset wipes the rows but cannot reach the listeners).
 async fn release_deleted(state: &AppState, session: &SessionName) {
-    let open = state.dgraph.backends.open_of(session);
+    let open = Dgraph::of(state).backends.open_of(session);
     if open.is_empty() {
         return;
     }
@@ -322,7 +323,7 @@ async fn release_deleted(state: &AppState, session: &SessionName) {
 
 /// Releases the deployment's port, if it has one.
 pub async fn close(state: &AppState, session: &SessionName, uid: &str) {
-    if let Some(listener) = state.dgraph.backends.remove(session, uid) {
+    if let Some(listener) = Dgraph::of(state).backends.remove(session, uid) {
         listener.shut().await;
     }
 }
@@ -331,7 +332,7 @@ pub async fn close(state: &AppState, session: &SessionName, uid: &str) {
 /// that are gone or now have another port. Deployments that have none get theirs back when
 /// their `url` is next read (`ensure_all`); those reached by Host header need none.
 pub async fn release_stale(state: &AppState, session: &SessionName) {
-    let open = state.dgraph.backends.open_of(session);
+    let open = Dgraph::of(state).backends.open_of(session);
     if open.is_empty() {
         return;
     }
@@ -354,7 +355,7 @@ pub async fn release_stale(state: &AppState, session: &SessionName) {
 
 /// Closes every listener of the session (it is being dropped), and forgets its front door.
 pub async fn close_session(state: &AppState, session: &SessionName) {
-    let removed = state.dgraph.backends.lock().remove(session);
+    let removed = Dgraph::of(state).backends.lock().remove(session);
     if let Some(ports) = removed {
         for (_, listener) in ports.listeners {
             listener.shut().await;
@@ -364,5 +365,5 @@ pub async fn close_session(state: &AppState, session: &SessionName) {
 
 /// Stops every backend listener (the server is shutting down).
 pub fn close_all(state: &AppState) {
-    state.dgraph.backends.lock().clear();
+    Dgraph::of(state).backends.lock().clear();
 }

@@ -70,6 +70,25 @@ impl JsonObject {
     }
 }
 
+/// A body the route does not read: empty, `null` or a JSON object (the CLI sends `{}`); anything
+/// else is refused, as a JSON API refuses a body of the wrong type.
+pub struct IgnoredBody;
+
+impl FromRequest<AppState> for IgnoredBody {
+    type Rejection = RestError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, RestError> {
+        let Body { bytes, .. } = Body::<super::error::RestShape>::from_request(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(IgnoredBody);
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Null | Value::Object(_)) => Ok(IgnoredBody),
+            _ => Err(ApiError::invalid("the body must be a JSON object").into()),
+        }
+    }
+}
+
 /// The `{uid}` of a REST path. One that does not decode (`%FF`) names no deployment, and no
 /// route: a 404 like any unknown path.
 pub struct Uid(pub String);

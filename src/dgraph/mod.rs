@@ -17,9 +17,11 @@ mod backends;
 mod error;
 mod export;
 mod extract;
+mod fixtures;
 mod graphql;
 pub(crate) mod model;
 mod openapi;
+mod registration;
 mod routes;
 mod schema;
 pub(crate) mod service;
@@ -28,7 +30,6 @@ pub(crate) mod store;
 mod userapi;
 
 use std::convert::Infallible;
-use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::extract::Request;
@@ -38,22 +39,8 @@ use tower::ServiceExt;
 
 use crate::AppState;
 
-pub use backends::{close_session, release_stale};
+pub use registration::Dgraph;
 pub use settings::{PortRange, Settings};
-
-/// State shared by every session of one running offcloud: the backends' own ports, and the
-/// GraphQL schemas, built once.
-#[derive(Clone, Default)]
-pub struct Shared {
-    backends: backends::Registry,
-    schemas: Arc<OnceLock<schema::Schemas>>,
-}
-
-impl Shared {
-    fn schemas(&self) -> &schema::Schemas {
-        self.schemas.get_or_init(schema::Schemas::build)
-    }
-}
 
 /// Dgraph's GraphQL APIs: Cerebro, and a deployment's `/admin` and `/admin/slash`.
 #[derive(Debug, Clone, Copy)]
@@ -71,11 +58,6 @@ pub fn sdl(api: GraphqlApi) -> String {
         GraphqlApi::Admin => schemas.admin.sdl(),
         GraphqlApi::Slash => schemas.slash.sdl(),
     }
-}
-
-/// Stops the backends' own listeners: called once when the server shuts down.
-pub fn close_all(state: &AppState) {
-    backends::close_all(state);
 }
 
 /// The control plane's paths, as templates (`/deployment/{uid}`).

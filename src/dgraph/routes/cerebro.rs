@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 
 use crate::AppState;
+use crate::dgraph::Dgraph;
 use crate::dgraph::auth::GraphqlCaller;
 use crate::dgraph::error::{CerebroError, CerebroShape, UNAUTHORIZED};
 use crate::dgraph::extract::Body;
@@ -36,7 +37,7 @@ pub async fn graphql(
 ) -> Result<Json<async_graphql::Response>, CerebroError> {
     let request = graphql::read(&headers, &body.bytes, &state.config.graphql)?;
     let request = request.data(caller.cerebro).data(Caller(caller.account));
-    let mut response = graphql::execute(&state.dgraph.schemas().cerebro, request).await;
+    let mut response = graphql::execute(&Dgraph::of(&state).schemas().cerebro, request).await;
     // An unauthorized call answers `"data": null` (docs/spec/dgraph.md §9.1).
     if response.errors.iter().any(|e| e.message == UNAUTHORIZED) {
         response.data = async_graphql::Value::Null;

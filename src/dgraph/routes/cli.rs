@@ -12,7 +12,7 @@ use crate::auth::{Secret, random_token, sha256_hex};
 use crate::clock::iso;
 use crate::dgraph::auth::Signed;
 use crate::dgraph::error::{ApiError, RestError};
-use crate::dgraph::extract::{JsonObject, Uid};
+use crate::dgraph::extract::{IgnoredBody, JsonObject, Uid};
 use crate::dgraph::model::{Account, ApiKeyRole, DeploymentOut, new_uid, parse_iso};
 use crate::dgraph::openapi;
 use crate::dgraph::service::{Cerebro, DeploymentPatch, NewDeployment};
@@ -32,9 +32,10 @@ type Answer = Result<Json<Value>, RestError>;
     request_body = Option<openapi::Ignored>,
     responses(
         (status = 200, description = "A device code, approved at once", body = openapi::DeviceCode),
+        (status = 400, description = "The body is neither empty, null nor a JSON object", body = openapi::RestError),
     ),
 )]
-pub async fn device_code(cerebro: Cerebro, headers: HeaderMap) -> Answer {
+pub async fn device_code(cerebro: Cerebro, headers: HeaderMap, _: IgnoredBody) -> Answer {
     let code = random_token(24);
     let user_code = random_token(6).to_uppercase();
     let now = iso(cerebro.now());
@@ -180,10 +181,11 @@ pub async fn revoke(cerebro: Cerebro, body: JsonObject) -> Answer {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "How many refresh tokens were revoked", body = openapi::RevokedAll),
+        (status = 400, description = "The body is neither empty, null nor a JSON object", body = openapi::RestError),
         (status = 401, description = "No or an unknown bearer token", body = openapi::RestError),
     ),
 )]
-pub async fn revoke_all(signed: Signed) -> Answer {
+pub async fn revoke_all(signed: Signed, _: IgnoredBody) -> Answer {
     let n = signed
         .cerebro
         .store
@@ -204,6 +206,7 @@ pub async fn revoke_all(signed: Signed) -> Answer {
     responses(
         (status = 200, description = "The new deployment", body = DeploymentOut),
         openapi::Signed,
+        openapi::OrganizationNamed,
     ),
 )]
 pub async fn create_deployment(

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::auth::jwt;
+use crate::dgraph::Dgraph;
 use crate::dgraph::auth::{Admin, Backend, Client};
 use crate::dgraph::error::{ApiError, BackendError, BackendShape};
 use crate::dgraph::export;
@@ -28,9 +29,12 @@ use crate::session::SessionName;
 
 type Answer = Result<Json<Value>, BackendError>;
 
+/// The label of the data plane's routes for the contract checks (see `Dgraph::graphql_endpoints`).
+pub const ROUTES: &str = "dgraph-backend";
+
 /// The data plane's routes; the backend comes with each request as a `BackendRef`.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/admin", post(admin))
         .route("/admin/slash", post(slash))
         .route("/graphql", post(user_graphql).options(ready_probe))
@@ -41,8 +45,8 @@ pub fn router(state: AppState) -> Router {
         .route("/prometheus", get(prometheus))
         .route("/exports/{token}/{file}", get(export_file))
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .method_not_allowed_fallback(method_not_allowed);
+    crate::contract::routes(router, ROUTES).with_state(state)
 }
 
 async fn not_found() -> BackendError {
@@ -100,7 +104,7 @@ async fn admin(
     Admin(backend): Admin,
     body: Body<BackendShape>,
 ) -> Result<Json<async_graphql::Response>, BackendError> {
-    let schema = &state.dgraph.schemas().admin;
+    let schema = &Dgraph::of(&state).schemas().admin;
     run_admin(
         &state, schema, backend, &headers, "/admin", &original, &body,
     )
@@ -114,7 +118,7 @@ async fn slash(
     Admin(backend): Admin,
     body: Body<BackendShape>,
 ) -> Result<Json<async_graphql::Response>, BackendError> {
-    let schema = &state.dgraph.schemas().slash;
+    let schema = &Dgraph::of(&state).schemas().slash;
     run_admin(
         &state,
         schema,

@@ -11,6 +11,7 @@ use axum::Router;
 use axum::routing::{MethodRouter, patch, post};
 
 use super::error::{ApiError, RestError};
+use super::registration::NAME;
 use crate::AppState;
 
 /// The control plane's routes, in one table: the router is built from it, and the OpenAPI
@@ -41,10 +42,12 @@ pub fn control_plane(state: AppState) -> Router {
     for (path, methods) in rest_routes() {
         router = router.route(path, methods);
     }
-    router
+    let router = router
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .method_not_allowed_fallback(method_not_allowed);
+    // Checked against the descriptions here, where the routes are: the front door's layer sees
+    // only the dispatch in `super::router`.
+    crate::contract::routes(router, NAME).with_state(state)
 }
 
 /// Provisioning routes under `/_offcloud/dgraph` (docs/design.md, "The emulator's own control
