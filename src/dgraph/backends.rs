@@ -122,7 +122,7 @@ impl<'a> Binder<'a> {
             return Ok(None);
         }
         if let Some(why) = &self.exhausted {
-            return Err(ApiError::invalid(why.clone()));
+            return Err(ApiError::NoPort(why.clone()));
         }
         let held = self.all.get(self.session).map_or(0, |s| s.listeners.len());
         let listener = if held >= settings.backend_ports_per_session {
@@ -139,7 +139,7 @@ impl<'a> Binder<'a> {
             Ok(l) => l,
             Err(why) => {
                 self.exhausted = Some(why.clone());
-                return Err(ApiError::Invalid(why));
+                return Err(ApiError::NoPort(why));
             }
         };
         let port = listener

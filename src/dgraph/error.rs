@@ -52,6 +52,9 @@ pub enum ApiError {
     MethodNotAllowed,
     /// 409, naming what is taken.
     Conflict(String),
+    /// 429: no backend port to be had, the session's quota or the range is used up (it comes
+    /// back when a backend is deleted): the reason.
+    NoPort(String),
     /// 413: a body over `--body-limit` (the limit, in bytes).
     TooLarge(usize),
     /// 503: a backend still being created (docs/spec/dgraph.md §9.3).
@@ -103,6 +106,7 @@ impl ApiError {
                 "Method Not Allowed".to_owned(),
             ),
             ApiError::Conflict(what) => (StatusCode::CONFLICT, what),
+            ApiError::NoPort(why) => (StatusCode::TOO_MANY_REQUESTS, why),
             ApiError::TooLarge(limit) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("the request body is larger than {limit} bytes (--body-limit)"),

@@ -40,7 +40,8 @@ impl<F: Front> FromRequest<AppState> for Body<F> {
     }
 }
 
-/// A REST body: a JSON object, or nothing at all (the CLI sends some calls without a body).
+/// A REST body: a JSON object, or nothing at all (the CLI sends some calls without a body), which
+/// `null` says too.
 /// Fields are read one by one with [`JsonObject::string`], as the CLI's bodies are loose.
 pub struct JsonObject(pub Map<String, Value>);
 
@@ -54,6 +55,7 @@ impl FromRequest<AppState> for JsonObject {
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(JsonObject(map)),
+            Ok(Value::Null) => Ok(JsonObject(Map::new())),
             _ => Err(ApiError::invalid("the body must be a JSON object").into()),
         }
     }

@@ -93,6 +93,14 @@ pub enum OneDeployment {
     NotFound(RestError),
 }
 
+/// The refusals of a deployment mode the backend's tier does not offer.
+#[derive(IntoResponses)]
+pub enum ModeOfTier {
+    /// "deploymentMode … is only available on dedicated backends"
+    #[response(status = 403)]
+    Forbidden(RestError),
+}
+
 /// The errors of a route that names an organization.
 #[derive(IntoResponses)]
 pub enum OrganizationNamed {
@@ -172,11 +180,16 @@ pub struct CreateDeployment {
     /// Not blank.
     #[schema(pattern = "\\S")]
     pub name: String,
+    /// `us-west-2` when left out or blank.
+    #[schema(pattern = "^(\\s*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$")]
     pub zone: Option<String>,
+    /// The name, slugified, when left out or empty; taken is a 409.
+    #[schema(pattern = "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$")]
     pub subdomain: Option<String>,
     /// `free` when left out.
     pub deployment_type: Option<DeploymentType>,
-    /// `graphql` when left out; `readonly` and `flexible` are for dedicated backends only.
+    /// `graphql` when left out; `readonly` and `flexible` are for dedicated backends only (a 403
+    /// for the others).
     pub deployment_mode: Option<DeploymentMode>,
     /// An organization of the caller's; empty for none.
     pub organization_id: Option<String>,
@@ -224,6 +237,10 @@ pub struct UpdateDeployment {
     pub name: Option<String>,
     pub deployment_mode: Option<DeploymentMode>,
     pub organization_id: Option<String>,
+    /// The script, base64 (standard alphabet, padded); blank removes it.
+    #[schema(
+        pattern = "^\\s*(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?)\\s*$"
+    )]
     pub lambda_script: Option<String>,
 }
 

@@ -262,7 +262,7 @@ impl Cerebro {
         match self.store.insert_deployment(&deployment).await {
             Ok(()) => {}
             Err(WriteError::Taken) => {
-                return Err(ApiError::invalid(format!(
+                return Err(ApiError::Conflict(format!(
                     "subdomain {} is already taken",
                     deployment.subdomain
                 )));
@@ -303,7 +303,7 @@ impl Cerebro {
                 )));
             }
             if self.store.subdomain_taken(wanted).await? {
-                return Err(ApiError::invalid(format!(
+                return Err(ApiError::Conflict(format!(
                     "subdomain {wanted} is already taken"
                 )));
             }
@@ -480,11 +480,13 @@ fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<()> {
     }
 }
 
-/// Read-Only and Flexible modes are for dedicated backends only (docs/spec/dgraph.md §5.2).
+/// Read-Only and Flexible modes are for dedicated backends only (docs/spec/dgraph.md §5.2). The
+/// CLI asks for them without naming a type (§8.6), so the request is well formed and the
+/// backend's tier is what refuses it: a 403 on REST, not a 400.
 fn check_mode(mode: &str, deployment_type: &str) -> Result<()> {
     one_of("deploymentMode", mode, DEPLOYMENT_MODES)?;
     if mode != "graphql" && deployment_type != "dedicated" {
-        return Err(ApiError::Invalid(format!(
+        return Err(ApiError::Forbidden(format!(
             "deploymentMode {mode} is only available on dedicated backends"
         )));
     }

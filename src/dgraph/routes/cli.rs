@@ -206,7 +206,10 @@ pub async fn revoke_all(signed: Signed, _: IgnoredBody) -> Answer {
     responses(
         (status = 200, description = "The new deployment", body = DeploymentOut),
         openapi::Signed,
+        openapi::ModeOfTier,
         openapi::OrganizationNamed,
+        (status = 409, description = "The subdomain is taken", body = openapi::RestError),
+        (status = 429, description = "No backend port to be had: the session's quota (`--dgraph-backend-ports-per-session`) or the range (`--dgraph-backend-ports`) is used up", body = openapi::RestError),
     ),
 )]
 pub async fn create_deployment(
@@ -236,11 +239,12 @@ pub async fn create_deployment(
     path = "/deployment/{uid}",
     tag = "deployments",
     params(("uid" = String, Path, description = "The deployment's uid")),
-    request_body = openapi::UpdateDeployment,
+    request_body = Option<openapi::UpdateDeployment>,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = openapi::Message),
         openapi::Signed,
+        openapi::ModeOfTier,
         openapi::OneDeployment,
     ),
 )]
@@ -289,7 +293,7 @@ pub async fn delete_deployment(signed: Signed, Uid(uid): Uid) -> Answer {
     path = "/deployments/{uid}/api-keys",
     tag = "deployments",
     params(("uid" = String, Path, description = "The deployment's uid")),
-    request_body = openapi::CreateApiKey,
+    request_body = Option<openapi::CreateApiKey>,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new key, shown once", body = openapi::ApiKeyCreated),
