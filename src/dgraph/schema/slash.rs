@@ -200,36 +200,44 @@ impl SlashQuery {
 
 const NOT_DEDICATED_BACKUPS: &str = "backups are only available on dedicated backends";
 
-/// Backups made since the backend was created, one list per weekly series, newest series last.
+/// How many weekly series `listBackups` shows: the newest ones.
+const SERIES_SHOWN: i64 = 4;
+
+/// Backups made since the backend was created, one list per weekly series, newest series last,
+/// the last [`SERIES_SHOWN`] only: after a long jump of the virtual clock there would be
+/// thousands. The schedule says where each series starts, so the weeks before those shown are
+/// skipped, not walked: at most 4 × 42 entries, whatever the clock says.
 fn backups(d: &Deployment, now: OffsetDateTime) -> Vec<Vec<Backup>> {
     let Some(created) = parse_iso(&d.created_at) else {
         return Vec::new();
     };
+    if now < created {
+        return Vec::new();
+    }
     let week = time::Duration::weeks(1);
     let every = time::Duration::hours(4);
-    let mut series = Vec::new();
-    let mut full = created;
-    while full <= now {
-        let folder = format!("{}-{}", full.year(), full.iso_week());
-        let mut list = Vec::new();
-        let mut at = full;
-        let mut num = 1;
-        while at <= now && at < full + week {
-            list.push(Backup {
-                r#type: if num == 1 { "full" } else { "incremental" }.into(),
-                backup_num: num,
-                folder: folder.clone(),
-                timestamp: backup_time(at),
-            });
-            num += 1;
-            at += every;
-        }
-        series.push(list);
-        full += week;
-    }
-    // Keep the answer small after a long jump of the virtual clock.
-    let keep = series.len().saturating_sub(4);
-    series.split_off(keep)
+    let last = (now - created).whole_weeks();
+    let first = (last - (SERIES_SHOWN - 1)).max(0);
+    (first..=last)
+        .map(|series| {
+            let full = created + time::Duration::weeks(series);
+            let folder = format!("{}-{}", full.year(), full.iso_week());
+            let mut list = Vec::new();
+            let mut at = full;
+            let mut num = 1;
+            while at <= now && at < full + week {
+                list.push(Backup {
+                    r#type: if num == 1 { "full" } else { "incremental" }.into(),
+                    backup_num: num,
+                    folder: folder.clone(),
+                    timestamp: backup_time(at),
+                });
+                num += 1;
+                at += every;
+            }
+            list
+        })
+        .collect()
 }
 
 /// `2021-04-15T18:00:58+0000`: no colon in the offset (docs/spec/dgraph.md §6.4).
@@ -486,5 +494,52 @@ fn node_has_type(node: &serde_json::Map<String, Value>, types: &[String]) -> boo
             .iter()
             .any(|t| t.as_str().is_some_and(|t| types.iter().any(|x| x == t))),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn created_at(at: OffsetDateTime) -> Deployment {
+        Deployment {
+            created_at: iso(at),
+            ..Deployment::default()
+        }
+    }
+
+    #[test]
+    fn backups_follow_the_schedule_a_full_one_weekly_and_one_every_four_hours() {
+        let created = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let now = created + time::Duration::weeks(2) + time::Duration::hours(5);
+        let series = backups(&created_at(created), now);
+        let sizes: Vec<usize> = series.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [42, 42, 2]);
+        assert_eq!(series[2][0].r#type, "full");
+        assert_eq!(series[2][1].r#type, "incremental");
+        assert_eq!(series[2][1].backup_num, 2);
+        assert_eq!(
+            series[2][1].timestamp,
+            backup_time(now - time::Duration::hours(1))
+        );
+    }
+
+    #[test]
+    fn backups_after_a_long_jump_of_the_clock_are_the_last_four_series() {
+        let created = OffsetDateTime::UNIX_EPOCH;
+        let now = created + time::Duration::weeks(300_000);
+        let series = backups(&created_at(created), now);
+        assert_eq!(series.len(), 4);
+        let newest = created + time::Duration::weeks(300_000);
+        assert_eq!(series[3][0].timestamp, backup_time(newest));
+        assert_eq!(series[3].len(), 1);
+        assert_eq!(series[0].len(), 42);
+    }
+
+    #[test]
+    fn a_backend_created_after_now_has_no_backups() {
+        let now = OffsetDateTime::UNIX_EPOCH + time::Duration::days(1);
+        let created = now + time::Duration::hours(1);
+        assert!(backups(&created_at(created), now).is_empty());
     }
 }
