@@ -10,7 +10,9 @@
 //! Layout: `routes/` (the REST control plane, Cerebro's GraphQL entry, the data plane and the
 //! provisioning route), `auth.rs` (who may call what), `error.rs` (every error and its wire
 //! shapes), `service.rs` (what Cerebro does), `store/` (the SQL), `schema/` (the GraphQL APIs),
-//! `graphql.rs` (GraphQL over HTTP), `backends.rs` (the backends' own ports).
+//! `graphql.rs` (GraphQL over HTTP), `backends.rs` (the backends' own ports), `registration.rs`
+//! (Dgraph as the core sees it), `fixtures.rs` (its section of a fixture document),
+//! `openapi.rs` (the REST routes' description).
 
 mod auth;
 mod backends;

@@ -56,7 +56,7 @@ impl Deployment {
 
 // The description below is published as written, in `/_offcloud/schema/dgraph.graphql` and
 // `/_offcloud/openapi/dgraph.json` (docs/spec/dgraph.md §4.4).
-/// A deployment as Cerebro lists it (spec §4.4).
+/// A deployment as Cerebro lists it (docs/spec/dgraph.md §4.4).
 #[derive(async_graphql::SimpleObject, Serialize, utoipa::ToSchema)]
 #[graphql(name = "Deployment")]
 #[schema(as = Deployment)]

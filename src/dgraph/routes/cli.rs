@@ -24,7 +24,8 @@ type Answer = Result<Json<Value>, RestError>;
 
 // --- device-code login (docs/spec/dgraph.md §8.3) ---
 
-/// Step 1. Approval is immediate (emulator choice 21), so the CLI logs in without a browser.
+/// Step 1. Approval is immediate (docs/spec/dgraph.md §11, choice 21), so the CLI logs in without a
+/// browser.
 #[utoipa::path(
     post,
     path = "/command-line/device-code",
@@ -196,7 +197,8 @@ pub async fn revoke_all(signed: Signed, _: IgnoredBody) -> Answer {
 
 // --- backends (docs/spec/dgraph.md §8.6) ---
 
-/// `POST /deployments/create`: the CLI reads only `url` (emulator choice 22 for the body).
+/// `POST /deployments/create`: the CLI reads only `url` (docs/spec/dgraph.md §11, choice 22 for the
+/// body).
 #[utoipa::path(
     post,
     path = "/deployments/create",
@@ -287,7 +289,7 @@ pub async fn delete_deployment(signed: Signed, Uid(uid): Uid) -> Answer {
     ))
 }
 
-/// `POST /deployments/{uid}/api-keys`: the key is shown once (spec §3.2, §8.6).
+/// `POST /deployments/{uid}/api-keys`: the key is shown once (docs/spec/dgraph.md §3.2, §8.6).
 #[utoipa::path(
     post,
     path = "/deployments/{uid}/api-keys",

@@ -38,8 +38,8 @@ pub struct LoginResponse {
     token: String,
 }
 
-/// `NewDeployment`, with the extra fields CLI 1.18.0 sends (spec §4.5). The string-typed flags
-/// (`enterprise`, `aclEnabled`, ...) are accepted and not acted on.
+/// `NewDeployment`, with the extra fields CLI 1.18.0 sends (docs/spec/dgraph.md §4.5). The
+/// string-typed flags (`enterprise`, `aclEnabled`, ...) are accepted and not acted on.
 #[derive(InputObject)]
 #[graphql(name = "NewDeployment")]
 pub struct NewDeploymentInput {
@@ -70,7 +70,7 @@ pub struct UpdateDeploymentInput {
     deployment_mode: Option<String>,
     #[graphql(name = "organizationUID")]
     organization_uid: Option<String>,
-    /// The pre-July-2021 way to set or delete a lambda (spec §4.6).
+    /// The pre-July-2021 way to set or delete a lambda (docs/spec/dgraph.md §4.6).
     lambda_script: Option<String>,
 }
 
@@ -265,7 +265,7 @@ pub struct Query;
 
 #[Object]
 impl Query {
-    /// A query, not a mutation, and the only operation without auth (spec §4.2).
+    /// A query, not a mutation, and the only operation without auth (docs/spec/dgraph.md §4.2).
     async fn login(
         &self,
         ctx: &Context<'_>,
@@ -296,7 +296,8 @@ impl Query {
         ))
     }
 
-    /// Log lines between `start` (default: an hour ago) and `end` (default: now), spec §4.8.
+    /// Log lines between `start` (default: an hour ago) and `end` (default: now),
+    /// docs/spec/dgraph.md §4.8.
     async fn get_lambda_logs(
         &self,
         ctx: &Context<'_>,
@@ -329,7 +330,7 @@ impl Query {
         Ok(out)
     }
 
-    /// Older CLI releases (spec §4.10).
+    /// Older CLI releases (docs/spec/dgraph.md §4.10).
     #[graphql(name = "getOrganizationByID")]
     async fn get_organization_by_id(
         &self,
@@ -405,8 +406,8 @@ impl Mutation {
         Ok(Some("Successfully deleted the Deployment".into()))
     }
 
-    /// An empty script deletes the lambda (spec §4.9); the message for a delete is unknown, the
-    /// emulator says so plainly.
+    /// An empty script deletes the lambda (docs/spec/dgraph.md §4.9); the message for a delete is
+    /// unknown, the emulator says so plainly.
     async fn update_lambda(
         &self,
         ctx: &Context<'_>,

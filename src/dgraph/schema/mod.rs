@@ -1,7 +1,7 @@
 //! Dgraph's GraphQL APIs as async-graphql schemas: Cerebro's (`cerebro.rs`, docs/spec/dgraph.md
 //! §4), a backend's `/admin` (`admin.rs`, §5) and its `/admin/slash` (`slash.rs`, §6). They are
-//! built once per process ([`Schemas`], kept in `dgraph::Shared`) and shared by every listener,
-//! session and backend.
+//! built once per process ([`Schemas`], kept in the registered `Dgraph`) and shared by every
+//! listener, session and backend.
 
 pub mod admin;
 pub mod cerebro;

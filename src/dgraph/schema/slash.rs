@@ -82,7 +82,8 @@ pub struct RestoreResponse {
 #[derive(SimpleObject)]
 pub struct RestorePayload {
     response: Option<RestoreResponse>,
-    /// `null` on success, never `[]`: the CLI tests it for truthiness (spec §6.5, §8.7).
+    /// `null` on success, never `[]`: the CLI tests it for truthiness (docs/spec/dgraph.md §6.5,
+    /// §8.7).
     errors: Option<Vec<SlashError>>,
 }
 
@@ -107,7 +108,8 @@ pub struct SlashQuery;
 
 #[Object]
 impl SlashQuery {
-    /// Queued, then Running, then Success with its files (spec §6.3, emulator choice 11).
+    /// Queued, then Running, then Success with its files (docs/spec/dgraph.md §6.3; §11,
+    /// choice 11).
     async fn export_status(
         &self,
         ctx: &Context<'_>,
@@ -149,8 +151,9 @@ impl SlashQuery {
         })
     }
 
-    /// Dedicated backends only (spec §6.4). The schedule is the default one: a full backup every
-    /// week and an incremental one every 4 hours, derived from the backend's creation time.
+    /// Dedicated backends only (docs/spec/dgraph.md §6.4). The schedule is the default one: a full
+    /// backup every week and an incremental one every 4 hours, derived from the backend's creation
+    /// time.
     async fn list_backups(&self, ctx: &Context<'_>) -> Result<ListBackupsPayload> {
         let p = data::<DataPlane>(ctx)?;
         if !p.deployment.is_dedicated() {
@@ -166,7 +169,7 @@ impl SlashQuery {
     }
 
     /// `restoreId` arrives as a string from the CLI; variables declared Int are coerced before
-    /// execution (spec §6.6, emulator choice 6).
+    /// execution (docs/spec/dgraph.md §6.6; §11, choice 6).
     async fn restore_status(
         &self,
         ctx: &Context<'_>,
@@ -271,7 +274,7 @@ pub struct SlashMutation;
 
 #[Object]
 impl SlashMutation {
-    /// The four forms of spec §6.1.
+    /// The four forms of docs/spec/dgraph.md §6.1.
     async fn drop_data(
         &self,
         ctx: &Context<'_>,
@@ -317,8 +320,9 @@ impl SlashMutation {
         })
     }
 
-    /// Without `format`, the files are ready at once and their URLs come back (spec §6.2);
-    /// with it, the export is queued and `exportStatus` follows it (spec §6.3).
+    /// Without `format`, the files are ready at once and their URLs come back (docs/spec/dgraph.md
+    /// §6.2); with it, the export is queued and `exportStatus` follows it (docs/spec/dgraph.md
+    /// §6.3).
     async fn export(
         &self,
         ctx: &Context<'_>,
@@ -417,7 +421,7 @@ impl SlashMutation {
     }
 
     /// Replaces this backend's schema and data with those of a source backend of the same owner
-    /// (spec §6.5). Backups are views of the source's current state.
+    /// (docs/spec/dgraph.md §6.5). Backups are views of the source's current state.
     async fn restore(
         &self,
         ctx: &Context<'_>,
@@ -470,7 +474,7 @@ impl SlashMutation {
         })
     }
 
-    /// Hidden CLI command (spec §6.7): the backend unfreezes on its next request.
+    /// Hidden CLI command (docs/spec/dgraph.md §6.7): the backend unfreezes on its next request.
     async fn freeze(
         &self,
         ctx: &Context<'_>,
