@@ -4,7 +4,8 @@
 //! healthy, throughput and latency of one representative call per service at a fixed
 //! concurrency, memory idle and under load, how throughput and memory follow the amount of stored
 //! state, and how long a new session's store takes to be ready. Prints a Markdown table and writes
-//! it to `bench/RESULTS.md` (`--out PATH` to write elsewhere, `--no-write` to only print).
+//! it to `bench/RESULTS.md` (`--out PATH` to write elsewhere, `--no-write` to only print;
+//! `--only dgraph` runs the Dgraph state-size axis alone and only prints it).
 //!
 //! The load generator runs on the same machine, on one thread: one task per keep-alive
 //! connection, requests built once, latencies kept as plain numbers and sorted at the end.
@@ -26,6 +27,8 @@ const CONCURRENCY: usize = 32;
 
 struct Options {
     quick: bool,
+    /// `--only dgraph`: the Dgraph state-size axis alone, printed and not written.
+    only_dgraph: bool,
     out: Option<PathBuf>,
     binary: PathBuf,
 }
@@ -34,6 +37,7 @@ impl Options {
     fn parse() -> Options {
         let mut options = Options {
             quick: false,
+            only_dgraph: false,
             out: Some(PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/bench/RESULTS.md"
@@ -45,6 +49,10 @@ impl Options {
             match arg.as_str() {
                 "--quick" => options.quick = true,
                 "--no-write" => options.out = None,
+                "--only" if args.next().as_deref() == Some("dgraph") => {
+                    options.only_dgraph = true;
+                    options.out = None;
+                }
                 "--out" => options.out = args.next().map(PathBuf::from),
                 "--binary" => {
                     if let Some(path) = args.next() {
@@ -86,6 +94,12 @@ fn main() {
 
 async fn run(options: &Options) -> String {
     eprintln!("binary: {}", options.binary.display());
+    if options.only_dgraph {
+        let sizes = dgraph_state_sizes(options).await;
+        let mut out = String::new();
+        dgraph_section(&mut out, &sizes);
+        return out;
+    }
     let load_before = load_average();
     let starts = if options.quick { 10 } else { 20 };
     let startup = measure_startup(&options.binary, starts).await;
@@ -112,12 +126,7 @@ async fn run(options: &Options) -> String {
         sizes.push((stored, result));
     }
 
-    let mut dgraph_sizes = Vec::new();
-    for deployments in [10usize, 1_000] {
-        let result = dgraph_state_size(&options.binary, deployments, options).await;
-        eprintln!("{deployments} Dgraph deployments: {result:?}");
-        dgraph_sizes.push((deployments, result));
-    }
+    let dgraph_sizes = dgraph_state_sizes(options).await;
     let hasura = hasura_state_sizes(&options.binary, options).await;
 
     let sessions = if options.quick { 100 } else { 200 };
@@ -750,6 +759,16 @@ struct DgraphSize {
 /// A fresh server holding `count` Dgraph deployments of one account (a fixture document posted
 /// to `/_offcloud/fixtures`, ready at once; each backend on a port of its own, any free one), the
 /// first list timed, then `{ deployments { uid name } }` under load.
+async fn dgraph_state_sizes(options: &Options) -> Vec<(usize, DgraphSize)> {
+    let mut sizes = Vec::new();
+    for deployments in [10usize, 1_000] {
+        let result = dgraph_state_size(&options.binary, deployments, options).await;
+        eprintln!("{deployments} Dgraph deployments: {result:?}");
+        sizes.push((deployments, result));
+    }
+    sizes
+}
+
 async fn dgraph_state_size(binary: &Path, count: usize, options: &Options) -> DgraphSize {
     let quota = count.to_string();
     let flags = [
@@ -1201,43 +1220,7 @@ impl Report<'_> {
             );
         }
 
-        let _ = writeln!(o, "\n## Stored state: Dgraph deployments\n");
-        let _ = writeln!(
-            o,
-            "A fresh offcloud per row; one account's deployments loaded as a fixture document \
-             (`POST /_offcloud/fixtures`), each backend on a port of its own \
-             (`--dgraph-backend-ports 0`, a quota as large as the count). The first list asks for \
-             the fields the CLI lists (its ports are bound and its `jwtToken`s signed there), then \
-             Cerebro's `{{ deployments {{ uid name }} }}` runs under load: it returns every \
-             deployment, so the answer itself is 100 times larger at 1,000.\n"
-        );
-        let _ = writeln!(
-            o,
-            "| Deployments | Load time | First list | req/s | p50 | p99 | VmRSS after | VmHWM |\n|---|---|---|---|---|---|---|---|"
-        );
-        for (count, r) in &self.dgraph_sizes {
-            let _ = writeln!(
-                o,
-                "| {count} | {} | {} | {:.0} | {} | {} | {} | {} |",
-                ms(r.loading),
-                ms(r.first_list),
-                r.load.per_second,
-                ms(r.load.p50),
-                ms(r.load.p99),
-                mib(r.load.memory.rss_kib),
-                mib(r.load.memory.hwm_kib)
-            );
-        }
-        if let (Some((_, small)), Some((_, large))) =
-            (self.dgraph_sizes.first(), self.dgraph_sizes.last())
-        {
-            let ratio = small.load.per_second / large.load.per_second.max(1.0);
-            let _ = writeln!(
-                o,
-                "\nThroughput from 10 to 1,000 deployments: {ratio:.2}x slower (target: under 2x, {}).",
-                verdict(ratio < 2.0)
-            );
-        }
+        dgraph_section(o, &self.dgraph_sizes);
         self.hasura_section(o);
         out
     }
@@ -1312,6 +1295,45 @@ impl Report<'_> {
              one `SELECT 1`) is {floor:.0} req/s.",
             h.small.listed.per_second,
             verdict(h.small.listed.per_second >= 10_000.0)
+        );
+    }
+}
+
+/// Dgraph's cost as its state grows: `deployments` on 10 and on 1,000 stored deployments.
+fn dgraph_section(o: &mut String, sizes: &[(usize, DgraphSize)]) {
+    let _ = writeln!(o, "\n## Stored state: Dgraph deployments\n");
+    let _ = writeln!(
+        o,
+        "A fresh offcloud per row; one account's deployments loaded as a fixture document \
+         (`POST /_offcloud/fixtures`), each backend on a port of its own \
+         (`--dgraph-backend-ports 0`, a quota as large as the count). The first list asks for \
+         the fields the CLI lists (its ports are bound and its `jwtToken`s signed there), then \
+         Cerebro's `{{ deployments {{ uid name }} }}` runs under load: it returns every \
+         deployment, so the answer itself is 100 times larger at 1,000.\n"
+    );
+    let _ = writeln!(
+        o,
+        "| Deployments | Load time | First list | req/s | p50 | p99 | VmRSS after | VmHWM |\n|---|---|---|---|---|---|---|---|"
+    );
+    for (count, r) in sizes {
+        let _ = writeln!(
+            o,
+            "| {count} | {} | {} | {:.0} | {} | {} | {} | {} |",
+            ms(r.loading),
+            ms(r.first_list),
+            r.load.per_second,
+            ms(r.load.p50),
+            ms(r.load.p99),
+            mib(r.load.memory.rss_kib),
+            mib(r.load.memory.hwm_kib)
+        );
+    }
+    if let (Some((_, small)), Some((_, large))) = (sizes.first(), sizes.last()) {
+        let ratio = small.load.per_second / large.load.per_second.max(1.0);
+        let _ = writeln!(
+            o,
+            "\nThroughput from 10 to 1,000 deployments: {ratio:.2}x slower (target: under 2x, {}).",
+            verdict(ratio < 2.0)
         );
     }
 }
