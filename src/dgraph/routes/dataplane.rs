@@ -252,7 +252,7 @@ async fn prometheus(Admin(backend): Admin) -> Result<Response, BackendError> {
     if !d.is_dedicated() {
         return Err(ApiError::not_found("metrics are only available on dedicated backends").into());
     }
-    let nodes = backend.cerebro.store.nodes(&d.uid).await?.len();
+    let nodes = backend.cerebro.store.node_count(&d.uid).await?;
     let body = format!(
         "# HELP dgraph_num_nodes Objects stored in the backend.\n# TYPE dgraph_num_nodes gauge\ndgraph_num_nodes {nodes}\n"
     );

@@ -20,6 +20,20 @@ pub(super) const API_KEY_ROLE: &str =
     "SELECT role FROM dgraph_api_keys WHERE key_hash = ? AND deployment_uid = ?";
 pub(super) const NODES: &str =
     "SELECT id, body FROM dgraph_nodes WHERE deployment_uid = ? ORDER BY id";
+/// One page of the objects of one type, in creation order: those typed by a string through one
+/// index, those typed by a list (DQL mutations may send one) through another, merged by id.
+/// Both index expressions are in migration 0041, written the same way.
+pub(super) const NODES_OF_TYPE: &str = "SELECT id, body FROM dgraph_nodes
+     WHERE deployment_uid = ?1
+       AND (CASE WHEN json_valid(body) THEN json_extract(body, '$.\"dgraph.type\"') END) = ?2
+     UNION ALL
+     SELECT id, body FROM dgraph_nodes
+     WHERE deployment_uid = ?1
+       AND (CASE WHEN json_valid(body) THEN json_type(body, '$.\"dgraph.type\"') END) = 'array'
+       AND EXISTS (SELECT 1 FROM json_each(body, '$.\"dgraph.type\"') WHERE value = ?2)
+     ORDER BY id LIMIT ?3 OFFSET ?4";
+pub(super) const NODE: &str = "SELECT body FROM dgraph_nodes WHERE id = ? AND deployment_uid = ?";
+pub(super) const NODE_COUNT: &str = "SELECT count(*) FROM dgraph_nodes WHERE deployment_uid = ?";
 pub(super) const LAMBDA_LOGS: &str = "SELECT line FROM dgraph_lambda_logs
      WHERE deployment_uid = ? AND at >= ? AND at < ? ORDER BY at, id";
 pub(super) const EXPORT_TASK: &str =
@@ -106,17 +120,56 @@ impl Store {
         Ok(())
     }
 
-    pub async fn insert_nodes(&self, uid: &str, nodes: &[String]) -> Result<(), Internal> {
+    /// Stores the objects, in order; their ids.
+    pub async fn insert_nodes(&self, uid: &str, nodes: &[String]) -> Result<Vec<i64>, Internal> {
         let mut tx = self.begin().await?;
+        let mut ids = Vec::with_capacity(nodes.len());
         for body in nodes {
-            sqlx::query("INSERT INTO dgraph_nodes (deployment_uid, body) VALUES (?, ?)")
-                .bind(uid)
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO dgraph_nodes (deployment_uid, body) VALUES (?, ?) RETURNING id",
+            )
+            .bind(uid)
+            .bind(body)
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.push(id);
         }
         tx.commit().await?;
-        Ok(())
+        Ok(ids)
+    }
+
+    /// The objects of type `ty`, `first` of them after `offset`, in creation order.
+    pub async fn nodes_of_type(
+        &self,
+        uid: &str,
+        ty: &str,
+        first: usize,
+        offset: usize,
+    ) -> Result<Vec<(i64, String)>, Internal> {
+        let bound = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        Ok(sqlx::query_as(NODES_OF_TYPE)
+            .bind(uid)
+            .bind(ty)
+            .bind(bound(first))
+            .bind(bound(offset))
+            .fetch_all(self.session.db())
+            .await?)
+    }
+
+    /// One object by id, whatever its type.
+    pub async fn node(&self, uid: &str, id: i64) -> Result<Option<String>, Internal> {
+        Ok(sqlx::query_scalar(NODE)
+            .bind(id)
+            .bind(uid)
+            .fetch_optional(self.session.db())
+            .await?)
+    }
+
+    pub async fn node_count(&self, uid: &str) -> Result<i64, Internal> {
+        Ok(sqlx::query_scalar(NODE_COUNT)
+            .bind(uid)
+            .fetch_one(self.session.db())
+            .await?)
     }
 
     pub async fn nodes(&self, uid: &str) -> Result<Vec<(i64, String)>, Internal> {
