@@ -1,10 +1,8 @@
--- Dgraph: the indexes its request-path statements need (src/dgraph/store, `request_path`), so that
+-- Dgraph: the indexes its request-path statements need (src/dgraph/store, REQUEST_PATH), so that
 -- none reads a whole table: the deployments an account sees through its organizations, the
 -- organizations of an account, an account's refresh tokens, the first account (device login), and
 -- the rows a deleted deployment takes with it (its keys, exports and restores: without an index
--- on the foreign key, each delete read those tables whole), and a backend's objects of one type
--- (src/dgraph/store/backend.rs, NODES_OF_TYPE, which writes these expressions the same way: typed
--- by a string, or by a list).
+-- on the foreign key, each delete read those tables whole).
 
 CREATE INDEX dgraph_deployments_organization ON dgraph_deployments (organization_uid);
 CREATE INDEX dgraph_organization_members_account ON dgraph_organization_members (account_id);
@@ -13,13 +11,3 @@ CREATE INDEX dgraph_accounts_created ON dgraph_accounts (created_at);
 CREATE INDEX dgraph_api_keys_deployment ON dgraph_api_keys (deployment_uid);
 CREATE INDEX dgraph_exports_deployment ON dgraph_exports (deployment_uid);
 CREATE INDEX dgraph_restores_deployment ON dgraph_restores (deployment_uid);
-CREATE INDEX dgraph_nodes_type ON dgraph_nodes (
-    deployment_uid,
-    (CASE WHEN json_valid(body) THEN json_extract(body, '$."dgraph.type"') END),
-    id
-);
-CREATE INDEX dgraph_nodes_type_kind ON dgraph_nodes (
-    deployment_uid,
-    (CASE WHEN json_valid(body) THEN json_type(body, '$."dgraph.type"') END),
-    id
-);

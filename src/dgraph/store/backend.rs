@@ -22,7 +22,7 @@ pub(super) const NODES: &str =
     "SELECT id, body FROM dgraph_nodes WHERE deployment_uid = ? ORDER BY id";
 /// One page of the objects of one type, in creation order: those typed by a string through one
 /// index, those typed by a list (DQL mutations may send one) through another, merged by id.
-/// Both index expressions are in migration 0041, written the same way.
+/// Both index expressions are in migration 0061, written the same way.
 pub(super) const NODES_OF_TYPE: &str = "SELECT id, body FROM dgraph_nodes
      WHERE deployment_uid = ?1
        AND (CASE WHEN json_valid(body) THEN json_extract(body, '$.\"dgraph.type\"') END) = ?2
