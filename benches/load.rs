@@ -112,6 +112,12 @@ async fn run(options: &Options) -> String {
         sizes.push((stored, result));
     }
 
+    let mut dgraph_sizes = Vec::new();
+    for deployments in [10usize, 1_000] {
+        let result = dgraph_state_size(&options.binary, deployments, options).await;
+        eprintln!("{deployments} Dgraph deployments: {result:?}");
+        dgraph_sizes.push((deployments, result));
+    }
     let hasura = hasura_state_sizes(&options.binary, options).await;
 
     let sessions = if options.quick { 100 } else { 200 };
@@ -129,6 +135,7 @@ async fn run(options: &Options) -> String {
         after_load,
         loads,
         sizes,
+        dgraph_sizes,
         hasura,
         new_session,
         binary_size: size,
@@ -158,6 +165,11 @@ impl Offcloud {
     /// Starts it and also says how long it took from spawning the process to the first healthy
     /// answer.
     async fn spawn(binary: &Path) -> (Offcloud, Duration) {
+        Offcloud::spawn_with(binary, &["--dgraph-backend-ports", "off"]).await
+    }
+
+    /// The same, with flags of its own.
+    async fn spawn_with(binary: &Path, flags: &[&str]) -> (Offcloud, Duration) {
         let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
         let started = Instant::now();
         let child = Command::new(binary)
@@ -167,7 +179,7 @@ impl Offcloud {
             .args(["--typedb-port", &ports[2].to_string()])
             .args(["--hasura-port", &ports[3].to_string()])
             .args(["--dgraph-port", &ports[4].to_string()])
-            .args(["--dgraph-backend-ports", "off"])
+            .args(flags)
             .env_remove("OFFCLOUD_DATABASE_URL")
             .env_remove("OFFCLOUD_DATA_DIR")
             .env_remove("RUST_LOG")
@@ -726,6 +738,99 @@ async fn state_size(binary: &Path, stored: usize, options: &Options) -> SizeResu
 }
 
 #[derive(Debug)]
+struct DgraphSize {
+    /// Applying the fixture document that holds them.
+    loading: Duration,
+    /// The first list after loading, with the fields the CLI asks for: every deployment gets its
+    /// own port and a signed `jwtToken` here.
+    first_list: Duration,
+    load: LoadResult,
+}
+
+/// A fresh server holding `count` Dgraph deployments of one account (a fixture document posted
+/// to `/_offcloud/fixtures`, ready at once; each backend on a port of its own, any free one), the
+/// first list timed, then `{ deployments { uid name } }` under load.
+async fn dgraph_state_size(binary: &Path, count: usize, options: &Options) -> DgraphSize {
+    let quota = count.to_string();
+    let flags = [
+        "--dgraph-backend-ports",
+        "0",
+        "--dgraph-backend-ports-per-session",
+        &quota,
+    ];
+    let (server, _) = Offcloud::spawn_with(binary, &flags).await;
+    let deployments: Vec<Value> = (0..count)
+        .map(|i| json!({"owner": "size@example.com", "name": format!("bench {i}")}))
+        .collect();
+    let fixture = json!({"dgraph": {
+        "accounts": [{"email": "size@example.com", "password": "bench password"}],
+        "deployments": deployments,
+    }});
+    let mut control = Connection::open(server.main).await;
+    let loading = Instant::now();
+    control
+        .json(
+            Method::POST,
+            "/_offcloud/fixtures",
+            &[],
+            Some(fixture),
+            StatusCode::CREATED,
+        )
+        .await;
+    let loading = loading.elapsed();
+    let mut dgraph = Connection::open(server.dgraph).await;
+    let login = dgraph
+        .json(
+            Method::POST,
+            "/graphql",
+            &[],
+            Some(json!({"query": "query($email: String!, $password: String!) { login(email: $email, password: $password) { token } }",
+                        "variables": {"email": "size@example.com", "password": "bench password"}})),
+            StatusCode::OK,
+        )
+        .await;
+    let bearer = format!("Bearer {}", str_of(&login["data"]["login"]["token"]));
+    let first_list = Instant::now();
+    let listed = dgraph
+        .json(
+            Method::POST,
+            "/graphql",
+            &[("authorization", &bearer)],
+            Some(json!({"query": "{ deployments { uid name zone url owner jwtToken deploymentMode lambdaScript } }"})),
+            StatusCode::OK,
+        )
+        .await;
+    let first_list = first_list.elapsed();
+    let listed = listed["data"]["deployments"]
+        .as_array()
+        .expect("a list of deployments");
+    assert_eq!(listed.len(), count);
+    assert!(
+        listed
+            .iter()
+            .all(|d| str_of(&d["url"]).starts_with("localhost:")),
+        "every deployment has its own port"
+    );
+    let scenario = Scenario {
+        name: "deployments",
+        address: server.dgraph,
+        request: build(
+            Method::POST,
+            "/graphql",
+            &[("authorization", &bearer)],
+            Some(json!({"query": "{ deployments { uid name } }"})),
+        ),
+        refuse_body: Some("\"errors\""),
+    };
+    let load = load(&server, &scenario, options).await;
+    DgraphSize {
+        loading,
+        first_list,
+        load,
+    }
+}
+
+#[derive(Debug)]
 struct NewSessions {
     count: usize,
     median: Duration,
@@ -910,6 +1015,7 @@ struct Report<'a> {
     after_load: Memory,
     loads: Vec<(&'static str, LoadResult)>,
     sizes: Vec<(usize, SizeResult)>,
+    dgraph_sizes: Vec<(usize, DgraphSize)>,
     hasura: HasuraSizes,
     new_session: NewSessions,
     binary_size: u64,
@@ -1092,6 +1198,44 @@ impl Report<'_> {
                 o,
                 "\nThroughput from 1 to 100k stored beliefs: {ratio:.2}x slower (target: within 2x, {}).",
                 verdict(ratio <= 2.0)
+            );
+        }
+
+        let _ = writeln!(o, "\n## Stored state: Dgraph deployments\n");
+        let _ = writeln!(
+            o,
+            "A fresh offcloud per row; one account's deployments loaded as a fixture document \
+             (`POST /_offcloud/fixtures`), each backend on a port of its own \
+             (`--dgraph-backend-ports 0`, a quota as large as the count). The first list asks for \
+             the fields the CLI lists (its ports are bound and its `jwtToken`s signed there), then \
+             Cerebro's `{{ deployments {{ uid name }} }}` runs under load: it returns every \
+             deployment, so the answer itself is 100 times larger at 1,000.\n"
+        );
+        let _ = writeln!(
+            o,
+            "| Deployments | Load time | First list | req/s | p50 | p99 | VmRSS after | VmHWM |\n|---|---|---|---|---|---|---|---|"
+        );
+        for (count, r) in &self.dgraph_sizes {
+            let _ = writeln!(
+                o,
+                "| {count} | {} | {} | {:.0} | {} | {} | {} | {} |",
+                ms(r.loading),
+                ms(r.first_list),
+                r.load.per_second,
+                ms(r.load.p50),
+                ms(r.load.p99),
+                mib(r.load.memory.rss_kib),
+                mib(r.load.memory.hwm_kib)
+            );
+        }
+        if let (Some((_, small)), Some((_, large))) =
+            (self.dgraph_sizes.first(), self.dgraph_sizes.last())
+        {
+            let ratio = small.load.per_second / large.load.per_second.max(1.0);
+            let _ = writeln!(
+                o,
+                "\nThroughput from 10 to 1,000 deployments: {ratio:.2}x slower (target: under 2x, {}).",
+                verdict(ratio < 2.0)
             );
         }
         self.hasura_section(o);

@@ -1,8 +1,9 @@
 //! The OpenAPI document of Dgraph Cloud's REST routes (`/_offcloud/openapi/dgraph.json`): the
 //! Cerebro origin's `/graphql` and the routes the slash-graphql CLI calls beside it. The
-//! operations are the `#[utoipa::path]` annotations on the handlers in `rest.rs`; the bodies they
-//! read field by field are written out here as types so the document can show them. Each
-//! deployment's data plane (`/admin`, `/graphql`, `/query`...) is not part of it.
+//! operations are the `#[utoipa::path]` annotations on the handlers in `routes/cerebro.rs` and
+//! `routes/cli.rs`; the bodies they read field by field are written out here as types so the
+//! document can show them. Each deployment's data plane (`/admin`, `/graphql`, `/query`...) is not
+//! part of it.
 
 // The request and response types below exist to be described, never built or read.
 #![allow(dead_code)]
@@ -11,21 +12,21 @@ use serde_json::{Map, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
-use super::rest;
+use super::routes::{cerebro, cli};
 
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        rest::graphql,
-        rest::device_code,
-        rest::access_token,
-        rest::refresh,
-        rest::revoke,
-        rest::revoke_all,
-        rest::create_deployment,
-        rest::update_deployment,
-        rest::delete_deployment,
-        rest::create_api_key,
+        cerebro::graphql,
+        cli::device_code,
+        cli::access_token,
+        cli::refresh,
+        cli::revoke,
+        cli::revoke_all,
+        cli::create_deployment,
+        cli::update_deployment,
+        cli::delete_deployment,
+        cli::create_api_key,
     ),
     components(schemas(RestError)),
     modifiers(&Security),

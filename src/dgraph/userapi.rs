@@ -1,12 +1,11 @@
-//! A small part of the GraphQL API Dgraph generates from the user's schema (spec §7 leaves it
-//! unspecified): for each object type `T`, `queryT(first, offset)`, `getT(id)`,
+//! A small part of the GraphQL API Dgraph generates from the user's schema (docs/spec/dgraph.md
+//! §7 leaves it unspecified): for each object type `T`, `queryT(first, offset)`, `getT(id)`,
 //! `addT(input: [AddTInput!]!) { t numUids }` and `deleteT(filter: { id: [...] }) { msg numUids }`,
 //! over the objects stored as `{"dgraph.type": "T", "T.field": ...}`. Scalar fields only; any
 //! other argument or field answers an error saying it is not emulated.
 
 use std::collections::HashMap;
 
-use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{
     BaseType, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
     TypeKind, TypeSystemDefinition,
@@ -75,13 +74,17 @@ pub async fn execute(
     deployment_uid: &str,
     sdl: &str,
     read_only: bool,
-    request: &async_graphql::Request,
+    request: &mut async_graphql::Request,
 ) -> Result<Value, Internal> {
-    let doc = match parse_query(&request.query) {
+    let operation_name = request.operation_name.clone();
+    let variables = request.variables.clone();
+    // Parsed once, within the document limits (`graphql::read`), which also refuse a fragment
+    // that spreads itself: the walks below recurse through fragments.
+    let doc = match request.parsed_query() {
         Ok(doc) => doc,
-        Err(e) => return Ok(json!({"errors": [{"message": e.to_string()}], "data": null})),
+        Err(e) => return Ok(json!({"errors": [{"message": e.message}], "data": null})),
     };
-    let op = match (&doc.operations, &request.operation_name) {
+    let op = match (&doc.operations, &operation_name) {
         (DocumentOperations::Single(op), _) => Some(op),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
@@ -92,7 +95,7 @@ pub async fn execute(
             json!({"errors": [{"message": "unknown or ambiguous operation"}], "data": null}),
         );
     };
-    let mut variables = request.variables.clone();
+    let mut variables = variables;
     for def in &op.node.variable_definitions {
         let name = Name::new(def.node.name.node.as_str());
         if !variables.contains_key(&name)
@@ -108,7 +111,7 @@ pub async fn execute(
         );
     }
     let mut run = Run {
-        doc: &doc,
+        doc,
         types: Types::parse(sdl),
         store,
         uid: deployment_uid,
