@@ -14,7 +14,8 @@ use crate::clock::iso;
 use crate::error::{Internal, is_unique_violation};
 use crate::session::Session;
 
-/// The tenant anonymous callers belong to in development mode (spec §5.3, emulator choice).
+/// The tenant anonymous callers belong to in development mode (docs/spec/memgraph.md §5.3, emulator
+/// choice).
 pub const DEV_TENANT_ID: &str = "00000000-0000-4000-8000-000000000000";
 
 mod memory;
@@ -28,8 +29,8 @@ pub struct Store {
     timing: Timing,
 }
 
-/// The configured durations of an episode's life (spec §6.4; `--memgraph-episode-gap`,
-/// `--memgraph-consolidation-time`).
+/// The configured durations of an episode's life (docs/spec/memgraph.md §6.4;
+/// `--memgraph-episode-gap`, `--memgraph-consolidation-time`).
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
     pub episode_gap: std::time::Duration,

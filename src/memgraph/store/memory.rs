@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::Store;
 use crate::clock::iso;
 use crate::error::Internal;
-use crate::memgraph::model::{Belief, DreamingHealth, Episode, Event};
+use crate::memgraph::model::{Belief, DreamingHealth, Episode, Event, ImportCounts};
 
 const EVENT_COLUMNS: &str = "id, tenant_id, user_id, agent_id, thread_id, event_type, content_payload, episode_id, timestamp";
 const EPISODE_COLUMNS: &str = "id, tenant_id, user_id, agent_id, thread_id, summary, tags, outcome,
@@ -85,19 +85,12 @@ pub struct Import {
     pub replace: bool,
 }
 
-#[derive(Debug, Default, serde::Serialize)]
-pub struct ImportCounts {
-    pub events: u64,
-    pub episodes: u64,
-    pub beliefs: u64,
-}
-
 fn new_id() -> String {
     Uuid::new_v4().to_string()
 }
 
 /// How a tenant's episodes live: its settings `episode_gap_minutes` and `dreaming_enabled`
-/// (spec §6.8), falling back to the flags when a setting is absent or not usable.
+/// (docs/spec/memgraph.md §6.8), falling back to the flags when a setting is absent or not usable.
 #[derive(Clone, Copy)]
 pub(super) struct TenantTiming {
     gap: Duration,
@@ -148,7 +141,7 @@ impl Store {
     // ---- events and episodes -------------------------------------------------------------
 
     /// Appends an event, into the open episode of its user and thread (one whose last event is
-    /// at most the episode gap old) or a new one (spec §6.4, emulator choice).
+    /// at most the episode gap old) or a new one (docs/spec/memgraph.md §6.4, emulator choice).
     pub async fn record_event(&self, tenant_id: &str, new: &NewEvent) -> Result<Event, Internal> {
         let timing = self.advance_episodes(tenant_id).await?;
         let now = self.now();
@@ -264,14 +257,14 @@ impl Store {
         Ok(true)
     }
 
-    /// Moves episodes along `pending → processing → consolidated` as the clock says (spec §6.4):
-    /// an episode is pending while events may still join it (the tenant's episode gap), then
-    /// processing for `--memgraph-consolidation-time`. Only ever forward, so an earlier clock
-    /// (after a reset) changes nothing; with dreaming disabled in the tenant's settings, closed
-    /// episodes wait as pending. A consolidated episode gets a summary: its first message's
-    /// text, shortened (emulator choice; the real service has an LLM write it).
-    /// Episodes of this tenant that ended before this are due to move on (`None` when the
-    /// tenant does not dream): `stats` advances them only when there are some.
+    /// Moves episodes along `pending → processing → consolidated` as the clock says
+    /// (docs/spec/memgraph.md §6.4): an episode is pending while events may still join it (the
+    /// tenant's episode gap), then processing for `--memgraph-consolidation-time`. Only ever
+    /// forward, so an earlier clock (after a reset) changes nothing; with dreaming disabled in the
+    /// tenant's settings, closed episodes wait as pending. A consolidated episode gets a summary:
+    /// its first message's text, shortened (emulator choice; the real service has an LLM write it).
+    /// Episodes of this tenant that ended before this are due to move on (`None` when the tenant
+    /// does not dream): `stats` advances them only when there are some.
     pub(super) async fn episodes_due_before(
         &self,
         tenant_id: &str,
@@ -766,7 +759,7 @@ impl Store {
     }
 }
 
-fn count(written: u64, imported: &mut u64, skipped: &mut u64) {
+fn count(written: u64, imported: &mut i64, skipped: &mut i64) {
     if written > 0 {
         *imported += 1;
     } else {
@@ -833,9 +826,9 @@ async fn fetch_belief(
     .await
 }
 
-/// The supersede rule (spec §6.5): the same value as the active version returns that version;
-/// a new value retires it (`superseded`) and becomes the next version. Versions continue from
-/// the key's history, so a key retracted and set again does not restart at 1.
+/// The supersede rule (docs/spec/memgraph.md §6.5): the same value as the active version returns
+/// that version; a new value retires it (`superseded`) and becomes the next version. Versions
+/// continue from the key's history, so a key retracted and set again does not restart at 1.
 async fn upsert_belief(
     tx: &mut Transaction<'_, Sqlite>,
     tenant_id: &str,

@@ -427,7 +427,8 @@ async fn a_batch_creates_up_to_100_all_or_nothing() {
         json!({"field_type": "List", "max_length": 100, "actual_length": 101})
     );
 
-    // One bad item refuses the whole batch, with the item's location.
+    // One bad item refuses the whole batch, with the item's location; pydantic reads the items
+    // in order.
     let (status, body) = s
         .post(
             "/v1/beliefs/batch",
@@ -438,12 +439,13 @@ async fn a_batch_creates_up_to_100_all_or_nothing() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["detail"][0]["loc"], json!(["body", "beliefs", 2]));
     assert_eq!(
-        body["detail"][1]["loc"],
+        body["detail"][0]["loc"],
         json!(["body", "beliefs", 1, "confidence"])
     );
-    assert_eq!(body["detail"][1]["type"], "greater_than_equal");
+    assert_eq!(body["detail"][0]["type"], "greater_than_equal");
+    assert_eq!(body["detail"][1]["loc"], json!(["body", "beliefs", 2]));
+    assert_eq!(body["detail"][1]["type"], "model_attributes_type");
     let (_, bob) = s.get("/v1/beliefs?subject_id=bob", a.key()).await;
     assert_eq!(bob["count"], 0);
 }
