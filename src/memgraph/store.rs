@@ -21,7 +21,7 @@ pub const DEV_TENANT_ID: &str = "00000000-0000-4000-8000-000000000000";
 mod memory;
 
 pub use memory::{
-    BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, Import, NewBelief, NewEvent,
+    BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, Import, Kind, Match, NewBelief, NewEvent,
 };
 
 pub struct Store {
@@ -571,8 +571,9 @@ pub async fn insert_fixture_belief(
     sqlx::query(
         "INSERT INTO memgraph_beliefs
             (id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
-             epistemic_status, is_active, version, source, supersedes_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, 1, 'api', NULL, ?, ?)",
+             epistemic_status, is_active, version, source, supersedes_id, created_at, updated_at,
+             search_bag)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, 1, 'api', NULL, ?, ?, ?)",
     )
     .bind(&b.id)
     .bind(tenant_id)
@@ -584,6 +585,9 @@ pub async fn insert_fixture_belief(
     .bind(&b.domain)
     .bind(now)
     .bind(now)
+    .bind(super::search::bag_json(&super::search::bag(
+        &b.key, &b.value,
+    )))
     .execute(conn)
     .await?;
     Ok(())

@@ -495,7 +495,10 @@ mod tests {
                  "ctx": {"expected": "'fact', 'belief', 'preference' or 'tenet'"}},
             ])
         );
-        assert_eq!(errors_of::<UpdateBelief>(json!({"confidence": "0.5"})), Value::Null);
+        assert_eq!(
+            errors_of::<UpdateBelief>(json!({"confidence": "0.5"})),
+            Value::Null
+        );
     }
 
     #[test]

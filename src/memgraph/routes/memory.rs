@@ -21,7 +21,7 @@ use crate::memgraph::model::{
 use crate::memgraph::openapi::Authed;
 use crate::memgraph::search;
 use crate::memgraph::store::{
-    BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, NewBelief, NewEvent, Store,
+    BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, Kind, Match, NewBelief, NewEvent, Store,
 };
 use crate::memgraph::validation::{self, Body, Form, JsonBody, PathPair, PathParam, Query};
 
@@ -516,54 +516,62 @@ async fn memories(
     limit: i64,
 ) -> Result<(Vec<Value>, Vec<String>)> {
     let terms = search::terms(query);
-    let (beliefs, events) = store.search_candidates(tenant_id, user_id).await?;
-    let docs: Vec<search::Doc> = beliefs
-        .iter()
-        .map(|b| search::Doc {
-            label: &b.key,
-            text: &b.value,
-        })
-        .chain(events.iter().map(|e| search::Doc {
-            label: &e.event_type,
-            text: event_text(e),
-        }))
-        .collect();
-    let mut memories: Vec<(f64, Value)> = search::rank(&terms, &docs)
+    if terms.is_empty() {
+        return Ok((Vec::new(), terms));
+    }
+    let (collection, mut matches) = store.search(tenant_id, user_id, &terms).await?;
+    // The order equal scores keep: beliefs, then events, each newest first.
+    matches.sort_by(|a, b| {
+        (a.kind != Kind::Belief)
+            .cmp(&(b.kind != Kind::Belief))
+            .then_with(|| b.at.cmp(&a.at))
+            .then_with(|| b.rowid.cmp(&a.rowid))
+    });
+    let bags: Vec<&search::Bag> = matches.iter().map(|m| &m.bag).collect();
+    let mut ranked: Vec<(f64, &Match)> = search::rank(&terms, collection, &bags)
         .into_iter()
-        .filter_map(|(i, score)| match beliefs.get(i) {
-            Some(b) => Some(belief_memory(b, score)),
-            None => events
-                .get(i - beliefs.len())
-                .map(|e| event_memory(e, score)),
+        .map(|(i, score)| {
+            let m = &matches[i];
+            (if m.superseded { score / 2.0 } else { score }, m)
         })
         .collect();
-    // Stable: equal scores keep the newest-first order of the candidates.
-    memories.sort_by(|a, b| b.0.total_cmp(&a.0));
-    memories.truncate(usize::try_from(limit).unwrap_or(0));
-    Ok((memories.into_iter().map(|(_, m)| m).collect(), terms))
+    // Stable: equal scores keep the order above.
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ranked.truncate(usize::try_from(limit).unwrap_or(0));
+    let rowids = |kind: Kind| -> Vec<i64> {
+        ranked
+            .iter()
+            .filter(|(_, m)| m.kind == kind)
+            .map(|(_, m)| m.rowid)
+            .collect()
+    };
+    let (beliefs, events) = store
+        .memories(tenant_id, &rowids(Kind::Belief), &rowids(Kind::Event))
+        .await?;
+    let memories = ranked
+        .iter()
+        .filter_map(|(score, m)| match m.kind {
+            Kind::Belief => beliefs.get(&m.rowid).map(|b| belief_memory(b, *score)),
+            Kind::Event => events.get(&m.rowid).map(|e| event_memory(e, *score)),
+        })
+        .collect();
+    Ok((memories, terms))
 }
 
 /// The text of an event: `content.text` when there is one.
 fn event_text(e: &Event) -> &str {
-    e.content_payload
-        .get("text")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
+    search::event_text(&e.content_payload)
 }
 
-fn belief_memory(b: &Belief, relevance: f64) -> (f64, Value) {
+/// A belief as a memory; `score` is already halved for a superseded one.
+fn belief_memory(b: &Belief, score: f64) -> Value {
     let superseded = b.epistemic_status == "superseded";
-    let score = if superseded {
-        relevance / 2.0
-    } else {
-        relevance
-    };
     let content = if superseded {
         format!("[PREVIOUSLY] {}", b.value)
     } else {
         b.value.clone()
     };
-    let memory = json!({
+    json!({
         "id": b.id, "content": content, "score": round(score), "type": "belief",
         "metadata": {
             "key": b.key, "value": b.value, "domain": b.domain,
@@ -571,19 +579,17 @@ fn belief_memory(b: &Belief, relevance: f64) -> (f64, Value) {
             "subject_id": b.subject_id, "epistemic_status": b.epistemic_status,
             "version": b.version, "created_at": b.created_at,
         },
-    });
-    (score, memory)
+    })
 }
 
-fn event_memory(e: &Event, score: f64) -> (f64, Value) {
-    let memory = json!({
+fn event_memory(e: &Event, score: f64) -> Value {
+    json!({
         "id": e.id, "content": event_text(e), "score": round(score), "type": "event",
         "metadata": {
             "event_type": e.event_type, "user_id": e.user_id, "thread_id": e.thread_id,
             "episode_id": e.episode_id, "timestamp": e.timestamp,
         },
-    });
-    (score, memory)
+    })
 }
 
 fn round(score: f64) -> f64 {

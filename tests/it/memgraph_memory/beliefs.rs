@@ -474,3 +474,60 @@ async fn a_bad_belief_body_gets_fastapi_422s() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["detail"][0]["type"], "float_parsing");
 }
+
+#[tokio::test]
+async fn a_batch_applies_the_supersede_rule_item_by_item() {
+    let s = TestServer::start().await;
+    let a = s.onboard("b13@example.com").await;
+    let old = remember(&s, a.key(), "alice", "city", "Lisbon").await;
+    let (status, body) = s
+        .post(
+            "/v1/beliefs/batch",
+            a.key(),
+            json!({"beliefs": [
+                {"subject_id": "alice", "key": "city", "value": "Porto"},
+                {"subject_id": "alice", "key": "city", "value": "Faro"},
+                {"subject_id": "alice", "key": "city", "value": "Faro"},
+                {"subject_id": "alice", "key": "pet", "value": "cat"},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let items = body["items"].as_array().unwrap();
+    // Each answer is the belief as it was made: Porto was active until Faro came.
+    assert_eq!(items[0]["value"], "Porto");
+    assert_eq!(items[0]["version"], 2);
+    assert_eq!(items[0]["is_active"], true);
+    assert_eq!(items[0]["supersedes_id"], old["id"]);
+    assert_eq!(items[1]["value"], "Faro");
+    assert_eq!(items[1]["version"], 3);
+    assert_eq!(items[1]["supersedes_id"], items[0]["id"]);
+    assert_eq!(
+        items[2], items[1],
+        "the same value again is the same version"
+    );
+    assert_eq!(items[3]["version"], 1);
+    assert_eq!(body["created"], 4);
+
+    let (_, history) = s.get("/v1/beliefs/history/alice/city", a.key()).await;
+    let stored: Vec<(&str, &str, bool)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["value"].as_str().unwrap(),
+                b["epistemic_status"].as_str().unwrap(),
+                b["is_active"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stored,
+        vec![
+            ("Lisbon", "superseded", false),
+            ("Porto", "superseded", false),
+            ("Faro", "active", true)
+        ]
+    );
+}
