@@ -54,6 +54,10 @@ pub enum ApiError {
     Forbidden,
     NotFound(&'static str),
     BadRequest(&'static str),
+    /// A body that is not text, or nested deeper than the parser goes: FastAPI's answer to
+    /// anything but a JSON syntax error while reading a body (Python's `UnicodeDecodeError`,
+    /// `RecursionError`).
+    UnparsableBody,
     /// 422, one pydantic error object per problem (see `validation.rs`).
     Validation(Vec<ValidationError>),
     PayloadTooLarge,
@@ -92,6 +96,10 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "Insufficient permissions"),
             ApiError::NotFound(what) => (StatusCode::NOT_FOUND, what),
             ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, why),
+            ApiError::UnparsableBody => (
+                StatusCode::BAD_REQUEST,
+                "There was an error parsing the body",
+            ),
             ApiError::Validation(errors) => {
                 let body = HttpValidationError { detail: errors };
                 return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, OnceLock};
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Multipart, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::Deserialize;
@@ -24,18 +24,17 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{ApiError, ValidationError};
 use de::{Input, Schemas, TextFields};
 
-/// A `str` path parameter. (axum's own rejection, for a path that does not decode, would be
-/// plain text; FastAPI's router finds no such route.)
+/// A `str` path parameter.
 pub struct PathParam(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathParam {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<String>::from_request_parts(parts, state)
-            .await
-            .map(|Path(value)| PathParam(value))
-            .map_err(|_| ApiError::NotFound("Not Found"))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        match path_params(parts).as_slice() {
+            [value] => Ok(PathParam(value.clone())),
+            _ => Err(ApiError::NotFound("Not Found")),
+        }
     }
 }
 
@@ -45,12 +44,50 @@ pub struct PathPair(pub String, pub String);
 impl<S: Send + Sync> FromRequestParts<S> for PathPair {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<(String, String)>::from_request_parts(parts, state)
-            .await
-            .map(|Path((a, b))| PathPair(a, b))
-            .map_err(|_| ApiError::NotFound("Not Found"))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        match path_params(parts).as_slice() {
+            [a, b] => Ok(PathPair(a.clone(), b.clone())),
+            _ => Err(ApiError::NotFound("Not Found")),
+        }
     }
+}
+
+/// The path's parameters, percent-decoded as uvicorn decodes a path: bytes that are not UTF-8
+/// become U+FFFD, and the route answers for that text. (axum's own extractor refuses them, in
+/// plain text.)
+fn path_params(parts: &Parts) -> Vec<String> {
+    let Some(template) = parts.extensions.get::<MatchedPath>() else {
+        return Vec::new();
+    };
+    // From the end: a prefix the path was routed under may be in one and not the other.
+    let mut params: Vec<String> = template
+        .as_str()
+        .rsplit('/')
+        .zip(parts.uri.path().rsplit('/'))
+        .filter(|(segment, _)| segment.starts_with('{'))
+        .map(|(_, raw)| percent_decode_lossy(raw))
+        .collect();
+    params.reverse();
+    params
+}
+
+fn percent_decode_lossy(raw: &str) -> String {
+    let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%'
+            && let (Some(high), Some(low)) = (hex(bytes.get(i + 1)), hex(bytes.get(i + 2)))
+        {
+            decoded.extend(u8::try_from(high * 16 + low).ok());
+            i += 3;
+        } else {
+            decoded.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 /// One pydantic error object; `loc` is a JSON array (`["body", "email"]`).
@@ -113,7 +150,18 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             essence.ends_with("/json") || essence.ends_with("+json")
         });
         let value = if is_json {
-            serde_json::from_slice::<Value>(&bytes).map_err(|e| json_invalid(&bytes, &e))?
+            // Python decodes the bytes before it parses them, and its parser recurses as deep
+            // as its stack allows; FastAPI reports either failure apart from JSON errors.
+            if std::str::from_utf8(&bytes).is_err() {
+                return Err(ApiError::UnparsableBody);
+            }
+            serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+                if e.to_string().starts_with("recursion limit exceeded") {
+                    ApiError::UnparsableBody
+                } else {
+                    json_invalid(&bytes, &e)
+                }
+            })?
         } else {
             Value::String(String::from_utf8_lossy(&bytes).into_owned())
         };
@@ -458,6 +506,16 @@ mod tests {
             "Expecting ':' delimiter"
         );
         assert_eq!(decode_error("{} x")["ctx"]["error"], "Extra data");
+    }
+
+    #[test]
+    fn path_parameters_decode_with_replacement_characters() {
+        assert_eq!(
+            percent_decode_lossy("caf%C3%A9%20au%20lait"),
+            "café au lait"
+        );
+        assert_eq!(percent_decode_lossy("%FF%2"), "\u{fffd}%2");
+        assert_eq!(percent_decode_lossy("100%"), "100%");
     }
 
     #[test]
