@@ -238,13 +238,13 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Records<T> {
         for (i, item) in items.into_iter().enumerate() {
             match T::deserialize(&item) {
                 Ok(record) => records.push(record),
-                Err(e) => de::reject_at(
-                    json!(i),
-                    "value_error",
-                    &format!("Value error, {e}"),
-                    item,
-                    Some(json!({ "error": e.to_string() })),
-                ),
+                Err(e) => {
+                    let msg = format!("Value error, {e}");
+                    let ctx = Some(json!({ "error": e.to_string() }));
+                    if !de::reject_at(json!(i), "value_error", &msg, item, ctx) {
+                        return Err(serde::de::Error::custom(msg));
+                    }
+                }
             }
         }
         Ok(Records(records))

@@ -77,10 +77,10 @@ pub fn read<'a, T: de::Deserialize<'a>>(
 }
 
 /// Records an error at the value being read, from a model's own `Deserialize` (as a pydantic
-/// validator raises `ValueError`), `at` below it. Outside [`read`] there is nowhere to record it,
-/// and it is dropped.
-pub fn reject_at(at: Value, kind: &str, msg: &str, input: Value, ctx: Option<Value>) {
-    Report::within(at, || Report::reject(kind, msg, input, ctx));
+/// validator raises `ValueError`), `at` below it. `false` outside [`read`], where there is
+/// nowhere to record it: the caller should fail instead.
+pub fn reject_at(at: Value, kind: &str, msg: &str, input: Value, ctx: Option<Value>) -> bool {
+    Report::within(at, || Report::reject(kind, msg, input, ctx))
 }
 
 // ---- the report -------------------------------------------------------------------------------
@@ -134,13 +134,16 @@ impl Report {
         result
     }
 
-    fn reject(kind: &str, msg: &str, input: Value, ctx: Option<Value>) {
-        REPORT.with(|r| {
-            if let Some(report) = r.borrow_mut().as_mut() {
+    /// Records an error at the current place; `false` when no [`read`] is running.
+    fn reject(kind: &str, msg: &str, input: Value, ctx: Option<Value>) -> bool {
+        REPORT.with(|r| match r.borrow_mut().as_mut() {
+            Some(report) => {
                 let loc = Value::Array(report.loc.clone());
                 report.errors.push(error(kind, loc, msg, input, ctx));
+                true
             }
-        });
+            None => false,
+        })
     }
 }
 
