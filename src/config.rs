@@ -1,12 +1,12 @@
 //! Command line and environment configuration: one clap struct, every flag with an `OFFCLOUD_*` variable.
 
-use std::fmt;
 use std::net::IpAddr;
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::str::FromStr;
-use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+pub use crate::flags::{PortSetting, Ttl};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -39,43 +39,6 @@ pub struct Config {
     /// A number, 0 for any free port, or `off`.
     #[arg(long, env = "OFFCLOUD_PORT", default_value = "4600", global = true)]
     pub port: PortSetting,
-
-    /// Memgraph listener, serving the Memgraph API at the root (0 = any free port, `off` = disabled).
-    #[arg(
-        long,
-        env = "OFFCLOUD_MEMGRAPH_PORT",
-        default_value = "4601",
-        global = true
-    )]
-    pub memgraph_port: PortSetting,
-
-    /// TypeDB Cloud listener, serving the TypeDB API at the root (0 = any free port, `off` = disabled).
-    #[arg(
-        long,
-        env = "OFFCLOUD_TYPEDB_PORT",
-        default_value = "4602",
-        global = true
-    )]
-    pub typedb_port: PortSetting,
-
-    /// Hasura Cloud listener, serving the Hasura API at the root (0 = any free port, `off` = disabled).
-    #[arg(
-        long,
-        env = "OFFCLOUD_HASURA_PORT",
-        default_value = "4603",
-        global = true
-    )]
-    pub hasura_port: PortSetting,
-
-    /// Dgraph Cloud listener, serving Cerebro and the Dgraph REST routes at the root (the
-    /// slash-graphql CLI's `--environment dev` address; 0 = any free port, `off` = disabled).
-    #[arg(
-        long,
-        env = "OFFCLOUD_DGRAPH_PORT",
-        default_value = "8070",
-        global = true
-    )]
-    pub dgraph_port: PortSetting,
 
     /// HTTPS listener serving everything the main listener serves (every service by prefix and
     /// Host, the control API). A number, 0 for any free port, or `off`.
@@ -153,21 +116,38 @@ pub struct Config {
     pub state_file_save: bool,
     /// Fixture file, or folder of `*.yaml|*.yml|*.json` files (applied in name order): tenants,
     /// users, keys, tokens, clusters, projects and deployments with known credentials and ids,
-    /// created in every session and again after a reset. See fixtures/README.md.
+    /// created in every session and again after a reset.
     #[arg(long, env = "OFFCLOUD_FIXTURES", global = true)]
     pub fixtures: Option<PathBuf>,
 
+    /// Every service's own flags (`--memgraph-*`, `--typedb-*`, ...), read as `config.memgraph`
+    /// and so on through `Deref`.
     #[command(flatten)]
-    pub memgraph: crate::memgraph::Settings,
+    pub services: crate::services::Settings,
 
+    /// Bounds on GraphQL documents, for every GraphQL service.
     #[command(flatten)]
-    pub typedb: crate::typedb::Settings,
+    pub graphql: crate::graphql_limits::GraphqlLimits,
 
+    /// Contract testing: `--strict`, `--provider-states`.
     #[command(flatten)]
-    pub hasura: crate::hasura::Settings,
+    pub contract: crate::contract::Settings,
+}
 
-    #[command(flatten)]
-    pub dgraph: crate::dgraph::Settings,
+/// A service's settings read as `config.<service>`, as if they were fields of `Config`: the
+/// registry's `Settings` holds them, so that this file names no service.
+impl Deref for Config {
+    type Target = crate::services::Settings;
+
+    fn deref(&self) -> &Self::Target {
+        &self.services
+    }
+}
+
+impl DerefMut for Config {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.services
+    }
 }
 
 impl Cli {
@@ -191,9 +171,11 @@ impl Cli {
     fn resolve(matches: clap::ArgMatches) -> Result<Cli, clap::Error> {
         let mut cli = Cli::from_arg_matches(&matches)?;
         if let Some(all) = cli.config.lifecycle {
-            for (id, duration) in cli.config.lifecycle_durations() {
-                if matches.value_source(id) == Some(clap::parser::ValueSource::DefaultValue) {
-                    *duration = all;
+            for service in crate::services::all().iter() {
+                for (id, duration) in service.lifecycle_durations(&mut cli.config) {
+                    if matches.value_source(id) == Some(clap::parser::ValueSource::DefaultValue) {
+                        *duration = all;
+                    }
                 }
             }
         }
@@ -209,11 +191,12 @@ impl Config {
 
     /// Every service's asynchronous-transition durations, by clap argument id (what
     /// `--lifecycle` sets).
-    pub fn lifecycle_durations(&mut self) -> Vec<(&'static str, &mut Ttl)> {
-        let mut all = self.memgraph.lifecycle_durations();
-        all.extend(self.typedb.lifecycle_durations());
-        all.extend(self.hasura.lifecycle_durations());
-        all.extend(self.dgraph.lifecycle_durations());
+    pub fn lifecycle_durations(&mut self) -> Vec<(&'static str, Ttl)> {
+        let mut all = Vec::new();
+        for service in crate::services::all().iter() {
+            let durations = service.lifecycle_durations(self);
+            all.extend(durations.into_iter().map(|(id, duration)| (id, *duration)));
+        }
         all
     }
 
@@ -252,68 +235,6 @@ impl Storage {
     }
 }
 
-/// A listener's port: a number, 0 for any free port, or off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PortSetting {
-    Off,
-    Port(u16),
-}
-
-impl FromStr for PortSetting {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim() {
-            "off" | "OFF" | "none" | "disabled" => Ok(PortSetting::Off),
-            n => n
-                .parse()
-                .map(PortSetting::Port)
-                .map_err(|_| format!("expected a port number, 0 or `off`, got {s:?}")),
-        }
-    }
-}
-
-impl fmt::Display for PortSetting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PortSetting::Off => f.write_str("off"),
-            PortSetting::Port(p) => write!(f, "{p}"),
-        }
-    }
-}
-
-/// A duration written as a number with an optional unit: s (default), m, h or d.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ttl(pub Duration);
-
-/// Shown in `/_offcloud/info` as whole seconds.
-impl serde::Serialize for Ttl {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_u64(self.0.as_secs())
-    }
-}
-
-impl FromStr for Ttl {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
-            Some(i) => s.split_at(i),
-            None => (s, "s"),
-        };
-        let n: u64 = digits
-            .parse()
-            .map_err(|_| format!("expected a duration such as 7d, 12h, 30m or 90s, got {s:?}"))?;
-        let secs = match unit {
-            "s" => n,
-            "m" => n * 60,
-            "h" => n * 3600,
-            "d" => n * 86_400,
-            _ => return Err(format!("unknown duration unit {unit:?} (use s, m, h or d)")),
-        };
-        Ok(Ttl(Duration::from_secs(secs)))
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -322,15 +243,9 @@ pub enum LogFormat {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::time::Duration;
 
-    #[test]
-    fn ports_accept_numbers_zero_and_off() {
-        assert_eq!("4600".parse(), Ok(PortSetting::Port(4600)));
-        assert_eq!("0".parse(), Ok(PortSetting::Port(0)));
-        assert_eq!("off".parse(), Ok(PortSetting::Off));
-        assert!("http".parse::<PortSetting>().is_err());
-    }
+    use super::*;
 
     #[test]
     fn lifecycle_sets_every_transition_its_own_flag_leaves_unset() {
@@ -347,18 +262,10 @@ mod tests {
         // Token lifetimes are not transitions.
         assert_eq!(config.typedb.token_ttl, Config::defaults().typedb.token_ttl);
         let durations = config.lifecycle_durations();
-        assert_eq!(durations.iter().filter(|(_, d)| **d != zero).count(), 1);
+        assert_eq!(durations.iter().filter(|(_, d)| *d != zero).count(), 1);
 
         let without = Cli::try_parse_resolved(["offcloud"]).unwrap().config;
         assert_eq!(without.typedb.starting, Ttl(Duration::from_secs(3)));
-    }
-
-    #[test]
-    fn ttls_take_units() {
-        assert_eq!("7d".parse(), Ok(Ttl(Duration::from_secs(604_800))));
-        assert_eq!("90".parse(), Ok(Ttl(Duration::from_secs(90))));
-        assert_eq!("30m".parse(), Ok(Ttl(Duration::from_secs(1800))));
-        assert!("7w".parse::<Ttl>().is_err());
     }
 
     #[test]

@@ -18,13 +18,22 @@ pub fn run(config: &Config) -> ExitCode {
     }
 }
 
-/// Uses the main listener's `/_offcloud/health`, or the Memgraph listener's `/health` when the
-/// main one is off.
+/// Uses the main listener's `/_offcloud/health`, or, when the main one is off, the health route
+/// of the first service listener that has one (Memgraph's `/health`).
 pub fn check(config: &Config) -> Result<(), String> {
-    let (port, path) = match (config.port, config.memgraph_port) {
-        (PortSetting::Port(p), _) if p != 0 => (p, "/_offcloud/health"),
-        (_, PortSetting::Port(p)) if p != 0 => (p, "/health"),
-        _ => return Err("no listener on a fixed port to check".into()),
+    let fixed = |port: PortSetting| match port {
+        PortSetting::Port(p) if p != 0 => Some(p),
+        _ => None,
+    };
+    let service_health = || {
+        crate::services::all().iter().find_map(|service| {
+            let path = service.health_path()?;
+            fixed(service.port(config)).map(|port| (port, path))
+        })
+    };
+    let (port, path) = match fixed(config.port) {
+        Some(port) => (port, "/_offcloud/health"),
+        None => service_health().ok_or("no listener on a fixed port to check")?,
     };
     // A wildcard bind answers on loopback.
     let ip = match config.bind {

@@ -1,20 +1,28 @@
-//! offcloud: one binary that plays four cloud control-plane APIs offline (see SPEC.md).
+//! offcloud: one binary that plays four cloud control-plane APIs offline (see docs/design.md).
 //!
 //! [`Server::bind`] builds the application from a [`Config`]; `main.rs` only parses the command
 //! line and waits for a signal, and the integration tests start the same server on free ports.
 
+pub mod apidocs;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod contract;
 pub mod control;
+pub mod control_error;
 pub mod db;
 pub mod dgraph;
 pub mod error;
+pub mod fixture;
+pub mod flags;
+pub mod graphql_limits;
 pub mod hasura;
 pub mod healthcheck;
 pub mod memgraph;
 pub mod routing;
 pub mod server;
+pub mod service;
+pub mod services;
 pub mod session;
 pub mod snapshot;
 pub mod tls;
@@ -32,10 +40,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub sessions: session::Sessions,
     pub listeners: Arc<Vec<ListenerInfo>>,
-    pub memgraph: memgraph::Shared,
-    pub typedb: typedb::Shared,
-    pub hasura: hasura::Shared,
-    pub dgraph: dgraph::Shared,
+    /// The emulated services (`services::all`), with what each shares across sessions.
+    pub services: service::Services,
     /// Every request to an emulated service, in memory (`/_offcloud/requests`).
     pub journal: Arc<control::journal::Journal>,
     /// Fault rules, per session (`/_offcloud/faults`).
@@ -45,6 +51,9 @@ pub struct AppState {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Fixtures loaded at start and posted per session (`/_offcloud/fixtures`).
     pub fixtures: Arc<control::fixtures::Fixtures>,
+    /// Per session: the operations called and the contract violations (`/_offcloud/coverage`,
+    /// `/_offcloud/contract/violations`).
+    pub contract: Arc<contract::Contracts>,
 }
 
 /// Why the server could not start.

@@ -13,151 +13,28 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use tower::ServiceExt;
 
 use crate::AppState;
-use crate::config::{Config, PortSetting};
+use crate::config::Config;
+use crate::contract::{self, Contracts};
 use crate::control;
 use crate::control::faults::{Faults, Outcome, Target};
 use crate::control::journal::{Capture, Entry, Journal};
+use crate::control_error;
+use crate::service::Service;
 use crate::session::{SESSION_HEADER, SessionName};
 
-/// The emulated services. Adding one means a variant here (with its name, hosts, port and router),
-/// its folder, and its port flag in `Config`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Service {
-    Memgraph,
-    Typedb,
-    Hasura,
-    Dgraph,
-}
-
-impl Service {
-    pub const ALL: &'static [Service] = &[
-        Service::Memgraph,
-        Service::Typedb,
-        Service::Hasura,
-        Service::Dgraph,
-    ];
-
-    /// Its path prefix on the main listener, and its `<name>.localhost` host name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::Memgraph => "memgraph",
-            Service::Typedb => "typedb",
-            Service::Hasura => "hasura",
-            Service::Dgraph => "dgraph",
-        }
-    }
-
-    /// The service of that name (`memgraph`, `typedb`, `hasura`, `dgraph`).
-    pub fn from_name(name: &str) -> Option<Service> {
-        Service::ALL.iter().copied().find(|s| s.name() == name)
-    }
-
-    /// An error answer in the service's own shape, for a fault with no body of its own: the
-    /// status to send, the content type and the body. The message is the status's reason.
-    /// Hasura reports errors inside a GraphQL response with HTTP 200, so a 4xx becomes a 200 with
-    /// its `errors` envelope; a 5xx (a failing gateway, not a GraphQL error) keeps its status.
-    pub fn error_body(self, status: StatusCode) -> (StatusCode, &'static str, String) {
-        let message = status.canonical_reason().unwrap_or("Error");
-        let json = "application/json";
-        let (status, body) = match self {
-            Service::Memgraph => (status, serde_json::json!({ "detail": message })),
-            Service::Typedb => {
-                let code = match status.as_u16() {
-                    400 | 413 | 422 => "INVALID_ARGUMENT",
-                    401 => "INVALID_TOKEN",
-                    403 => "PERMISSION_DENIED",
-                    404 => "NOT_FOUND",
-                    405 => "METHOD_NOT_ALLOWED",
-                    409 => "ALREADY_EXISTS",
-                    429 => "RESOURCE_EXHAUSTED",
-                    503 => "UNAVAILABLE",
-                    _ => "INTERNAL",
-                };
-                (
-                    status,
-                    serde_json::json!({ "code": code, "message": message }),
-                )
-            }
-            Service::Hasura => {
-                let code = match status.as_u16() {
-                    401 | 403 => "access-denied",
-                    404 => "not-found",
-                    409 => "constraint-violation",
-                    400..=499 => "validation-failed",
-                    _ => "unexpected",
-                };
-                let body = serde_json::json!({"errors": [{
-                    "message": message,
-                    "extensions": {"path": "$", "code": code},
-                }]});
-                let status = if status.is_server_error() {
-                    status
-                } else {
-                    StatusCode::OK
-                };
-                (status, body)
-            }
-            Service::Dgraph => (
-                status,
-                serde_json::json!({ "errors": [{ "message": message }] }),
-            ),
-        };
-        (status, json, body.to_string())
-    }
-
-    pub fn error_response(self, status: StatusCode) -> Response {
-        let (status, content_type, body) = self.error_body(status);
-        (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
-    }
-
-    /// Host names of the real service: requests carrying them go to this service at the root,
-    /// so a network alias can stand in for the real host.
-    pub fn real_hosts(self) -> &'static [&'static str] {
-        match self {
-            Service::Memgraph => &["api.memgraph.ai"],
-            Service::Typedb => &["cloud.typedb.com"],
-            Service::Hasura => &["data.pro.hasura.io"],
-            Service::Dgraph => &["cerebro.cloud.dgraph.io", "api.cloud.dgraph.io"],
-        }
-    }
-
-    /// The setting of its own listener (which serves it at the root).
-    pub fn port(self, config: &Config) -> PortSetting {
-        match self {
-            Service::Memgraph => config.memgraph_port,
-            Service::Typedb => config.typedb_port,
-            Service::Hasura => config.hasura_port,
-            Service::Dgraph => config.dgraph_port,
-        }
-    }
-
-    fn router(self, state: &AppState) -> Router {
-        match self {
-            Service::Memgraph => crate::memgraph::router(state.clone()),
-            Service::Typedb => crate::typedb::router(state.clone()),
-            Service::Hasura => crate::hasura::router(state.clone()),
-            Service::Dgraph => crate::dgraph::router(state.clone()),
-        }
-    }
-
-    fn for_host(host: &str) -> Option<Service> {
-        // Each Dgraph backend has its own host name; the Dgraph router picks the backend from it.
-        if host.ends_with(".aws.cloud.dgraph.io") || host.ends_with(".dgraph.localhost") {
-            return Some(Service::Dgraph);
-        }
-        Service::ALL.iter().copied().find(|s| {
-            s.real_hosts().contains(&host)
-                || host
-                    .strip_suffix(".localhost")
-                    .is_some_and(|name| name == s.name())
-        })
-    }
+/// Whether a host name reaches the service at the root: one of its real host names,
+/// `<name>.localhost`, or another host it says it serves.
+fn serves(service: &dyn Service, host: &str) -> bool {
+    service.serves_host(host)
+        || service.real_hosts().contains(&host)
+        || host
+            .strip_suffix(".localhost")
+            .is_some_and(|name| name == service.name())
 }
 
 /// What a listener serves.
@@ -165,11 +42,11 @@ impl Service {
 pub enum ListenerKind {
     /// Every service under its prefix, and the control API under `/_offcloud`.
     Main,
-    /// One service at the root.
-    Service(Service),
-    /// One Dgraph deployment's own port: its data plane at the root, always in the session that
-    /// created it.
-    DgraphBackend(SessionName),
+    /// One service at the root (by name).
+    Service(&'static str),
+    /// A port a service opened for one of its resources (a Dgraph deployment's data plane): at
+    /// the root, always in the session that created it.
+    Pinned(SessionName),
 }
 
 #[derive(Clone)]
@@ -178,37 +55,50 @@ pub struct FrontDoor {
     routers: Arc<Routers>,
     journal: Arc<Journal>,
     faults: Arc<Faults>,
+    contract: Arc<Contracts>,
+    config: Arc<Config>,
     body_limit: usize,
 }
 
 struct Routers {
-    services: Vec<(Service, Router)>,
+    services: Vec<(Arc<dyn Service>, Router)>,
     control: Router,
 }
 
 impl FrontDoor {
     pub fn new(kind: ListenerKind, state: &AppState) -> FrontDoor {
-        let services = match &kind {
-            ListenerKind::Main => Service::ALL.iter().map(|s| (*s, s.router(state))).collect(),
-            ListenerKind::Service(s) => vec![(*s, s.router(state))],
-            ListenerKind::DgraphBackend(_) => Vec::new(),
-        };
+        let services = state.services.iter().filter(|s| match &kind {
+            ListenerKind::Main => true,
+            ListenerKind::Service(name) => s.name() == *name,
+            ListenerKind::Pinned(_) => false,
+        });
+        // A service's routes are checked against its API descriptions (`crate::contract`).
+        let services = services
+            .map(|s| (s.clone(), contract::routes(s.router(state), s.name())))
+            .collect();
         FrontDoor::with_routers(kind, services, state)
     }
 
-    /// The front door of a Dgraph deployment's own port, in front of its data-plane router: the
-    /// journal and fault rules see its requests as they see the rest of Dgraph's.
-    pub fn dgraph_backend(session: SessionName, router: Router, state: &AppState) -> FrontDoor {
+    /// The front door of a port a service opened for one resource (see [`ListenerKind::Pinned`]),
+    /// in front of that resource's router: the journal and fault rules see its requests as they
+    /// see the rest of the service's. The service marks that router for the contract checks.
+    pub fn pinned(
+        service: &str,
+        session: SessionName,
+        router: Router,
+        state: &AppState,
+    ) -> FrontDoor {
+        let services = state.services.by_name(service).map(|s| (s.clone(), router));
         FrontDoor::with_routers(
-            ListenerKind::DgraphBackend(session),
-            vec![(Service::Dgraph, router)],
+            ListenerKind::Pinned(session),
+            services.into_iter().collect(),
             state,
         )
     }
 
     fn with_routers(
         kind: ListenerKind,
-        services: Vec<(Service, Router)>,
+        services: Vec<(Arc<dyn Service>, Router)>,
         state: &AppState,
     ) -> FrontDoor {
         FrontDoor {
@@ -219,6 +109,8 @@ impl FrontDoor {
             }),
             journal: state.journal.clone(),
             faults: state.faults.clone(),
+            contract: state.contract.clone(),
+            config: state.config.clone(),
             body_limit: state.config.body_limit,
         }
     }
@@ -237,7 +129,7 @@ impl FrontDoor {
         let path = req.uri().path().to_owned();
 
         let (session, after_session) = match (&self.kind, split_session_prefix(&path)) {
-            (ListenerKind::DgraphBackend(session), _) => (Ok(session.clone()), path.as_str()),
+            (ListenerKind::Pinned(session), _) => (Ok(session.clone()), path.as_str()),
             (_, Some((name, rest))) => (SessionName::parse(name).ok_or(name.to_owned()), rest),
             (_, None) => (session_from_header(req.headers()), path.as_str()),
         };
@@ -248,7 +140,14 @@ impl FrontDoor {
         tracing::Span::current().record("session", session.as_str());
         let Some((service, router, rest)) = self.pick(req.headers(), req.uri(), after_session)
         else {
-            return control::error::not_found(after_session);
+            // `/` on the main listener, from a browser: the dashboard.
+            if self.kind == ListenerKind::Main
+                && path == "/"
+                && matches!(*req.method(), Method::GET | Method::HEAD)
+            {
+                return Redirect::temporary(control::ui::PATH).into_response();
+            }
+            return control_error::not_found(after_session);
         };
         let rest = if rest.is_empty() { "/" } else { rest };
         let new_uri = match req.uri().query() {
@@ -257,7 +156,7 @@ impl FrontDoor {
         };
         match PathAndQuery::try_from(new_uri) {
             Ok(pq) => *req.uri_mut() = Uri::from(pq),
-            Err(_) => return control::error::not_found(rest),
+            Err(_) => return control_error::not_found(rest),
         }
         req.extensions_mut().insert(session.clone());
         match service {
@@ -270,17 +169,35 @@ impl FrontDoor {
         }
     }
 
-    /// Runs a request to a service, unless a fault rule answers it first.
+    /// Runs a request to a service, and counts it for coverage and the contract violations.
     async fn serve(
+        &self,
+        router: &Router,
+        mut req: Request,
+        session: &SessionName,
+        service: &dyn Service,
+    ) -> Response {
+        let Some(registered) = self.routers.registered(service) else {
+            return self.answer(router, req, session, service).await;
+        };
+        let pending = self
+            .contract
+            .begin(registered, session, &self.config, &mut req);
+        let response = self.answer(router, req, session, service).await;
+        self.contract.finish(pending, session, response)
+    }
+
+    /// Runs a request to a service, unless a fault rule answers it first.
+    async fn answer(
         &self,
         router: &Router,
         req: Request,
         session: &SessionName,
-        service: Service,
+        service: &dyn Service,
     ) -> Response {
         let target = Target {
             session,
-            service,
+            service: service.name(),
             method: req.method().as_str(),
             path: req.uri().path(),
         };
@@ -291,7 +208,7 @@ impl FrontDoor {
         let path = req.uri().path().to_owned();
         let target = Target {
             session,
-            service,
+            service: service.name(),
             method: &method,
             path: &path,
         };
@@ -331,7 +248,7 @@ impl FrontDoor {
         router: &Router,
         req: Request,
         session: SessionName,
-        service: Service,
+        service: &dyn Service,
         path: String,
         started: Instant,
     ) -> Response {
@@ -350,7 +267,7 @@ impl FrontDoor {
             id: self.journal.next_id(),
             time,
             session,
-            service,
+            service: service.name(),
             method,
             path,
             query,
@@ -370,13 +287,18 @@ impl FrontDoor {
         headers: &HeaderMap,
         uri: &Uri,
         path: &'p str,
-    ) -> Option<(Option<Service>, &Router, &'p str)> {
+    ) -> Option<(Option<&dyn Service>, &Router, &'p str)> {
         let routers = &self.routers;
-        if let ListenerKind::Service(_) | ListenerKind::DgraphBackend(_) = self.kind {
-            return routers.services.first().map(|(s, r)| (Some(*s), r, path));
+        if let ListenerKind::Service(_) | ListenerKind::Pinned(_) = self.kind {
+            return routers
+                .services
+                .first()
+                .map(|(s, r)| (Some(s.as_ref()), r, path));
         }
-        if let Some(service) = host_of(headers, uri).and_then(|h| Service::for_host(&h)) {
-            return routers.router_of(service).map(|r| (Some(service), r, path));
+        if let Some(host) = host_of(headers, uri)
+            && let Some((service, router)) = routers.for_host(&host)
+        {
+            return Some((Some(service), router, path));
         }
         let (first, rest) = split_first_segment(path);
         if first == control::PREFIX {
@@ -386,7 +308,7 @@ impl FrontDoor {
             .services
             .iter()
             .find(|(s, _)| s.name() == first)
-            .map(|(s, r)| (Some(*s), r, rest))
+            .map(|(s, r)| (Some(s.as_ref()), r, rest))
     }
 }
 
@@ -398,11 +320,20 @@ async fn run(router: &Router, req: Request) -> Response {
 }
 
 impl Routers {
-    fn router_of(&self, service: Service) -> Option<&Router> {
+    /// The registered value of a service this front door serves.
+    fn registered(&self, service: &dyn Service) -> Option<Arc<dyn Service>> {
         self.services
             .iter()
-            .find(|(s, _)| *s == service)
-            .map(|(_, r)| r)
+            .find(|(s, _)| s.name() == service.name())
+            .map(|(s, _)| s.clone())
+    }
+
+    /// The service the host name reaches, with its router.
+    fn for_host(&self, host: &str) -> Option<(&dyn Service, &Router)> {
+        self.services
+            .iter()
+            .find(|(s, _)| serves(s.as_ref(), host))
+            .map(|(s, r)| (s.as_ref(), r))
     }
 }
 
@@ -450,7 +381,7 @@ fn host_of(headers: &HeaderMap, uri: &Uri) -> Option<String> {
 }
 
 fn invalid_session(name: &str) -> Response {
-    control::error::response(
+    control_error::response(
         StatusCode::BAD_REQUEST,
         &format!(
             "invalid session name {name:?}: use 1 to 64 letters, digits, '_', '-' or '.', not starting with '.'"
@@ -461,6 +392,15 @@ fn invalid_session(name: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::Services;
+
+    /// The service a host name reaches at the root.
+    fn service_for_host<'s>(services: &'s Services, host: &str) -> Option<&'s str> {
+        services
+            .iter()
+            .find(|s| serves(s.as_ref(), host))
+            .map(|s| s.name())
+    }
 
     #[test]
     fn session_prefixes_split_off() {
@@ -474,15 +414,16 @@ mod tests {
 
     #[test]
     fn hosts_route_to_services() {
+        let services = crate::services::all();
         assert_eq!(
-            Service::for_host("api.memgraph.ai"),
-            Some(Service::Memgraph)
+            service_for_host(&services, "api.memgraph.ai"),
+            Some("memgraph")
         );
         assert_eq!(
-            Service::for_host("memgraph.localhost"),
-            Some(Service::Memgraph)
+            service_for_host(&services, "memgraph.localhost"),
+            Some("memgraph")
         );
-        assert_eq!(Service::for_host("localhost"), None);
+        assert_eq!(service_for_host(&services, "localhost"), None);
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, "API.memgraph.ai:443".parse().unwrap());
         assert_eq!(

@@ -16,7 +16,8 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::config::{Config, PortSetting};
-use crate::routing::{FrontDoor, ListenerKind, Service};
+use crate::routing::{FrontDoor, ListenerKind};
+use crate::service::Services;
 use crate::session::{SessionName, Sessions};
 use crate::{AppState, StartError};
 
@@ -26,8 +27,9 @@ pub struct ListenerInfo {
     /// `main`, or the service's name.
     pub name: &'static str,
     pub address: SocketAddr,
+    /// The service it serves at the root, if it is a service's own.
     #[serde(skip)]
-    pub service: Option<Service>,
+    pub service: Option<&'static str>,
 }
 
 /// Listeners bound, state ready, not serving yet.
@@ -42,10 +44,12 @@ impl Server {
     /// here, not at the first request).
     pub async fn bind(config: Config) -> Result<Server, StartError> {
         let storage = config.storage().map_err(StartError::Config)?;
+        let services = crate::services::all();
         let wanted = std::iter::once((ListenerKind::Main, "main", None, config.port)).chain(
-            Service::ALL
-                .iter()
-                .map(|&s| (ListenerKind::Service(s), s.name(), Some(s), s.port(&config))),
+            services.iter().map(|s| {
+                let kind = ListenerKind::Service(s.name());
+                (kind, s.name(), Some(s), s.port(&config))
+            }),
         );
 
         let mut listeners = Vec::new();
@@ -64,12 +68,10 @@ impl Server {
             infos.push(ListenerInfo {
                 name,
                 address,
-                service,
+                service: service.map(|s| s.name()),
             });
             listeners.push((kind.clone(), listener));
-            // The slash-graphql CLI's `--environment dev` calls http://localhost:8070, which Node
-            // may resolve to ::1: the Dgraph listener also answers on IPv6 loopback when it can.
-            if service == Some(Service::Dgraph)
+            if service.is_some_and(|s| s.also_on_ipv6_loopback())
                 && (config.bind.is_loopback() || config.bind.is_unspecified())
                 && config.bind.is_ipv4()
             {
@@ -80,7 +82,7 @@ impl Server {
             }
         }
 
-        let tls = crate::tls::Tls::bind(&config).await?;
+        let tls = crate::tls::Tls::bind(&config, &services).await?;
         if let Some(tls) = &tls {
             infos.push(ListenerInfo {
                 name: crate::tls::LISTENER_NAME,
@@ -90,7 +92,7 @@ impl Server {
         }
 
         let fixtures = Arc::new(
-            crate::control::fixtures::Fixtures::load(&config)
+            crate::control::fixtures::Fixtures::load(&config, &services)
                 .await
                 .map_err(StartError::Fixtures)?,
         );
@@ -101,7 +103,7 @@ impl Server {
             .await
             .map_err(StartError::Database)?;
         let tls_config = tls.as_ref().map(crate::tls::Tls::server_config);
-        let state = AppState::new(config, sessions, infos, tls_config, fixtures);
+        let state = AppState::new(config, services, sessions, infos, tls_config, fixtures);
         crate::control::state::load_file(&state).await?;
         Ok(Server {
             state,
@@ -134,7 +136,7 @@ impl Server {
         for info in self.listeners() {
             let what = match info.service {
                 None => "every service under /<service>, control API under /_offcloud".to_owned(),
-                Some(s) => format!("{} at the root", s.name()),
+                Some(s) => format!("{s} at the root"),
             };
             let scheme = match info.name {
                 crate::tls::LISTENER_NAME => "https",
@@ -171,8 +173,10 @@ impl Server {
         shutdown.await;
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
-        // Dgraph backends' own listeners (bound per deployment) stop with the server.
-        crate::dgraph::close_all(&self.state);
+        // Listeners a service bound itself (Dgraph's backends) stop with the server.
+        for service in self.state.services.iter() {
+            service.on_shutdown(&self.state);
+        }
         while let Some(result) = tasks.join_next().await {
             result.map_err(std::io::Error::other)??;
         }
@@ -220,6 +224,7 @@ pub fn with_request_layers(router: Router, body_limit: usize) -> Router {
 impl AppState {
     fn new(
         config: Config,
+        services: Services,
         sessions: Sessions,
         listeners: Vec<ListenerInfo>,
         tls: Option<Arc<rustls::ServerConfig>>,
@@ -228,11 +233,9 @@ impl AppState {
         AppState {
             tls,
             fixtures,
-            memgraph: crate::memgraph::Shared::default(),
-            typedb: crate::typedb::Shared::default(),
-            hasura: crate::hasura::Shared::default(),
-            dgraph: crate::dgraph::Shared::default(),
+            services,
             faults: Arc::default(),
+            contract: Arc::default(),
             journal: Arc::new(crate::control::journal::Journal::new(config.journal_size)),
             config: Arc::new(config),
             sessions,

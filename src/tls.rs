@@ -31,25 +31,13 @@ use tokio_rustls::server::TlsStream;
 
 use crate::StartError;
 use crate::config::{Config, PortSetting, Storage};
-use crate::routing::Service;
+use crate::service::Services;
 
 /// The name of the HTTPS listener in `/_offcloud/info` and the start-up log.
 pub const LISTENER_NAME: &str = "tls";
 
 /// File name of the generated CA's certificate when `--tls-ca` is not given.
 pub const DEFAULT_CA_FILE: &str = "offcloud-ca.pem";
-
-/// Dgraph Cloud zones whose deployment hosts (`<name>.<zone>.aws.cloud.dgraph.io`) the generated
-/// certificate covers. A wildcard covers one label only, so each zone needs its own name. The
-/// spec records us-east-1 and us-west-2; the rest are the AWS regions Dgraph Cloud has offered.
-const DGRAPH_ZONES: &[&str] = &[
-    "us-east-1",
-    "us-west-2",
-    "eu-central-1",
-    "eu-west-1",
-    "ap-south-1",
-    "ap-southeast-1",
-];
 
 /// A TLS handshake that takes longer than this is dropped, so a silent client holds nothing.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -63,11 +51,11 @@ pub struct Tls {
 
 impl Tls {
     /// Binds `--tls-port` and prepares its certificate; `None` when the port is off.
-    pub async fn bind(config: &Config) -> Result<Option<Tls>, StartError> {
+    pub async fn bind(config: &Config, services: &Services) -> Result<Option<Tls>, StartError> {
         let PortSetting::Port(port) = config.tls_port else {
             return Ok(None);
         };
-        let server_config = server_config(config).map_err(StartError::Config)?;
+        let server_config = server_config(config, services).map_err(StartError::Config)?;
         let address = SocketAddr::new(config.bind, port);
         let listener = TcpListener::bind(address)
             .await
@@ -169,10 +157,10 @@ impl axum::serve::Listener for TlsListener {
 }
 
 /// The rustls configuration: the given certificate, or one generated for offcloud's names.
-fn server_config(config: &Config) -> Result<Arc<ServerConfig>, String> {
+fn server_config(config: &Config, services: &Services) -> Result<Arc<ServerConfig>, String> {
     let (chain, key) = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => load_pem(cert, key)?,
-        (None, None) => generate(&ca_path(config), config.bind)?,
+        (None, None) => generate(&ca_path(config), certificate_names(config.bind, services))?,
         _ => return Err("--tls-cert and --tls-key go together: give both or neither".into()),
     };
     // The provider is named rather than taken from the process default, so another crate
@@ -222,40 +210,35 @@ pub fn ca_path(config: &Config) -> PathBuf {
 }
 
 /// The names the generated certificate is valid for.
-pub fn certificate_names(bind: IpAddr) -> Vec<String> {
+pub fn certificate_names(bind: IpAddr, services: &Services) -> Vec<String> {
     let mut names: Vec<String> = ["localhost", "127.0.0.1", "::1"]
         .into_iter()
         .map(String::from)
         .collect();
-    for service in Service::ALL {
+    for service in services.iter() {
         // Each `<service>.localhost` by name: clients refuse a wildcard over a single label
         // (`*.localhost`), as they would `*.com`.
         names.push(format!("{}.localhost", service.name()));
         names.extend(service.real_hosts().iter().map(|h| h.to_string()));
+        // Hosts of its own resources (Dgraph's deployments).
+        names.extend(service.certificate_names());
     }
-    // Dgraph deployments are reached by a host of their own.
-    names.push("*.dgraph.localhost".into());
-    names.extend(
-        DGRAPH_ZONES
-            .iter()
-            .map(|zone| format!("*.{zone}.aws.cloud.dgraph.io")),
-    );
     if !bind.is_unspecified() && !bind.is_loopback() {
         names.push(bind.to_string());
     }
     names
 }
 
-/// A leaf certificate for [`certificate_names`], signed by the CA at `ca_path` (created, or
-/// loaded from its key, as needed).
+/// A leaf certificate for `names` ([`certificate_names`]), signed by the CA at `ca_path`
+/// (created, or loaded from its key, as needed).
 fn generate(
     ca_path: &Path,
-    bind: IpAddr,
+    names: Vec<String>,
 ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), String> {
     let ca = load_or_create_ca(ca_path)?;
     let now = OffsetDateTime::now_utc();
-    let mut params = CertificateParams::new(certificate_names(bind))
-        .map_err(|e| format!("tls: certificate names: {e}"))?;
+    let mut params =
+        CertificateParams::new(names).map_err(|e| format!("tls: certificate names: {e}"))?;
     params.distinguished_name = name("offcloud");
     params.not_before = now - time::Duration::days(1);
     // Under 398 days: what browsers and Apple clients accept for a leaf.
@@ -490,7 +473,8 @@ mod tests {
 
     #[test]
     fn the_generated_certificate_names_every_way_in() {
-        let names = certificate_names("0.0.0.0".parse().unwrap());
+        let services = crate::services::all();
+        let names = certificate_names("0.0.0.0".parse().unwrap(), &services);
         for wanted in [
             "localhost",
             "memgraph.localhost",
@@ -508,7 +492,7 @@ mod tests {
             assert!(names.iter().any(|n| n == wanted), "{wanted} missing");
         }
         assert!(!names.iter().any(|n| n == "0.0.0.0"));
-        let bound = certificate_names("10.1.2.3".parse().unwrap());
+        let bound = certificate_names("10.1.2.3".parse().unwrap(), &services);
         assert!(bound.iter().any(|n| n == "10.1.2.3"));
     }
 

@@ -20,7 +20,7 @@ use http_body::Frame;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::routing::Service;
+use crate::service::{Service, Services};
 use crate::session::SessionName;
 
 /// A rule as a client writes it.
@@ -44,7 +44,7 @@ pub struct NewRule {
 struct Rule {
     id: String,
     session: SessionName,
-    service: Option<Service>,
+    service: Option<&'static str>,
     method: Option<String>,
     path: Option<String>,
     operation: Option<String>,
@@ -86,19 +86,25 @@ pub struct Faults {
 /// The parts of a request rules match on.
 pub struct Target<'a> {
     pub session: &'a SessionName,
-    pub service: Service,
+    pub service: &'static str,
     pub method: &'a str,
     pub path: &'a str,
 }
 
 impl Faults {
-    pub fn add(&self, session: SessionName, new: NewRule) -> Result<Value, String> {
-        let service = match &new.service {
-            None => None,
-            Some(name) => Some(Service::from_name(name).ok_or_else(|| {
-                format!("unknown service {name:?}: use memgraph, typedb, hasura or dgraph")
-            })?),
-        };
+    pub fn add(
+        &self,
+        session: SessionName,
+        new: NewRule,
+        services: &Services,
+    ) -> Result<Value, String> {
+        let service =
+            match &new.service {
+                None => None,
+                Some(name) => Some(services.by_name(name).map(|s| s.name()).ok_or_else(|| {
+                    format!("unknown service {name:?}: use {}", services.listed())
+                })?),
+            };
         let status = match new.status {
             None => None,
             Some(code) => Some(
@@ -245,7 +251,7 @@ impl Rule {
         json!({
             "id": self.id,
             "session": self.session.as_str(),
-            "service": self.service.map(Service::name),
+            "service": self.service,
             "method": self.method,
             "path": self.path,
             "operation": self.operation,
@@ -281,7 +287,7 @@ fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// The answer of a fault: the given body, or the service's own error shape.
-pub fn respond(service: Service, status: StatusCode, body: Option<Value>) -> Response {
+pub fn respond(service: &dyn Service, status: StatusCode, body: Option<Value>) -> Response {
     match body {
         None => service.error_response(status),
         Some(Value::String(text)) => (

@@ -23,7 +23,6 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::redact;
-use crate::routing::Service;
 use crate::session::SessionName;
 
 /// Bytes of each body kept; the rest passes through unrecorded.
@@ -40,7 +39,8 @@ pub struct Entry {
     pub id: u64,
     pub time: OffsetDateTime,
     pub session: SessionName,
-    pub service: Service,
+    /// The service's name.
+    pub service: &'static str,
     pub method: String,
     /// As the client sent it, prefixes included.
     pub path: String,
@@ -196,10 +196,7 @@ impl Filter {
         self.session
             .as_deref()
             .is_none_or(|s| s == e.session.as_str())
-            && self
-                .service
-                .as_deref()
-                .is_none_or(|s| s == e.service.name())
+            && self.service.as_deref().is_none_or(|s| s == e.service)
             && self
                 .method
                 .as_deref()
@@ -229,7 +226,7 @@ impl Entry {
             "id": self.id,
             "time": crate::clock::iso(self.time),
             "session": self.session.as_str(),
-            "service": self.service.name(),
+            "service": self.service,
             "method": self.method,
             "path": self.path,
             "query": self.query.as_deref().map(redact::form),

@@ -1,29 +1,36 @@
-//! The emulator's own control API, under `/_offcloud` on the main listener (SPEC.md, "The
+//! The emulator's own control API, under `/_offcloud` on the main listener (docs/design.md, "The
 //! emulator's own control API"): health, info, reset (whole or per service), the clock, the
-//! request journal, fault rules, state snapshots (`/state`) and sessions (`/sessions`).
+//! request journal, fault rules, state snapshots (`/state`), sessions (`/sessions`), fixtures,
+//! the services' API descriptions, contract testing (`/coverage`, `/contract`,
+//! `/provider-states`), and each service's provisioning routes (`/<service>`).
 
 pub mod apidocs;
 mod clock;
-pub mod error;
+mod coverage;
 pub mod faults;
 pub mod fixtures;
 pub mod journal;
+mod provider_states;
 pub mod redact;
 mod routes;
 mod sessions;
 pub mod state;
+mod tables;
+pub mod ui;
+mod violations;
 
 use axum::Router;
 use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::control_error as error;
 use crate::session::SessionName;
 
 /// The path segment the control API lives under on the main listener.
 pub const PREFIX: &str = "_offcloud";
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/health", get(routes::health))
         .route("/info", get(routes::info))
         .route("/reset", post(routes::reset))
@@ -45,9 +52,20 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions", get(sessions::list))
         .route("/sessions/{name}", axum::routing::delete(sessions::drop))
         .route("/fixtures", get(fixtures::list).post(fixtures::post))
-        .nest("/typedb", crate::typedb::control_router())
-        .nest("/hasura", crate::hasura::control_router())
-        .nest("/dgraph", crate::dgraph::control_router())
+        .route("/coverage", get(coverage::get).delete(coverage::clear))
+        .route("/contract", get(violations::settings).post(violations::set))
+        .route(
+            "/contract/violations",
+            get(violations::list).delete(violations::clear),
+        )
+        .route("/provider-states", post(provider_states::post))
+        .merge(ui::router());
+    for service in state.services.iter() {
+        if let Some(provisioning) = service.control_router() {
+            router = router.nest(&format!("/{}", service.name()), provisioning);
+        }
+    }
+    router
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)

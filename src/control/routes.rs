@@ -5,12 +5,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::error::{self, ControlError};
 use crate::AppState;
 use crate::config::Storage;
 use crate::control::faults::NewRule;
 use crate::control::journal::Filter;
-use crate::routing::Service;
+use crate::control_error::{self as error, ControlError};
+use crate::service::Service;
 use crate::session::SessionName;
 
 /// Readiness: the default session's database answers.
@@ -32,22 +32,23 @@ pub async fn health(State(state): State<AppState>) -> Response {
 
 pub async fn info(State(state): State<AppState>) -> Json<Value> {
     let config = &state.config;
-    let listener_port = |service: Service| {
+    let listener_port = |service: &dyn Service| {
         state
             .listeners
             .iter()
-            .find(|l| l.service == Some(service))
+            .find(|l| l.service == Some(service.name()))
             .map(|l| l.address.port())
     };
-    let services: Vec<Value> = Service::ALL
+    let services: Vec<Value> = state
+        .services
         .iter()
-        .map(|&s| {
+        .map(|s| {
             let mut hosts: Vec<String> = s.real_hosts().iter().map(|h| (*h).to_owned()).collect();
             hosts.push(format!("{}.localhost", s.name()));
             json!({
                 "name": s.name(),
                 "prefix": format!("/{}", s.name()),
-                "port": listener_port(s),
+                "port": listener_port(s.as_ref()),
                 "hosts": hosts,
             })
         })
@@ -56,26 +57,28 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
         Ok(Storage::File(path)) => json!({"kind": "file", "path": path}),
         _ => json!({"kind": "memory"}),
     };
+    let mut settings = json!({
+        "bind": config.bind,
+        "storage": storage,
+        "body_limit": config.body_limit,
+        "journal_size": config.journal_size,
+        "log_format": format!("{:?}", config.log_format).to_lowercase(),
+        "fixtures": config.fixtures,
+        "signing_secret": if config.signing_secret.is_some() { "configured" } else { "generated per session" },
+    });
+    if let Value::Object(settings) = &mut settings {
+        for service in state.services.iter() {
+            // Durations are in seconds.
+            settings.insert(service.name().to_owned(), service.settings(config));
+        }
+    }
     Json(json!({
         "name": "offcloud",
         "version": env!("CARGO_PKG_VERSION"),
         "services": services,
         "listeners": *state.listeners,
         "sessions": state.sessions.names(),
-        "settings": {
-            "bind": config.bind,
-            "storage": storage,
-            "body_limit": config.body_limit,
-            "journal_size": config.journal_size,
-            "log_format": format!("{:?}", config.log_format).to_lowercase(),
-            "fixtures": config.fixtures,
-            "signing_secret": if config.signing_secret.is_some() { "configured" } else { "generated per session" },
-            // Durations are in seconds.
-            "memgraph": config.memgraph,
-            "typedb": config.typedb,
-            "hasura": config.hasura,
-            "dgraph": config.dgraph,
-        },
+        "settings": settings,
     }))
 }
 
@@ -89,8 +92,7 @@ pub struct ResetQuery {
 
 /// Wipes the request's session (or `?session=NAME`, or every session with `?all=true`); with
 /// `?service=NAME` only that service's tables, leaving the others, the signing keys and the clock.
-/// (Dgraph backends' listeners are not reached from here: the Dgraph code frees the ports of
-/// deployments that are gone at its next create.)
+/// Fixtures are applied again, then each service reset hears of it (`Service::after_reset`).
 pub async fn reset(
     State(state): State<AppState>,
     req: Request,
@@ -100,9 +102,10 @@ pub async fn reset(
         .map_err(|e| ControlError::bad_request(&e.body_text()))?;
     let service = match &query.service {
         None => None,
-        Some(name) => Some(Service::from_name(name).ok_or_else(|| {
+        Some(name) => Some(state.services.by_name(name).ok_or_else(|| {
             ControlError::bad_request(&format!(
-                "unknown service {name:?}: use memgraph, typedb, hasura or dgraph"
+                "unknown service {name:?}: use {}",
+                state.services.listed()
             ))
         })?),
     };
@@ -119,14 +122,15 @@ pub async fn reset(
     };
     let mut names = Vec::with_capacity(sessions.len());
     for session in sessions {
+        let name = SessionName::parse(session.name());
         match service {
             None => {
                 session.reset().await?;
                 state.fixtures.reapply(&session, None).await?;
                 // Fault rules are session state too; the journal is not (it is the record of
                 // what happened, cleared with `DELETE /_offcloud/requests`).
-                if let Some(name) = SessionName::parse(session.name()) {
-                    state.faults.clear(&name);
+                if let Some(name) = &name {
+                    state.faults.clear(name);
                 }
             }
             Some(service) => {
@@ -134,7 +138,17 @@ pub async fn reset(
                     .await
                     .map_err(crate::error::Internal::from)?;
                 session.forget_principals();
-                state.fixtures.reapply(&session, Some(service)).await?;
+                state
+                    .fixtures
+                    .reapply(&session, Some(service.name()))
+                    .await?;
+            }
+        }
+        if let Some(name) = &name {
+            for reset in state.services.iter() {
+                if service.is_none_or(|s| s.name() == reset.name()) {
+                    reset.after_reset(&state, name).await;
+                }
             }
         }
         names.push(session.name().to_owned());
@@ -155,10 +169,11 @@ pub async fn requests(
         .map(|Query(f)| f)
         .map_err(|e| ControlError::bad_request(&e.body_text()))?;
     if let Some(service) = &filter.service
-        && Service::from_name(service).is_none()
+        && state.services.by_name(service).is_none()
     {
         return Err(ControlError::bad_request(&format!(
-            "unknown service {service:?}: use memgraph, typedb, hasura or dgraph"
+            "unknown service {service:?}: use {}",
+            state.services.listed()
         )));
     }
     let entries = state.journal.list(&filter);
@@ -202,7 +217,7 @@ pub async fn add_fault(
         .map_err(|e| ControlError::bad_request(&format!("invalid fault: {e}")))?;
     let rule = state
         .faults
-        .add(session, rule)
+        .add(session, rule, &state.services)
         .map_err(|why| ControlError::bad_request(&why))?;
     Ok((StatusCode::CREATED, Json(rule)))
 }

@@ -1,13 +1,14 @@
 //! `GET /_offcloud/sessions` lists the open sessions; `DELETE /_offcloud/sessions/NAME` drops one
-//! entirely: its database (and its files), its clock, its fault rules, its Dgraph listeners.
+//! entirely: its database (and its files), its clock, its fault rules, and whatever the services
+//! opened for it (Dgraph's backend listeners).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::error::ControlError;
 use crate::AppState;
+use crate::control_error::ControlError;
 use crate::error::Internal;
 use crate::session::SessionName;
 
@@ -46,13 +47,16 @@ pub async fn drop(
             &format!("no open session {:?}", name.as_str()),
         ));
     }
-    crate::dgraph::close_session(&state, &name).await;
+    for service in state.services.iter() {
+        service.on_drop(&state, &name).await;
+    }
     let dropped = state
         .sessions
         .drop_session(&name)
         .await
         .map_err(|e| Internal::msg(format!("removing the files of session {name:?}: {e}")))?;
     state.faults.clear(&name);
+    state.contract.forget(&name);
     match dropped {
         Some(_) => Ok(StatusCode::NO_CONTENT),
         // Dropped by a concurrent request in between.

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::error::ControlError;
+use crate::control_error::ControlError;
 use crate::error::Internal;
 use crate::session::{Session, SessionName};
 use crate::snapshot::{self, Document, LoadError, SessionState};
@@ -160,7 +160,9 @@ pub async fn import(
             }
         }
         if let Some(name) = SessionName::parse(session.name()) {
-            crate::dgraph::release_stale(state, &name).await;
+            for service in state.services.iter() {
+                service.after_import(state, &name).await;
+            }
         }
     }
     imported.loaded.sort();

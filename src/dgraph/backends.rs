@@ -13,7 +13,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::Dgraph;
 use super::dataplane::{self, BackendRef};
+use super::registration::NAME;
 use super::settings::PortRange;
 use crate::AppState;
 use crate::routing::FrontDoor;
@@ -61,7 +63,7 @@ pub async fn open(
     session: &SessionName,
     uid: &str,
 ) -> Result<Option<u16>, String> {
-    let registry = &state.dgraph.backends;
+    let registry = &Dgraph::of(state).backends;
     release_deleted(state, session).await;
     let ip = state.config.bind;
     let listener = match state.config.dgraph.backend_ports {
@@ -102,7 +104,7 @@ pub async fn ensure(
         return Ok(None);
     };
     let key = (session.as_str().to_owned(), uid.to_owned());
-    if let Some(open) = state.dgraph.backends.lock().get(&key) {
+    if let Some(open) = Dgraph::of(state).backends.lock().get(&key) {
         return Ok(Some(open.port));
     }
     if let Ok(port) = u16::try_from(port)
@@ -139,7 +141,7 @@ fn serve(state: &AppState, session: &SessionName, uid: &str, listener: TcpListen
             tracing::warn!(error = %e, "backend listener stopped");
         }
     });
-    state.dgraph.backends.lock().insert(
+    Dgraph::of(state).backends.lock().insert(
         (session.as_str().to_owned(), uid.to_owned()),
         Listener { port, stop, task },
     );
@@ -154,8 +156,7 @@ enum Either {
 /// Releases the ports of this session's deployments that are gone without a delete (a session
 /// reset wipes the rows but cannot reach the listeners).
 async fn release_deleted(state: &AppState, session: &SessionName) {
-    let uids: Vec<String> = state
-        .dgraph
+    let uids: Vec<String> = Dgraph::of(state)
         .backends
         .lock()
         .keys()
@@ -175,8 +176,7 @@ async fn release_deleted(state: &AppState, session: &SessionName) {
 
 /// Releases the deployment's port, if it has one.
 pub async fn close(state: &AppState, session: &SessionName, uid: &str) {
-    let removed = state
-        .dgraph
+    let removed = Dgraph::of(state)
         .backends
         .lock()
         .remove(&(session.as_str().to_owned(), uid.to_owned()));
@@ -189,8 +189,7 @@ pub async fn close(state: &AppState, session: &SessionName, uid: &str) {
 /// that are gone or now have another port. Deployments that have none get theirs back when
 /// Cerebro next reads them (`ensure`); those reached by Host header need none.
 pub async fn release_stale(state: &AppState, session: &SessionName) {
-    let open: Vec<(String, u16)> = state
-        .dgraph
+    let open: Vec<(String, u16)> = Dgraph::of(state)
         .backends
         .lock()
         .iter()
@@ -216,8 +215,7 @@ pub async fn release_stale(state: &AppState, session: &SessionName) {
 
 /// Closes every listener of the session (it is being dropped).
 pub async fn close_session(state: &AppState, session: &SessionName) {
-    let uids: Vec<String> = state
-        .dgraph
+    let uids: Vec<String> = Dgraph::of(state)
         .backends
         .lock()
         .keys()
@@ -231,7 +229,7 @@ pub async fn close_session(state: &AppState, session: &SessionName) {
 
 /// Stops every backend listener (the server is shutting down).
 pub fn close_all(state: &AppState) {
-    state.dgraph.backends.lock().clear();
+    Dgraph::of(state).backends.lock().clear();
 }
 
 /// The data plane of one deployment at the root of its own port, in its own session, behind a
@@ -244,5 +242,5 @@ fn port_router(state: &AppState, session: SessionName, uid: String) -> axum::Rou
             next.run(req)
         },
     ));
-    FrontDoor::dgraph_backend(session, router, state).into_router(state)
+    FrontDoor::pinned(NAME, session, router, state).into_router(state)
 }

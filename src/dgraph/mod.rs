@@ -11,9 +11,11 @@ mod backends;
 mod cerebro;
 mod dataplane;
 mod export;
+mod fixtures;
 mod graphql;
 pub(crate) mod model;
 mod openapi;
+mod registration;
 mod rest;
 pub(crate) mod service;
 mod settings;
@@ -34,14 +36,9 @@ use tower::ServiceExt;
 use crate::AppState;
 use dataplane::BackendRef;
 
-pub use backends::{close_session, release_stale};
+pub use registration::Dgraph;
+use registration::NAME;
 pub use settings::{PortRange, Settings};
-
-/// State shared by every session of one running offcloud: the backends' own listeners.
-#[derive(Clone, Default)]
-pub struct Shared {
-    backends: backends::Registry,
-}
 
 /// Dgraph's GraphQL APIs: Cerebro, and a deployment's `/admin` and `/admin/slash`.
 #[derive(Debug, Clone, Copy)]
@@ -58,11 +55,6 @@ pub fn sdl(api: GraphqlApi) -> String {
         GraphqlApi::Admin => admin::admin_schema().sdl(),
         GraphqlApi::Slash => admin::slash_schema().sdl(),
     }
-}
-
-/// Stops the backends' own listeners: called once when the server shuts down.
-pub fn close_all(state: &AppState) {
-    backends::close_all(state);
 }
 
 /// The path prefix that reaches a backend's data plane on the Dgraph listener or under `/dgraph`
@@ -108,8 +100,10 @@ pub fn router(state: AppState) -> Router {
     for (path, methods) in rest_routes() {
         control_plane = control_plane.route(path, methods);
     }
-    let control_plane = control_plane
-        .fallback(rest::not_found)
+    let control_plane = control_plane.fallback(rest::not_found);
+    // Checked against the descriptions here, where the routes are: the front door's layer sees
+    // only the dispatch below.
+    let control_plane = crate::contract::routes(control_plane, NAME)
         .layer(axum::Extension(schema))
         .layer(axum::middleware::map_response(rest::method_not_allowed))
         .with_state(state.clone());

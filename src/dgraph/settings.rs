@@ -3,11 +3,24 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::config::Ttl;
+use crate::flags::{PortSetting, Ttl};
 
 #[derive(Debug, Clone, clap::Args, serde::Serialize)]
 #[group(id = "dgraph_settings")]
 pub struct Settings {
+    /// Dgraph Cloud listener, serving Cerebro and the Dgraph REST routes at the root (the
+    /// slash-graphql CLI's `--environment dev` address; 0 = any free port, `off` = disabled).
+    #[arg(
+        id = "dgraph_port",
+        long = "dgraph-port",
+        value_name = "DGRAPH_PORT",
+        env = "OFFCLOUD_DGRAPH_PORT",
+        default_value = "8070",
+        global = true
+    )]
+    #[serde(skip)]
+    pub port: PortSetting,
+
     /// Dgraph: lifetime of the Cerebro tokens issued by `login` and the CLI's device login
     /// (the CLI's help says a login lasts 24 hours).
     #[arg(

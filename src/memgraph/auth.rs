@@ -91,7 +91,10 @@ impl FromRequestParts<AppState> for Caller {
                 let per_minute = state.config.memgraph.rate_limit_per_minute;
                 let key = format!("{}\0{}", store.session().name(), owner.key_id);
                 let now = store.session().clock().now();
-                if let Err(retry_after) = state.memgraph.rate_limits.take(&key, per_minute, now) {
+                if let Err(retry_after) = super::Memgraph::of(state)
+                    .rate_limits
+                    .take(&key, per_minute, now)
+                {
                     return Err(ApiError::RateLimited { retry_after });
                 }
             }

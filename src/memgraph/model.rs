@@ -155,6 +155,10 @@ pub struct Stats {
     pub active_beliefs: i64,
     pub pending_episodes: i64,
     pub total_users: i64,
+    pub total_entities: i64,
+    pub total_relationships: i64,
+    pub total_decisions: i64,
+    pub open_contradictions: i64,
 }
 
 /// `{"status": "...", "id": "..."}`, what deletions and revocations answer.
@@ -178,6 +182,9 @@ pub struct Export {
     pub episodes: Option<Vec<Episode>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub beliefs: Option<Vec<Belief>>,
+    /// Entities, relationships, decisions, contradictions, saved MCIS scores.
+    #[serde(flatten)]
+    pub v2: graph::GraphExport,
     pub users: Vec<ExportUser>,
 }
 
@@ -351,6 +358,11 @@ pub struct ImportCounts {
     pub events: i64,
     pub episodes: i64,
     pub beliefs: i64,
+    pub entities: i64,
+    pub relationships: i64,
+    pub decisions: i64,
+    pub contradictions: i64,
+    pub mcis_history: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -358,14 +370,14 @@ pub struct ContextV2 {
     /// Ranked memories.
     #[schema(value_type = Vec<Object>)]
     pub memories: Vec<Value>,
-    #[schema(value_type = Vec<Object>)]
-    pub entities: Vec<Value>,
-    #[schema(value_type = Vec<Object>)]
-    pub relationships: Vec<Value>,
+    /// The caller's entities named in the query, and those reached from them.
+    pub entities: Vec<graph::Reached>,
+    pub relationships: Vec<graph::Relationship>,
+    /// Decisions whose goals are most like the query, each with its `score`.
     #[schema(value_type = Vec<Object>)]
     pub decisions: Vec<Value>,
-    #[schema(value_type = Option<Object>)]
-    pub snapshot: Option<Value>,
+    /// With `create_snapshot`.
+    pub snapshot: Option<graph::ContextSnapshot>,
     #[schema(value_type = Object)]
     pub debug: Value,
 }
@@ -391,19 +403,6 @@ pub struct IntelligenceHealth {
     pub total_episodes: i64,
     pub total_events: i64,
     pub contradictions: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Contradictions {
-    pub contradictions: Vec<Contradiction>,
-    pub count: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Contradiction {
-    pub subject_id: String,
-    pub key: String,
-    pub beliefs: Vec<Belief>,
 }
 
 // ---- request bodies ------------------------------------------------------------------------
@@ -476,6 +475,16 @@ pub struct ImportRequest {
     pub episodes: Option<Records<Episode>>,
     #[schema(value_type = Option<Vec<Belief>>)]
     pub beliefs: Option<Records<Belief>>,
+    #[schema(value_type = Option<Vec<graph::Entity>>)]
+    pub entities: Option<Records<graph::Entity>>,
+    #[schema(value_type = Option<Vec<graph::Relationship>>)]
+    pub relationships: Option<Records<graph::Relationship>>,
+    #[schema(value_type = Option<Vec<decisions::Decision>>)]
+    pub decisions: Option<Records<decisions::Decision>>,
+    #[schema(value_type = Option<Vec<decisions::ContradictionRecord>>)]
+    pub contradictions: Option<Records<decisions::ContradictionRecord>>,
+    #[schema(value_type = Option<Vec<intelligence::McisSnapshot>>)]
+    pub mcis_history: Option<Records<intelligence::McisSnapshot>>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -574,6 +583,17 @@ pub struct ContextRequest {
     pub agent_id: Option<String>,
     #[allow(dead_code)] // accepted and ignored: the tenant is the caller's
     pub tenant_id: Option<String>,
+    // What `/v2/context` reads besides the query (`get_context_graph`'s parameters);
+    // `/v1/context` accepts and ignores them.
+    /// Similar past decisions (true by default).
+    pub include_decisions: Option<bool>,
+    /// Entities named in the query and their relationships (true by default).
+    pub include_graph: Option<bool>,
+    /// Answer with a snapshot of what was retrieved.
+    pub create_snapshot: Option<bool>,
+    /// How far relationships are followed from the entities found (1 by default).
+    #[schema(minimum = 1, maximum = 3, default = 1)]
+    pub max_depth: Option<i64>,
 }
 
 // ---- query strings ---------------------------------------------------------------------------
@@ -581,15 +601,89 @@ pub struct ContextRequest {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
-    /// Comma-separated: `events`, `episodes`, `beliefs` (all by default).
+    /// The parts to export, comma-separated (all by default). Read by the handler, which names
+    /// a part it does not know as pydantic names a bad `Literal`.
+    #[param(value_type = Option<Vec<ExportPart>>, inline, style = Form, explode = false, min_items = 1)]
     pub include: Option<String>,
+}
+
+/// What `?include=` may name: the memory records and the v2 ones (docs/spec/memgraph.md §6.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ExportPart {
+    Events,
+    Episodes,
+    Beliefs,
+    Entities,
+    Relationships,
+    Decisions,
+    Contradictions,
+    McisHistory,
+}
+
+impl ExportPart {
+    pub const ALL: [ExportPart; 8] = [
+        ExportPart::Events,
+        ExportPart::Episodes,
+        ExportPart::Beliefs,
+        ExportPart::Entities,
+        ExportPart::Relationships,
+        ExportPart::Decisions,
+        ExportPart::Contradictions,
+        ExportPart::McisHistory,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportPart::Events => "events",
+            ExportPart::Episodes => "episodes",
+            ExportPart::Beliefs => "beliefs",
+            ExportPart::Entities => "entities",
+            ExportPart::Relationships => "relationships",
+            ExportPart::Decisions => "decisions",
+            ExportPart::Contradictions => "contradictions",
+            ExportPart::McisHistory => "mcis_history",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ExportPart> {
+        ExportPart::ALL.into_iter().find(|p| p.as_str() == name)
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// `skip` (default) keeps existing ids, `replace` overwrites them.
-    pub mode: Option<String>,
+    #[param(inline)]
+    pub mode: Option<ImportMode>,
+}
+
+/// How an import treats ids that exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportMode {
+    Skip,
+    Replace,
+}
+
+/// Where an episode is in the dreaming worker's run (docs/spec/memgraph.md §6.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsolidationStatus {
+    Pending,
+    Processing,
+    Consolidated,
+}
+
+impl ConsolidationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsolidationStatus::Pending => "pending",
+            ConsolidationStatus::Processing => "processing",
+            ConsolidationStatus::Consolidated => "consolidated",
+        }
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -610,8 +704,8 @@ pub struct EventQuery {
 pub struct EpisodeQuery {
     pub user_id: Option<String>,
     pub thread_id: Option<String>,
-    /// `pending`, `processing` or `consolidated`.
-    pub consolidation_status: Option<String>,
+    #[param(inline)]
+    pub consolidation_status: Option<ConsolidationStatus>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
     #[param(minimum = 0, default = 0)]
@@ -665,8 +759,16 @@ pub struct TimelineQuery {
     pub limit: Option<i64>,
 }
 
+/// An optional end user (subject) to narrow a report to.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
     pub user_id: Option<String>,
 }
+
+// ---- v2: knowledge graph, decisions, sidecar, intelligence -------------------------------------
+
+pub mod decisions;
+pub mod graph;
+pub mod intelligence;
+pub mod sidecar;

@@ -51,6 +51,31 @@ use super::routes;
         routes::context_v1,
         routes::intelligence_health,
         routes::contradictions,
+        routes::evaluate,
+        routes::mcis,
+        routes::mcis_history,
+        routes::benchmark_run,
+        routes::benchmark_scenarios,
+        routes::analytics,
+        routes::sidecar_pre_flight,
+        routes::sidecar_post_flight,
+        routes::sidecar_process,
+        routes::create_entity,
+        routes::list_entities,
+        routes::get_entity,
+        routes::search_entities,
+        routes::delete_entity,
+        routes::create_relationship,
+        routes::list_relationships,
+        routes::traverse_graph,
+        routes::record_decision,
+        routes::list_decisions,
+        routes::get_decision,
+        routes::delete_decision,
+        routes::explain_decision,
+        routes::record_outcome,
+        routes::list_contradictions,
+        routes::resolve_contradiction,
     ),
     components(schemas(HttpError, HttpValidationError, ValidationError)),
     modifiers(&Security),
@@ -59,6 +84,10 @@ use super::routes;
         (name = "auth", description = "Onboarding, login and the caller's identity"),
         (name = "admin", description = "API keys, users, tenant, export and import"),
         (name = "memory", description = "Events, episodes, beliefs and context"),
+        (name = "graph", description = "Entities, relationships and traversal (v2)"),
+        (name = "decisions", description = "Decisions, outcomes and contradictions (v2)"),
+        (name = "sidecar", description = "Recall before an LLM call, learning after it"),
+        (name = "intelligence", description = "Memory scores, benchmarks and analytics"),
     )
 )]
 struct ApiDoc;
@@ -66,11 +95,11 @@ struct ApiDoc;
 /// The document, with its `info`; the control API adds the `servers`.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    doc.info = crate::control::apidocs::info(
+    doc.info = crate::apidocs::info(
         "Memgraph",
         "The Memgraph AI-memory platform's REST API (api.memgraph.ai), a FastAPI service.",
     );
-    crate::control::apidocs::unique_operation_ids(&mut doc);
+    crate::apidocs::unique_operation_ids(&mut doc);
     doc
 }
 

@@ -2,9 +2,19 @@
 //! stats, export and import (docs/spec/memgraph.md §6.1, 6.2, 6.6–6.9). Handlers are thin: read,
 //! call the store, shape. The memory routes are in `routes/memory.rs`.
 
+mod contradictions;
+mod decisions;
+mod graph;
+mod intelligence;
 mod memory;
+mod sidecar;
 
+pub use contradictions::*;
+pub use decisions::*;
+pub use graph::*;
+pub use intelligence::*;
 pub use memory::*;
+pub use sidecar::*;
 
 use axum::Json;
 use axum::extract::State;
@@ -15,12 +25,13 @@ use uuid::Uuid;
 use super::auth::{Admin, Authorized, Caller, Claims, Dashboard, Via, Viewer, issue_token};
 use super::error::{ApiError, HttpError, HttpValidationError};
 use super::model::{
-    ApiKey, ApiKeyCreated, CreateApiKey, CreateUser, Export, ExportQuery, ExportTenant, ExportUser,
-    Health, ImportQuery, ImportRequest, Imported, LoginForm, Me, OnboardRequest, Onboarded, Role,
-    Stats, StatusId, Tenant, TokenResponse, UpdateTenant, UpdateUser, User, Whoami,
+    ApiKey, ApiKeyCreated, CreateApiKey, CreateUser, Export, ExportPart, ExportQuery, ExportTenant,
+    ExportUser, Health, ImportMode, ImportQuery, ImportRequest, Imported, LoginForm, Me,
+    OnboardRequest, Onboarded, Role, Stats, StatusId, Tenant, TokenResponse, UpdateTenant,
+    UpdateUser, User, Whoami,
 };
 use super::openapi::Authed;
-use super::store::{Import, NewApiKey, NewUser, Store, UserPatch};
+use super::store::{Import, NewApiKey, NewUser, Store, UserPatch, V2Import};
 use super::validation::{self, Body, Form, PathParam, Query};
 use crate::AppState;
 use crate::auth::{Secret, new_api_key, password, sha256_hex};
@@ -65,7 +76,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.memgraph.metrics.render(),
+        super::Memgraph::of(&state).metrics.render(),
     )
         .into_response()
 }
@@ -315,6 +326,7 @@ pub async fn get_user(
     params(("user_id" = String, Path)), request_body = UpdateUser, security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated user", body = User),
+        (status = 400, description = "Cannot remove the last admin", body = HttpError),
         (status = 404, description = "User not found", body = HttpError),
         Authed,
     ))]
@@ -402,9 +414,6 @@ pub async fn stats(auth: Authorized<Viewer>, store: Store) -> Result<Json<Stats>
     Ok(Json(store.stats(&auth.caller.tenant_id).await?))
 }
 
-/// The memory parts `?include=` may name (docs/spec/memgraph.md §6.9); all of them by default.
-const EXPORT_PARTS: [&str; 3] = ["events", "episodes", "beliefs"];
-
 #[utoipa::path(method(get, post), path = "/v1/admin/export", tag = "admin", params(ExportQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "The export document", body = Export), Authed))]
@@ -413,24 +422,38 @@ pub async fn export(
     store: Store,
     Query(ExportQuery { include }): Query<ExportQuery>,
 ) -> Result<Json<Export>> {
-    let included: Vec<&str> = match &include {
-        Some(list) => list.split(',').map(str::trim).collect(),
-        None => EXPORT_PARTS.to_vec(),
+    let included: Vec<ExportPart> = match &include {
+        Some(list) => list
+            .split(',')
+            .map(|name| ExportPart::parse(name).ok_or(name))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|unknown| {
+                let names: Vec<&str> = ExportPart::ALL.iter().map(|p| p.as_str()).collect();
+                let expected = validation::one_of(&names);
+                ApiError::validation(validation::error(
+                    "literal_error",
+                    serde_json::json!(["query", "include"]),
+                    &format!("Input should be {expected}"),
+                    serde_json::json!(unknown),
+                    Some(serde_json::json!({ "expected": expected })),
+                ))
+            })?,
+        None => ExportPart::ALL.to_vec(),
     };
-    if let Some(unknown) = included.iter().find(|p| !EXPORT_PARTS.contains(p)) {
-        let expected = "'events', 'episodes' or 'beliefs'";
-        return Err(ApiError::validation(validation::error(
-            "literal_error",
-            serde_json::json!(["query", "include"]),
-            &format!("Input should be {expected}"),
-            serde_json::json!(unknown),
-            Some(serde_json::json!({ "expected": expected })),
-        )));
-    }
-    let wanted = |part: &str| included.contains(&part);
+    let wanted = |part: ExportPart| included.contains(&part);
     let tenant = tenant_of(&store, &auth.caller).await?;
     let users = store.users(&tenant.id).await?;
     let (events, episodes, beliefs) = store.memory_export(&tenant.id).await?;
+    let mut v2 = store.v2_export(&tenant.id).await?;
+    v2.entities = v2.entities.filter(|_| wanted(ExportPart::Entities));
+    v2.relationships = v2
+        .relationships
+        .filter(|_| wanted(ExportPart::Relationships));
+    v2.decisions = v2.decisions.filter(|_| wanted(ExportPart::Decisions));
+    v2.contradictions = v2
+        .contradictions
+        .filter(|_| wanted(ExportPart::Contradictions));
+    v2.mcis_history = v2.mcis_history.filter(|_| wanted(ExportPart::McisHistory));
     Ok(Json(Export {
         version: 1,
         exported_at: store.now(),
@@ -440,9 +463,10 @@ pub async fn export(
             sector: tenant.sector,
             settings: tenant.settings,
         },
-        events: wanted("events").then_some(events),
-        episodes: wanted("episodes").then_some(episodes),
-        beliefs: wanted("beliefs").then_some(beliefs),
+        events: wanted(ExportPart::Events).then_some(events),
+        episodes: wanted(ExportPart::Episodes).then_some(episodes),
+        beliefs: wanted(ExportPart::Beliefs).then_some(beliefs),
+        v2,
         users: users
             .into_iter()
             .map(|u| ExportUser {
@@ -475,20 +499,7 @@ pub async fn import(
     Query(ImportQuery { mode }): Query<ImportQuery>,
     body: std::result::Result<Body<ImportRequest>, ApiError>,
 ) -> Result<Json<Imported>> {
-    let replace = match mode.as_deref() {
-        None | Some("skip") => false,
-        Some("replace") => true,
-        Some(other) => {
-            let expected = "'skip' or 'replace'";
-            return Err(ApiError::validation(validation::error(
-                "literal_error",
-                serde_json::json!(["query", "mode"]),
-                &format!("Input should be {expected}"),
-                serde_json::json!(other),
-                Some(serde_json::json!({ "expected": expected })),
-            )));
-        }
-    };
+    let replace = mode == Some(ImportMode::Replace);
     let Body(body) = body?;
     if body.version != EXPORT_VERSION {
         return Err(ApiError::BadRequest("Unsupported export version"));
@@ -498,6 +509,13 @@ pub async fn import(
         episodes: body.episodes.map(|r| r.0).unwrap_or_default(),
         beliefs: body.beliefs.map(|r| r.0).unwrap_or_default(),
         replace,
+        v2: V2Import {
+            entities: body.entities.map(|r| r.0).unwrap_or_default(),
+            relationships: body.relationships.map(|r| r.0).unwrap_or_default(),
+            decisions: body.decisions.map(|r| r.0).unwrap_or_default(),
+            contradictions: body.contradictions.map(|r| r.0).unwrap_or_default(),
+            mcis_history: body.mcis_history.map(|r| r.0).unwrap_or_default(),
+        },
     };
     let (imported, skipped) = store.import(&auth.caller.tenant_id, data).await?;
     Ok(Json(Imported {

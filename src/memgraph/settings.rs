@@ -2,11 +2,23 @@
 
 use clap::ValueEnum;
 
-use crate::config::Ttl;
+use crate::flags::{PortSetting, Ttl};
 
 #[derive(Debug, Clone, clap::Args, serde::Serialize)]
 #[group(id = "memgraph_settings")]
 pub struct Settings {
+    /// Memgraph listener, serving the Memgraph API at the root (0 = any free port, `off` = disabled).
+    #[arg(
+        id = "memgraph_port",
+        long = "memgraph-port",
+        value_name = "MEMGRAPH_PORT",
+        env = "OFFCLOUD_MEMGRAPH_PORT",
+        default_value = "4601",
+        global = true
+    )]
+    #[serde(skip)]
+    pub port: PortSetting,
+
     /// Memgraph: let requests without credentials in, as an admin of a development tenant
     /// (the real service's development mode).
     #[arg(

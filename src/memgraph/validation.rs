@@ -424,7 +424,7 @@ fn json_invalid(bytes: &[u8], e: &serde_json::Error) -> ApiError {
 }
 
 /// How pydantic lists the allowed values: `'a', 'b' or 'c'`.
-fn one_of(allowed: &[&str]) -> String {
+pub fn one_of(allowed: &[&str]) -> String {
     let quoted: Vec<String> = allowed.iter().map(|a| format!("'{a}'")).collect();
     match quoted.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
@@ -442,7 +442,7 @@ fn python_number(n: f64) -> String {
 }
 
 /// RFC 3339, or without an offset (taken as UTC), or a bare date (its midnight, UTC).
-fn parse_datetime(raw: &str) -> Option<time::OffsetDateTime> {
+pub(super) fn parse_datetime(raw: &str) -> Option<time::OffsetDateTime> {
     use time::format_description::well_known::Rfc3339;
     let raw = raw.trim();
     if let Ok(t) = time::OffsetDateTime::parse(raw, &Rfc3339) {

@@ -21,11 +21,11 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::model::Access;
+use super::model::{Access, STATUSES, check_name, is_client_id};
 use super::store::{Durations, NewApiToken, Scope, Store};
 use crate::AppState;
 use crate::auth::{Secret, random_token, sha256_hex};
-use crate::control::error::response;
+use crate::control_error::response;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -63,8 +63,7 @@ pub async fn create_token(State(state): State<AppState>, req: Request) -> Respon
         }
     }
     let client_id = body.client_id.unwrap_or_else(|| random_token(12));
-    // The client id is what precedes the first ':' of the Basic credentials.
-    if client_id.is_empty() || client_id.contains(':') || client_id.contains(char::is_whitespace) {
+    if !is_client_id(&client_id) {
         return bad_request("clientId must be non-empty, without ':' or whitespace");
     }
     let secret = Secret::new(body.client_secret.unwrap_or_else(|| random_token(24)));
@@ -182,24 +181,6 @@ pub async fn force_status(
             ),
         ),
         Err(e) => e.into_response(),
-    }
-}
-
-const STATUSES: &[&str] = &[
-    "starting",
-    "running",
-    "suspending",
-    "suspended",
-    "resuming",
-    "destroying",
-];
-
-/// Team and space ids become path segments: non-empty, at most 128 characters, no `/`.
-fn check_name(name: &str) -> Result<(), &'static str> {
-    if name.is_empty() || name.len() > 128 || name.contains('/') || name.trim() != name {
-        Err("must be 1 to 128 characters, without '/' or surrounding spaces")
-    } else {
-        Ok(())
     }
 }
 

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::error::Internal;
+use crate::service::reason;
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -96,6 +97,23 @@ impl IntoResponse for ApiError {
         };
         error_response(status, code, &message)
     }
+}
+
+/// The answer for a status alone (the front door's body limit, a fault rule without a body): the
+/// code of that status in this shape, and the status's reason as the message.
+pub fn for_status(status: StatusCode) -> Response {
+    let code = match status.as_u16() {
+        400 | 413 | 422 => "INVALID_ARGUMENT",
+        401 => "INVALID_TOKEN",
+        403 => "PERMISSION_DENIED",
+        404 => "NOT_FOUND",
+        405 => "METHOD_NOT_ALLOWED",
+        409 => "ALREADY_EXISTS",
+        429 => "RESOURCE_EXHAUSTED",
+        503 => "UNAVAILABLE",
+        _ => "INTERNAL",
+    };
+    error_response(status, code, reason(status))
 }
 
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {

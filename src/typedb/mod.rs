@@ -8,24 +8,23 @@
 
 mod auth;
 mod control;
-pub(crate) mod error;
-pub(crate) mod model;
+mod error;
+mod fixtures;
+mod model;
 mod openapi;
+mod registration;
 mod routes;
 mod settings;
-pub(crate) mod store;
-pub(crate) mod validation;
+mod store;
+mod validation;
 
 use axum::Router;
 use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::AppState;
 
+pub use registration::Typedb;
 pub use settings::Settings;
-
-/// State shared by every session of one running offcloud: none yet, everything is per session.
-#[derive(Clone, Default)]
-pub struct Shared {}
 
 /// The canonical `/api/v1` paths, and the `/api` ones of earlier revisions of the docs and the
 /// official scripts (emulator choice, spec §2). The org/projects era answers through the same

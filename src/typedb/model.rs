@@ -70,6 +70,30 @@ pub struct Server {
     pub status: &'static str,
 }
 
+/// Every status a cluster can be in (spec §7.3).
+pub const STATUSES: &[&str] = &[
+    "starting",
+    "running",
+    "suspending",
+    "suspended",
+    "resuming",
+    "destroying",
+];
+
+/// Team and space ids become path segments: non-empty, at most 128 characters, no `/`.
+pub fn check_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.len() > 128 || name.contains('/') || name.trim() != name {
+        Err("must be 1 to 128 characters, without '/' or surrounding spaces")
+    } else {
+        Ok(())
+    }
+}
+
+/// A client id is what precedes the first ':' of the Basic credentials.
+pub fn is_client_id(id: &str) -> bool {
+    !id.is_empty() && !id.contains(':') && !id.contains(char::is_whitespace)
+}
+
 /// Which servers a cluster in `status` shows (spec §7.3): pending while starting or resuming,
 /// running while up, none while suspended or when destroyed from suspended.
 pub fn server_status(status: &str, servers_down: bool) -> Option<&'static str> {

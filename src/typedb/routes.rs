@@ -151,26 +151,7 @@ pub async fn deploy(
         require_payment_method(&mut tx, &caller.scope.team).await?;
     }
     let now = store.now_ms();
-    let row = ClusterRow {
-        team_id: caller.scope.team.clone(),
-        space_id: caller.scope.space.clone(),
-        id: d.id,
-        server_count: d.server_count,
-        storage_size_gb: d.storage_size_gb,
-        is_free: d.is_free,
-        version: d.version,
-        provider: d.provider,
-        region: d.region,
-        machine_type: d.machine_type,
-        storage_type: d.storage_type,
-        backup_frequency: d.backup_frequency,
-        backup_retention: d.backup_retention,
-        address_prefix: address_prefix(),
-        created_at_ms: now,
-        status: "starting".into(),
-        status_since_ms: now,
-        servers_down: false,
-    };
+    let row = ClusterRow::new(&caller.scope, d, "starting", now);
     insert(&mut tx, &row).await?;
     tx.commit().await?;
     Ok(wire(&state, &row))
@@ -334,7 +315,7 @@ pub async fn clone_cluster(
     let now = store.now_ms();
     let clone = ClusterRow {
         id: new_id,
-        address_prefix: address_prefix(),
+        address_prefix: store::address_prefix(),
         created_at_ms: now,
         status: "starting".into(),
         status_since_ms: now,
@@ -455,11 +436,6 @@ fn cannot(row: &ClusterRow, verb: &str) -> ApiError {
 
 fn wire(state: &AppState, row: &ClusterRow) -> Json<Cluster> {
     Json(row.wire(&state.config.typedb))
-}
-
-/// The 6 hex characters that name a cluster's servers; stable for the cluster's life.
-fn address_prefix() -> String {
-    format!("{:06x}", rand::random::<u32>() & 0x00ff_ffff)
 }
 
 pub async fn not_found() -> ApiError {

@@ -1,10 +1,22 @@
 //! TypeDB Cloud's flags, flattened into the command line (`--typedb-*`, `OFFCLOUD_TYPEDB_*`).
 
-use crate::config::Ttl;
+use crate::flags::{PortSetting, Ttl};
 
 #[derive(Debug, Clone, clap::Args, serde::Serialize)]
 #[group(id = "typedb_settings")]
 pub struct Settings {
+    /// TypeDB Cloud listener, serving the TypeDB API at the root (0 = any free port, `off` = disabled).
+    #[arg(
+        id = "typedb_port",
+        long = "typedb-port",
+        value_name = "TYPEDB_PORT",
+        env = "OFFCLOUD_TYPEDB_PORT",
+        default_value = "4602",
+        global = true
+    )]
+    #[serde(skip)]
+    pub port: PortSetting,
+
     /// TypeDB: lifetime of the access tokens POST /api/v1/auth issues (the real service: 1 hour).
     #[arg(
         id = "typedb_token_ttl",

@@ -9,6 +9,7 @@ use sqlx::{Sqlite, SqliteConnection, Transaction};
 use super::error::ApiError;
 use super::model::{Access, BackupConfiguration, Cluster, Server, server_status};
 use super::settings::Settings;
+use super::validation::Deploy;
 use crate::AppState;
 use crate::error::is_unique_violation;
 use crate::session::Session;
@@ -76,6 +77,30 @@ pub struct ClusterRow {
 }
 
 impl ClusterRow {
+    /// A new cluster in `scope`, as `validation::deploy` accepted it, in `status` since `now_ms`.
+    pub fn new(scope: &Scope, d: Deploy, status: &str, now_ms: i64) -> ClusterRow {
+        ClusterRow {
+            team_id: scope.team.clone(),
+            space_id: scope.space.clone(),
+            id: d.id,
+            server_count: d.server_count,
+            storage_size_gb: d.storage_size_gb,
+            is_free: d.is_free,
+            version: d.version,
+            provider: d.provider,
+            region: d.region,
+            machine_type: d.machine_type,
+            storage_type: d.storage_type,
+            backup_frequency: d.backup_frequency,
+            backup_retention: d.backup_retention,
+            address_prefix: address_prefix(),
+            created_at_ms: now_ms,
+            status: status.to_owned(),
+            status_since_ms: now_ms,
+            servers_down: false,
+        }
+    }
+
     pub fn wire(&self, settings: &Settings) -> Cluster {
         let domain = &settings.server_domain;
         let servers = match server_status(&self.status, self.servers_down) {
@@ -110,6 +135,11 @@ impl ClusterRow {
                 }),
         }
     }
+}
+
+/// The 6 hex characters that name a cluster's servers; stable for the cluster's life.
+pub fn address_prefix() -> String {
+    format!("{:06x}", rand::random::<u32>() & 0x00ff_ffff)
 }
 
 /// How long each transitional status lasts, in milliseconds (from the `--typedb-*` flags).

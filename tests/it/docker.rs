@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use clap::CommandFactory;
 use offcloud::config::{Cli, PortSetting};
-use offcloud::routing::Service;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -274,7 +273,7 @@ fn every_path_the_dockerfile_copies_exists_and_is_in_the_build_context() {
         );
     }
     // The shipped fixtures are there, one per service.
-    for service in Service::ALL {
+    for service in offcloud::services::all().iter() {
         let file = format!("fixtures/{}.yaml", service.name());
         assert!(repo().join(&file).exists(), "{file}");
     }
@@ -301,7 +300,7 @@ fn the_image_exposes_every_default_port_runs_as_non_root_and_checks_its_health()
         .collect();
     let defaults = offcloud::Config::defaults();
     let mut ports = vec![defaults.port];
-    ports.extend(Service::ALL.iter().map(|s| s.port(&defaults)));
+    ports.extend(offcloud::services::all().iter().map(|s| s.port(&defaults)));
     for port in ports {
         let PortSetting::Port(port) = port else {
             continue;
@@ -322,7 +321,7 @@ fn the_image_exposes_every_default_port_runs_as_non_root_and_checks_its_health()
 #[test]
 fn the_compose_file_aliases_every_real_host_name() {
     let compose = std::fs::read_to_string(repo().join("docker/compose.yaml")).unwrap();
-    for service in Service::ALL {
+    for service in offcloud::services::all().iter() {
         for host in service.real_hosts() {
             assert!(
                 compose.contains(&format!("- {host}\n")),

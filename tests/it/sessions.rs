@@ -276,7 +276,7 @@ async fn every_response_carries_a_request_id() {
 #[tokio::test]
 async fn a_listener_set_to_off_is_not_bound() {
     let mut config = crate::support::test_config();
-    config.memgraph_port = offcloud::config::PortSetting::Off;
+    config.memgraph.port = offcloud::config::PortSetting::Off;
     let server = offcloud::Server::bind(config).await.unwrap();
     assert!(server.address("main").is_some());
     assert!(server.address("memgraph").is_none());

@@ -28,10 +28,10 @@ pub fn test_config() -> Config {
     let mut config = Config::defaults();
     config.bind = IpAddr::V4(Ipv4Addr::LOCALHOST);
     config.port = PortSetting::Port(0);
-    config.memgraph_port = PortSetting::Port(0);
-    config.typedb_port = PortSetting::Port(0);
-    config.hasura_port = PortSetting::Port(0);
-    config.dgraph_port = PortSetting::Port(0);
+    config.memgraph.port = PortSetting::Port(0);
+    config.typedb.port = PortSetting::Port(0);
+    config.hasura.port = PortSetting::Port(0);
+    config.dgraph.port = PortSetting::Port(0);
     config
 }
 

@@ -13,10 +13,9 @@ use crate::memgraph::auth::{Authorized, Editor, Viewer};
 use crate::memgraph::error::{ApiError, HttpError};
 use crate::memgraph::model::{
     BatchCreated, Belief, BeliefPage, BeliefQuery, BulkDeleteQuery, BulkDeleted, ContextRequest,
-    ContextV1, ContextV2, Contradiction, Contradictions, CreateBelief, CreateBeliefs, CreateEvent,
-    DreamingHealth, Episode, EpisodeDetail, EpisodeQuery, Event, EventQuery, HistoryQuery,
-    IngestForm, Ingested, IntelligenceHealth, StatusId, Timeline, TimelineItem, TimelineQuery,
-    UpdateBelief, UserQuery,
+    ContextV1, ContextV2, CreateBelief, CreateBeliefs, CreateEvent, DreamingHealth, Episode,
+    EpisodeDetail, EpisodeQuery, Event, EventQuery, HistoryQuery, IngestForm, Ingested,
+    IntelligenceHealth, StatusId, Timeline, TimelineItem, TimelineQuery, UpdateBelief, UserQuery,
 };
 use crate::memgraph::openapi::Authed;
 use crate::memgraph::search;
@@ -163,8 +162,6 @@ pub async fn delete_event(
 
 // ---- episodes ----------------------------------------------------------------------------
 
-const CONSOLIDATION_STATUSES: &[&str] = &["pending", "processing", "consolidated"];
-
 #[utoipa::path(get, path = "/v1/episodes", tag = "memory", params(EpisodeQuery),
     security(("bearer" = []), ("api_key" = [])),
     responses((status = 200, description = "Episodes, newest first", body = Vec<Episode>), Authed))]
@@ -176,22 +173,10 @@ pub async fn list_episodes(
     let filter = EpisodeFilter {
         user_id: q.user_id,
         thread_id: q.thread_id,
-        consolidation_status: q.consolidation_status,
+        consolidation_status: q.consolidation_status.map(|s| s.as_str().to_owned()),
         limit: q.limit.unwrap_or(PAGE_DEFAULT),
         offset: q.offset.unwrap_or(0),
     };
-    if let Some(status) = &filter.consolidation_status
-        && !CONSOLIDATION_STATUSES.contains(&status.as_str())
-    {
-        let expected = "'pending', 'processing' or 'consolidated'";
-        return Err(ApiError::validation(validation::error(
-            "literal_error",
-            json!(["query", "consolidation_status"]),
-            &format!("Input should be {expected}"),
-            json!(status),
-            Some(json!({ "expected": expected })),
-        )));
-    }
     Ok(Json(store.episodes(&auth.caller.tenant_id, &filter).await?))
 }
 
@@ -285,7 +270,11 @@ pub async fn create_beliefs(
 /// `{"items", "next_cursor", "count"}`, newest first, one page at a time.
 #[utoipa::path(get, path = "/v1/beliefs", tag = "memory", params(BeliefQuery),
     security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, description = "A page of beliefs", body = BeliefPage), Authed))]
+    responses(
+        (status = 200, description = "A page of beliefs", body = BeliefPage),
+        (status = 400, description = "Invalid cursor", body = HttpError),
+        Authed,
+    ))]
 pub async fn list_beliefs(
     auth: Authorized<Viewer>,
     store: Store,
@@ -508,7 +497,7 @@ const CONTEXT_DEFAULT: i64 = 10;
 /// The memories for a query, as `/v2/context` lists them, best first (`search.rs` says how they
 /// are scored). A superseded belief scores half and reads `[PREVIOUSLY] …`, as the real service
 /// shows archived memories (docs/spec/memgraph.md §7.5).
-async fn memories(
+pub(super) async fn memories(
     store: &Store,
     tenant_id: &str,
     query: &str,
@@ -596,8 +585,8 @@ fn round(score: f64) -> f64 {
     (score * 10_000.0).round() / 10_000.0
 }
 
-/// `POST /v2/context`: ranked memories; the graph parts are empty, as the emulator
-/// keeps no entities or decisions.
+/// `POST /v2/context`: ranked memories, with the entities, relationships and decisions around
+/// the query (`graph.rs`, `context_extras`).
 // docs/spec/memgraph.md §6.10
 #[utoipa::path(post, path = "/v2/context", tag = "memory", request_body = ContextRequest,
     security(("bearer" = []), ("api_key" = [])),
@@ -609,15 +598,17 @@ pub async fn context_v2(
 ) -> Result<Json<ContextV2>> {
     let limit = body.limit.unwrap_or(CONTEXT_DEFAULT);
     let tenant = &auth.caller.tenant_id;
-    let user_id = body.user_id;
-    let (memories, terms) =
-        memories(&store, tenant, &body.query, user_id.as_deref(), limit).await?;
+    let user_id = body.user_id.as_deref();
+    let (memories, terms) = memories(&store, tenant, &body.query, user_id, limit).await?;
+    let extras =
+        super::graph::context_extras(&store, tenant, &body.query, user_id, &body, &memories)
+            .await?;
     Ok(Json(ContextV2 {
         memories,
-        entities: Vec::new(),
-        relationships: Vec::new(),
-        decisions: Vec::new(),
-        snapshot: None,
+        entities: extras.entities,
+        relationships: extras.relationships,
+        decisions: extras.decisions,
+        snapshot: extras.snapshot,
         debug: json!({"query_terms": terms, "ranking": "bm25", "user_id": user_id}),
     }))
 }
@@ -680,7 +671,9 @@ pub async fn intelligence_health(
     let user_id = q.user_id;
     let (beliefs, active, episodes, events) =
         store.memory_counts(tenant, user_id.as_deref()).await?;
-    let contradictions = store.contradictions(tenant, user_id.as_deref()).await?;
+    let contradictions = store
+        .open_contradictions(tenant, user_id.as_deref())
+        .await?;
     Ok(Json(IntelligenceHealth {
         status: "healthy",
         user_id,
@@ -689,33 +682,6 @@ pub async fn intelligence_health(
         inactive_beliefs: beliefs - active,
         total_episodes: episodes,
         total_events: events,
-        contradictions: contradictions.len() as i64,
-    }))
-}
-
-/// `GET /v1/intelligence/contradictions`: active beliefs of one subject and key that disagree.
-#[utoipa::path(get, path = "/v1/intelligence/contradictions", tag = "memory", params(UserQuery),
-    security(("bearer" = []), ("api_key" = [])),
-    responses((status = 200, description = "Active beliefs of one subject and key that disagree",
-        body = Contradictions), Authed))]
-pub async fn contradictions(
-    auth: Authorized<Viewer>,
-    store: Store,
-    Query(q): Query<UserQuery>,
-) -> Result<Json<Contradictions>> {
-    let groups = store
-        .contradictions(&auth.caller.tenant_id, q.user_id.as_deref())
-        .await?;
-    let contradictions: Vec<Contradiction> = groups
-        .into_iter()
-        .map(|(subject_id, key, beliefs)| Contradiction {
-            subject_id,
-            key,
-            beliefs,
-        })
-        .collect();
-    Ok(Json(Contradictions {
-        count: contradictions.len() as i64,
         contradictions,
     }))
 }

@@ -297,10 +297,20 @@ impl<'a> De<'a> {
     }
 
     fn int(&self) -> Option<i64> {
-        let parsed = match self.value {
-            Value_::Json(Value::Number(n)) => n.as_i64(),
-            Value_::Json(Value::String(s)) => s.trim().parse().ok(),
-            Value_::Text(s) => match s.trim().parse() {
+        let parsed = match (self.value, self.text()) {
+            // A float without a fraction is an integer to pydantic; one with a fraction is not.
+            (Value_::Json(Value::Number(n)), _) => match (n.as_i64(), n.as_f64()) {
+                (Some(i), _) => Some(i),
+                (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9e15 => Some(f as i64),
+                (None, Some(f)) if f.is_finite() && f.abs() < 9e15 => {
+                    let msg =
+                        "Input should be a valid integer, got a number with a fractional part";
+                    Report::reject("int_from_float", msg, self.input(), None);
+                    return None;
+                }
+                _ => None,
+            },
+            (_, Some(s)) => match s.trim().parse() {
                 Ok(n) => Some(n),
                 Err(_) => {
                     let msg =
@@ -580,11 +590,26 @@ impl<'a> de::Deserializer<'a> for De<'a> {
             Some(Schema::Array(array)) => Some(array),
             _ => None,
         };
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        if let Some(min) = array.and_then(|a| a.min_items)
+            && items.len() < min
+        {
+            let msg = format!(
+                "List should have at least {min} item{} after validation, not {}",
+                plural(min),
+                items.len()
+            );
+            let ctx =
+                json!({"field_type": "List", "min_length": min, "actual_length": items.len()});
+            Report::reject("too_short", &msg, self.input(), Some(ctx));
+            return visitor.visit_seq(Items::default());
+        }
         if let Some(max) = array.and_then(|a| a.max_items)
             && items.len() > max
         {
             let msg = format!(
-                "List should have at most {max} items after validation, not {}",
+                "List should have at most {max} item{} after validation, not {}",
+                plural(max),
                 items.len()
             );
             let ctx =

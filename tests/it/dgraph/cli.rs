@@ -87,7 +87,7 @@ async fn the_slash_graphql_cli_manages_backends_schemas_data_and_lambdas() {
     let bin = tokio::task::spawn_blocking(cli_path).await.unwrap();
     let home = tempfile::tempdir().unwrap();
     let mut config = dgraph_config();
-    config.dgraph_port = PortSetting::Port(8070);
+    config.dgraph.port = PortSetting::Port(8070);
     // The CLI forces https:// for `deploy-backend` and `-e <uid>`: backends' ports answer HTTPS
     // too when TLS is on, with a certificate from offcloud's CA, which the CLI is told to trust.
     config.tls_port = PortSetting::Port(0);
@@ -289,4 +289,6 @@ async fn the_slash_graphql_cli_manages_backends_schemas_data_and_lambdas() {
     assert!(out.contains("myorg"), "{out}");
     let out = cli.ok(&["logout", "-a"]).await;
     assert!(out.contains("Logged out of 1 devices"), "{out}");
+    // The CLI's requests (and this test's own) fit the real API's descriptions.
+    crate::contract::assert_only_deliberate_violations(&s, "default", &[]).await;
 }

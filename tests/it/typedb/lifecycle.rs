@@ -382,10 +382,10 @@ async fn the_global_lifecycle_flag_makes_transitions_instant_unless_a_service_fl
         .unwrap()
         .config;
     let ports = test_config();
-    (config.bind, config.port, config.memgraph_port) =
-        (ports.bind, ports.port, ports.memgraph_port);
-    (config.typedb_port, config.hasura_port, config.dgraph_port) =
-        (ports.typedb_port, ports.hasura_port, ports.dgraph_port);
+    (config.bind, config.port, config.memgraph.port) =
+        (ports.bind, ports.port, ports.memgraph.port);
+    (config.typedb.port, config.hasura.port, config.dgraph.port) =
+        (ports.typedb.port, ports.hasura.port, ports.dgraph.port);
     let s = TestServer::start_with(config).await;
     let token = bearer(&s, "t", "default", "admin").await;
     call(
