@@ -90,7 +90,8 @@ fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/v1/context", post(context_v1)),
         ("/v1/intelligence/health", get(intelligence_health)),
         ("/v1/intelligence/contradictions", get(contradictions)),
-        // Intelligence, benchmarks, sidecar, knowledge graph, decisions (spec §7.3).
+        // Intelligence, benchmarks, sidecar, knowledge graph, decisions
+        // (docs/spec/memgraph.md §7.3).
         ("/v1/intelligence/evaluate", post(evaluate)),
         ("/v1/intelligence/mcis", get(mcis)),
         ("/v1/intelligence/mcis/history", get(mcis_history)),

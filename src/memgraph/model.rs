@@ -97,6 +97,12 @@ pub struct ApiKey {
     pub is_active: bool,
 }
 
+/// What listings show of a key (`key_prefix`): its first characters.
+pub fn key_prefix(plaintext: &str) -> String {
+    const SHOWN: usize = 12;
+    plaintext.chars().take(SHOWN).collect()
+}
+
 /// `POST /v1/api-keys`: the one response that carries the plaintext.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiKeyCreated {
@@ -530,6 +536,12 @@ pub struct CreateBelief {
     pub tenant_id: Option<String>,
 }
 
+/// What a belief written without them is (docs/spec/memgraph.md §6.5): the API's and the
+/// fixtures' default.
+pub const DEFAULT_CONFIDENCE: f64 = 0.9;
+pub const DEFAULT_BELIEF_TYPE: BeliefType = BeliefType::Belief;
+pub const DEFAULT_DOMAIN: &str = "general";
+
 // docs/spec/memgraph.md §3.3
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -541,6 +553,17 @@ pub enum BeliefType {
 }
 
 impl BeliefType {
+    pub const ALL: [BeliefType; 4] = [
+        BeliefType::Fact,
+        BeliefType::Belief,
+        BeliefType::Preference,
+        BeliefType::Tenet,
+    ];
+
+    pub fn parse(name: &str) -> Option<BeliefType> {
+        BeliefType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             BeliefType::Fact => "fact",

@@ -28,7 +28,7 @@ use super::model::{
     ApiKey, ApiKeyCreated, CreateApiKey, CreateUser, Export, ExportPart, ExportQuery, ExportTenant,
     ExportUser, Health, ImportMode, ImportQuery, ImportRequest, Imported, LoginForm, Me,
     OnboardRequest, Onboarded, Role, Stats, StatusId, Tenant, TokenResponse, UpdateTenant,
-    UpdateUser, User, Whoami,
+    UpdateUser, User, Whoami, key_prefix,
 };
 use super::openapi::Authed;
 use super::store::{Import, NewApiKey, NewUser, Store, UserPatch, V2Import};
@@ -39,8 +39,6 @@ use crate::error::Internal;
 
 /// Keys look like the documented `mg_live_abc123...` (docs/spec/memgraph.md §5.5).
 const API_KEY_PREFIX: &str = "mg_live_";
-/// How much of a key listings show.
-const KEY_PREFIX_LEN: usize = 12;
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -537,7 +535,7 @@ fn new_key(name: &str, created_by: Option<String>) -> (NewApiKey, Secret) {
     let key = NewApiKey {
         id: new_id(),
         name: name.to_owned(),
-        key_prefix: plaintext.expose().chars().take(KEY_PREFIX_LEN).collect(),
+        key_prefix: key_prefix(plaintext.expose()),
         key_hash: sha256_hex(plaintext.expose()),
         created_by,
     };

@@ -390,7 +390,7 @@ impl Store {
             }
         };
         let now = self.session.clock().now();
-        let stale = iso(now - time::Duration::minutes(1));
+        let stale = iso(now.saturating_sub(time::Duration::minutes(1)));
         let last_used_at = match last_used_at {
             Some(used) if used >= stale => Some(used),
             _ => {

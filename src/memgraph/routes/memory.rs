@@ -13,9 +13,10 @@ use crate::memgraph::auth::{Authorized, Editor, Viewer};
 use crate::memgraph::error::{ApiError, HttpError};
 use crate::memgraph::model::{
     BatchCreated, Belief, BeliefPage, BeliefQuery, BulkDeleteQuery, BulkDeleted, ContextRequest,
-    ContextV1, ContextV2, CreateBelief, CreateBeliefs, CreateEvent, DreamingHealth, Episode,
-    EpisodeDetail, EpisodeQuery, Event, EventQuery, HistoryQuery, IngestForm, Ingested,
-    IntelligenceHealth, StatusId, Timeline, TimelineItem, TimelineQuery, UpdateBelief, UserQuery,
+    ContextV1, ContextV2, CreateBelief, CreateBeliefs, CreateEvent, DEFAULT_BELIEF_TYPE,
+    DEFAULT_CONFIDENCE, DEFAULT_DOMAIN, DreamingHealth, Episode, EpisodeDetail, EpisodeQuery,
+    Event, EventQuery, HistoryQuery, IngestForm, Ingested, IntelligenceHealth, StatusId, Timeline,
+    TimelineItem, TimelineQuery, UpdateBelief, UserQuery,
 };
 use crate::memgraph::openapi::Authed;
 use crate::memgraph::search;
@@ -219,9 +220,13 @@ fn new_belief(body: CreateBelief) -> NewBelief {
         subject_id: body.subject_id,
         key: body.key,
         value: body.value,
-        confidence: body.confidence.unwrap_or(0.9),
-        belief_type: body.belief_type.map_or("belief", |t| t.as_str()).to_owned(),
-        domain: body.domain.unwrap_or_else(|| "general".to_owned()),
+        confidence: body.confidence.unwrap_or(DEFAULT_CONFIDENCE),
+        belief_type: body
+            .belief_type
+            .unwrap_or(DEFAULT_BELIEF_TYPE)
+            .as_str()
+            .to_owned(),
+        domain: body.domain.unwrap_or_else(|| DEFAULT_DOMAIN.to_owned()),
     }
 }
 
