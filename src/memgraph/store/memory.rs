@@ -3,7 +3,7 @@
 //! function takes the tenant first.
 //!
 //! Lists put their filters, order and page in SQL, and only the filters they were given, so
-//! each reads one index in order and stops at its page (migration 0041); the `EXPLAIN QUERY PLAN`
+//! each reads one index in order and stops at its page (migration 0042); the `EXPLAIN QUERY PLAN`
 //! of each is checked in the tests below.
 
 use std::collections::HashMap;
@@ -958,7 +958,7 @@ impl Store {
     /// The memories of one tenant (and one user, if given) that hold a word of the query, with
     /// what ranking them takes, and the collection they are ranked in: beliefs active or
     /// superseded (the real service still shows the latter, marked), and events. Reads the
-    /// postings of the query's words, not every memory (migration 0041).
+    /// postings of the query's words, not every memory (migration 0042).
     pub async fn search(
         &self,
         tenant_id: &str,
