@@ -6,6 +6,7 @@
 mod contract;
 mod seed;
 mod tables;
+mod views;
 mod webdriver;
 
 use reqwest::StatusCode;
