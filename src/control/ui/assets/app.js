@@ -1028,7 +1028,12 @@ async function loadViolations() {
   const list = $('#vio-live').checked || v.filterKey !== filterKey;
   const [settings, data] = await Promise.all([
     api(`/contract${query({ session: app.session })}`),
-    list ? api(`/contract/violations${query({ session: app.session, service: filter.service })}`) : null,
+    list ? api(`/contract/violations${query({
+      session: app.session,
+      service: filter.service,
+      // Filtered by rule or text in the page: then every violation is needed to find the newest.
+      limit: filter.rule || filter.q ? '' : VIOLATIONS_SHOWN,
+    })}`) : null,
   ]);
   renderStrict(settings.strict);
   if (!data) return;
