@@ -6,6 +6,8 @@
 //! state (Memgraph: stats, a belief list and a context search with 100 and with 100,000 beliefs),
 //! and how long a new session's store takes to be ready. Prints a Markdown table and writes
 //! it to `bench/RESULTS.md` (`--out PATH` to write elsewhere, `--no-write` to only print).
+//! `--only typedb` runs one part (the single-statement ceiling and TypeDB's state-size axis) and
+//! only prints it, unless `--out` says where to write it.
 //!
 //! The load generator runs on the same machine, on one thread: one task per keep-alive
 //! connection, requests built once, latencies kept as plain numbers and sorted at the end.
@@ -29,6 +31,8 @@ struct Options {
     quick: bool,
     out: Option<PathBuf>,
     binary: PathBuf,
+    /// One part of the run only (`--only typedb`).
+    only: Option<String>,
 }
 
 impl Options {
@@ -40,13 +44,19 @@ impl Options {
                 "/bench/RESULTS.md"
             ))),
             binary: PathBuf::from(env!("CARGO_BIN_EXE_offcloud")),
+            only: None,
         };
+        let mut out_given = false;
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--quick" => options.quick = true,
                 "--no-write" => options.out = None,
-                "--out" => options.out = args.next().map(PathBuf::from),
+                "--out" => {
+                    options.out = args.next().map(PathBuf::from);
+                    out_given = true;
+                }
+                "--only" => options.only = args.next(),
                 "--binary" => {
                     if let Some(path) = args.next() {
                         options.binary = PathBuf::from(path);
@@ -55,6 +65,10 @@ impl Options {
                 // `cargo bench` passes `--bench`; anything else is a filter we do not use.
                 _ => {}
             }
+        }
+        // A part of the run does not replace the full results.
+        if options.only.is_some() && !out_given {
+            options.out = None;
         }
         options
     }
@@ -74,7 +88,13 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let report = runtime.block_on(run(&options));
+    let report = runtime.block_on(async {
+        match options.only.as_deref() {
+            None => run(&options).await,
+            Some("typedb") => typedb_only(&options).await,
+            Some(other) => panic!("--only {other}: the parts are: typedb"),
+        }
+    });
     println!("{report}");
     if let Some(out) = &options.out {
         if let Some(dir) = out.parent() {
@@ -120,6 +140,7 @@ async fn run(options: &Options) -> String {
         dgraph_sizes.push((deployments, result));
     }
     let hasura = hasura_state_sizes(&options.binary, options).await;
+    let typedb = typedb_state_sizes(&options.binary, options).await;
 
     let sessions = if options.quick { 100 } else { 200 };
     let new_session = measure_new_sessions(&options.binary, sessions).await;
@@ -138,6 +159,7 @@ async fn run(options: &Options) -> String {
         sizes,
         dgraph_sizes,
         hasura,
+        typedb,
         new_session,
         binary_size: size,
         load_before,
@@ -1077,6 +1099,196 @@ async fn hasura_state(binary: &Path, stored: usize, options: &Options) -> Hasura
     }
 }
 
+// ---- TypeDB: stored clusters -----------------------------------------------------------------
+
+const TYPEDB_SMALL: usize = 10;
+const TYPEDB_LARGE: usize = 1_000;
+
+#[derive(Debug)]
+struct TypedbSize {
+    loading: Duration,
+    /// The cluster list of the space that holds `TYPEDB_SMALL` clusters.
+    listed: LoadResult,
+}
+
+#[derive(Debug)]
+struct TypedbSizes {
+    small: TypedbSize,
+    large: TypedbSize,
+}
+
+async fn typedb_state_sizes(binary: &Path, options: &Options) -> TypedbSizes {
+    let small = typedb_state(binary, TYPEDB_SMALL, options).await;
+    eprintln!("typedb {TYPEDB_SMALL} clusters: {small:?}");
+    let large = typedb_state(binary, TYPEDB_LARGE, options).await;
+    eprintln!("typedb {TYPEDB_LARGE} clusters: {large:?}");
+    TypedbSizes { small, large }
+}
+
+/// An access token for a space of the `bench` team (made, with the team, if new).
+async fn typedb_bearer(server: &Offcloud, space: &str) -> String {
+    let mut control = Connection::open(server.main).await;
+    let credentials = control
+        .json(
+            Method::POST,
+            "/_offcloud/typedb/tokens",
+            &[],
+            Some(json!({"team": "bench", "space": space, "access": "write"})),
+            StatusCode::CREATED,
+        )
+        .await;
+    let basic = format!(
+        "Basic {}:{}",
+        str_of(&credentials["clientId"]),
+        str_of(&credentials["clientSecret"])
+    );
+    let mut typedb = Connection::open(server.typedb).await;
+    let request = build(
+        Method::POST,
+        "/api/v1/auth",
+        &[("authorization", &basic)],
+        None,
+    );
+    let (status, token) = typedb.send(request).await.expect("typedb auth");
+    assert_eq!(status, StatusCode::OK, "typedb auth");
+    format!("Bearer {}", String::from_utf8_lossy(&token))
+}
+
+/// `count` paid clusters deployed in a space, one request each.
+async fn deploy_clusters(server: &Offcloud, bearer: &str, space: &str, count: usize) {
+    let mut typedb = Connection::open(server.typedb).await;
+    let deploy = format!("/api/v1/team/bench/spaces/{space}/clusters/deploy");
+    for i in 0..count {
+        typedb
+            .json(
+                Method::POST,
+                &deploy,
+                &[("authorization", bearer)],
+                Some(
+                    json!({"id": format!("c{i}"), "serverCount": 1, "storageSizeGB": 10,
+                            "provider": "gcp", "region": "europe-west2", "isFree": false,
+                            "machineType": "c2d-highcpu-4", "storageType": "standard-rwo",
+                            "version": "latest"}),
+                ),
+                StatusCode::OK,
+            )
+            .await;
+    }
+}
+
+/// A fresh server with `stored` clusters in one team: `TYPEDB_SMALL` in the space that is listed,
+/// the rest in another; then that space's list under load (10 clusters back either way).
+async fn typedb_state(binary: &Path, stored: usize, options: &Options) -> TypedbSize {
+    let server = Offcloud::start(binary).await;
+    let listed = typedb_bearer(&server, "listed").await;
+    let other = typedb_bearer(&server, "other").await;
+    let loading = Instant::now();
+    deploy_clusters(&server, &listed, "listed", TYPEDB_SMALL).await;
+    deploy_clusters(&server, &other, "other", stored - TYPEDB_SMALL).await;
+    let loading = loading.elapsed();
+    let scenario = Scenario {
+        name: "TypeDB cluster list",
+        address: server.typedb,
+        request: build(
+            Method::GET,
+            "/api/v1/team/bench/spaces/listed/clusters",
+            &[("authorization", &listed)],
+            None,
+        ),
+        refuse_body: None,
+    };
+    let mut conn = Connection::open(server.typedb).await;
+    let (_, body) = conn
+        .send(clone_request(&scenario.request))
+        .await
+        .expect("typedb list");
+    let body: Value = serde_json::from_slice(&body).expect("typedb JSON");
+    assert_eq!(
+        body.as_array().map_or(0, Vec::len),
+        TYPEDB_SMALL,
+        "typedb list: {body}"
+    );
+    TypedbSize {
+        loading,
+        listed: load(&server, &scenario, options).await,
+    }
+}
+
+impl TypedbSizes {
+    /// TypeDB's cost as its state grows, beside the single-statement ceiling `floor` (req/s).
+    fn section(&self, o: &mut String, floor: f64) {
+        let _ = writeln!(o, "\n## TypeDB: stored clusters\n");
+        let _ = writeln!(
+            o,
+            "A fresh offcloud per state, one team. Small: {small} clusters, all in the space that is \
+             listed. Large: the same, and {rest} more in another space of the team ({large} in the \
+             session, deployed through the API). `GET …/spaces/listed/clusters` answers {small} \
+             clusters either way (the API has no paging: a space is listed whole).\n",
+            small = TYPEDB_SMALL,
+            large = TYPEDB_LARGE,
+            rest = TYPEDB_LARGE - TYPEDB_SMALL,
+        );
+        let _ = writeln!(
+            o,
+            "| Stored clusters | Load time | req/s | p50 | p99 | Errors |\n|---|---|---|---|---|---|"
+        );
+        for (stored, size) in [(TYPEDB_SMALL, &self.small), (TYPEDB_LARGE, &self.large)] {
+            let r = &size.listed;
+            let _ = writeln!(
+                o,
+                "| {stored} | {} | {:.0} | {} | {} | {} |",
+                ms(size.loading),
+                r.per_second,
+                ms(r.p50),
+                ms(r.p99),
+                r.errors
+            );
+        }
+        let ratio = self.small.listed.per_second / self.large.listed.per_second.max(1.0);
+        let _ = writeln!(
+            o,
+            "\n- Cluster list: {ratio:.2}x slower at {TYPEDB_LARGE} stored clusters than at \
+             {TYPEDB_SMALL} (target: under 2x, {}).",
+            verdict(ratio < 2.0)
+        );
+        let _ = writeln!(
+            o,
+            "- Cluster list at {TYPEDB_SMALL} clusters, {CONCURRENCY} connections: {:.0} req/s \
+             (target: at least 15,000, {}); the single-statement ceiling of this run \
+             (`GET /_offcloud/health`, one `SELECT 1`) is {floor:.0} req/s.",
+            self.small.listed.per_second,
+            verdict(self.small.listed.per_second >= 15_000.0)
+        );
+    }
+}
+
+/// `--only typedb`: the ceiling, then TypeDB's state-size axis.
+async fn typedb_only(options: &Options) -> String {
+    let server = Offcloud::start(&options.binary).await;
+    let health = Scenario {
+        name: "health",
+        address: server.main,
+        request: build(Method::GET, "/_offcloud/health", &[], None),
+        refuse_body: None,
+    };
+    let floor = load(&server, &health, options).await.per_second;
+    drop(server);
+    let sizes = typedb_state_sizes(&options.binary, options).await;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# offcloud benchmark results: TypeDB only\n\nProduced by `cargo bench --bench load -- \
+         --only typedb{}` (benches/load.rs) on {}, commit {}, {} connections, load average {}.",
+        if options.quick { " --quick" } else { "" },
+        now_utc(),
+        commit(),
+        CONCURRENCY,
+        load_average()
+    );
+    sizes.section(&mut out, floor);
+    out
+}
+
 // ---- the report ------------------------------------------------------------------------------
 
 struct Report<'a> {
@@ -1089,6 +1301,7 @@ struct Report<'a> {
     sizes: Vec<(usize, SizeResult)>,
     dgraph_sizes: Vec<(usize, DgraphSize)>,
     hasura: HasuraSizes,
+    typedb: TypedbSizes,
     new_session: NewSessions,
     binary_size: u64,
     /// Other processes' load shows here: the figures are only as steady as the machine.
@@ -1341,6 +1554,12 @@ impl Report<'_> {
             );
         }
         self.hasura_section(o);
+        let floor = self
+            .loads
+            .iter()
+            .find(|(name, _)| name.contains("/_offcloud/health"))
+            .map_or(0.0, |(_, r)| r.per_second);
+        self.typedb.section(o, floor);
         out
     }
 
