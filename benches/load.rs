@@ -9,6 +9,7 @@
 //! `--only typedb` or `--only dgraph` runs one part (TypeDB: the single-statement ceiling and its
 //! state-size axis; Dgraph: its state-size axis) and only prints it, unless `--out` says where
 //! to write it.
+//! `--peers` adds offcloud beside the servers a user would otherwise run (benches/load/peers.rs).
 //!
 //! The load generator runs on the same machine, on one thread: one task per keep-alive
 //! connection, requests built once, latencies kept as plain numbers and sorted at the end.
@@ -26,10 +27,15 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 
+#[path = "load/peers.rs"]
+mod peers;
+
 const CONCURRENCY: usize = 32;
 
 struct Options {
     quick: bool,
+    /// Also measure the peers (benches/load/peers.rs).
+    peers: bool,
     out: Option<PathBuf>,
     binary: PathBuf,
     /// One part of the run only (`--only typedb`, `--only dgraph`).
@@ -40,6 +46,7 @@ impl Options {
     fn parse() -> Options {
         let mut options = Options {
             quick: false,
+            peers: false,
             out: Some(PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/bench/RESULTS.md"
@@ -52,6 +59,7 @@ impl Options {
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--quick" => options.quick = true,
+                "--peers" => options.peers = true,
                 "--no-write" => options.out = None,
                 "--out" => {
                     options.out = args.next().map(PathBuf::from);
@@ -143,10 +151,16 @@ async fn run(options: &Options) -> String {
     let new_session = measure_new_sessions(&options.binary, sessions).await;
     eprintln!("new sessions: {new_session:?}");
 
+    let peers = if options.peers {
+        Some(peers::measure(options, starts).await)
+    } else {
+        None
+    };
+
     let size = std::fs::metadata(&options.binary)
         .map(|m| m.len())
         .unwrap_or(0);
-    Report {
+    let report = Report {
         options,
         startup,
         idle,
@@ -160,8 +174,12 @@ async fn run(options: &Options) -> String {
         new_session,
         binary_size: size,
         load_before,
+    };
+    let mut markdown = report.markdown();
+    if let Some(peers) = &peers {
+        markdown.push_str(&peers.markdown(&report));
     }
-    .markdown()
+    markdown
 }
 
 // ---- the server under test -------------------------------------------------------------------
@@ -222,25 +240,10 @@ impl Offcloud {
     }
 
     async fn wait_healthy(&self, started: Instant) -> Duration {
-        let health = Request::get("/_offcloud/health")
-            .header("host", "localhost")
-            .body(Full::new(Bytes::new()))
-            .expect("request");
-        loop {
-            if started.elapsed() > Duration::from_secs(30) {
-                panic!("offcloud not healthy after 30 s");
-            }
-            let Ok(stream) = TcpStream::connect(self.main).await else {
-                tokio::time::sleep(Duration::from_micros(200)).await;
-                continue;
-            };
-            let Ok(mut conn) = Connection::over(stream).await else {
-                continue;
-            };
-            if let Ok((StatusCode::OK, _)) = conn.send(clone_request(&health)).await {
-                return started.elapsed();
-            }
-        }
+        let health = build(Method::GET, "/_offcloud/health", &[], None);
+        first_answer(self.main, &health, started)
+            .await
+            .expect("offcloud not healthy after 30 s")
     }
 
     fn pid(&self) -> u32 {
@@ -256,6 +259,29 @@ impl Drop for Offcloud {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// How long from `started` until `request` is first answered 200 at `address`; `None` after 30 s.
+async fn first_answer(
+    address: SocketAddr,
+    request: &Request<Full<Bytes>>,
+    started: Instant,
+) -> Option<Duration> {
+    loop {
+        if started.elapsed() > Duration::from_secs(30) {
+            return None;
+        }
+        let Ok(stream) = TcpStream::connect(address).await else {
+            tokio::time::sleep(Duration::from_micros(200)).await;
+            continue;
+        };
+        let Ok(mut conn) = Connection::over(stream).await else {
+            continue;
+        };
+        if let Ok((StatusCode::OK, _)) = conn.send(clone_request(request)).await {
+            return Some(started.elapsed());
+        }
     }
 }
 
@@ -312,6 +338,12 @@ impl Connection {
     async fn open(address: SocketAddr) -> Connection {
         let stream = TcpStream::connect(address).await.expect("connects");
         Connection::over(stream).await.expect("HTTP/1 handshake")
+    }
+
+    /// Whether the connection can take another request: false once the server has closed it
+    /// (moto's server answers `Connection: close` every time).
+    async fn usable(&mut self) -> bool {
+        self.sender.ready().await.is_ok()
     }
 
     async fn send(&mut self, request: Request<Full<Bytes>>) -> Result<(StatusCode, Bytes), String> {
@@ -647,6 +679,11 @@ async fn load(server: &Offcloud, scenario: &Scenario, options: &Options) -> Load
             let mut latencies: Vec<u32> = Vec::with_capacity(1 << 16);
             let mut errors = 0usize;
             loop {
+                // A connection the server closed after its answer is opened again, outside the
+                // latency but inside the measured time: not an error.
+                if !conn.usable().await {
+                    conn = Connection::open(address).await;
+                }
                 let sent = Instant::now();
                 if sent >= until {
                     break;
@@ -1345,10 +1382,11 @@ impl Report<'_> {
         let _ = writeln!(
             o,
             "Produced by `cargo bench --bench load{}` (benches/load.rs).\n",
-            if self.options.quick {
-                " -- --quick"
-            } else {
-                ""
+            match (self.options.quick, self.options.peers) {
+                (true, true) => " -- --quick --peers",
+                (true, false) => " -- --quick",
+                (false, true) => " -- --peers",
+                (false, false) => "",
             }
         );
         let _ = writeln!(o, "| | |\n|---|---|");
