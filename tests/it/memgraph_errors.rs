@@ -37,6 +37,51 @@ async fn a_wrong_method_is_405_with_allow() {
     );
 }
 
+/// The contract report of a wrong method names the method the client sent (HEAD too, which the
+/// router answers as a method FastAPI does not route) and the methods the path takes.
+#[tokio::test]
+async fn a_wrong_method_is_reported_as_sent() {
+    let s = TestServer::start().await;
+    for method in [reqwest::Method::HEAD, reqwest::Method::PUT] {
+        let response = s
+            .http
+            .request(method, s.mg("/v1/stats"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()["allow"], "GET");
+    }
+    let (_, body) = send(s.http.get(s.main_url("/_offcloud/contract/violations"))).await;
+    let reported: Vec<(&str, &str, &str)> = body["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["method"].as_str().unwrap(),
+                v["rule"].as_str().unwrap(),
+                v["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            (
+                "HEAD",
+                "unknown-route",
+                "HEAD /v1/stats is not an operation of the memgraph API: /v1/stats takes GET"
+            ),
+            (
+                "PUT",
+                "unknown-route",
+                "PUT /v1/stats is not an operation of the memgraph API: /v1/stats takes GET"
+            ),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn a_trailing_slash_redirects_with_307_keeping_the_query_and_prefix() {
     let s = TestServer::start().await;
