@@ -185,6 +185,26 @@ async fn a_wrong_type_is_string_type() {
     );
 }
 
+/// The document says `boolean`: a JSON number is not one (emulator choice; `de.rs`), while the
+/// words pydantic reads as booleans still are.
+#[tokio::test]
+async fn a_number_is_not_a_boolean() {
+    let s = TestServer::start().await;
+    let a = s.onboard("bool@example.com").await;
+    let path = format!("/v1/users/{}", a.user_id);
+    let (status, body) = s.patch(&path, a.bearer(), json!({"is_active": 1})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body,
+        json!({"detail": [{"type": "bool_type", "loc": ["body", "is_active"],
+                           "msg": "Input should be a valid boolean", "input": 1}]})
+    );
+    let (status, user) = s
+        .patch(&path, a.bearer(), json!({"is_active": "yes"}))
+        .await;
+    assert_eq!((status, &user["is_active"]), (StatusCode::OK, &json!(true)));
+}
+
 #[tokio::test]
 async fn an_invalid_email_is_a_value_error() {
     let s = TestServer::start().await;

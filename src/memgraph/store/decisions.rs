@@ -1,7 +1,7 @@
 //! Decisions' SQL: recording them, listing, outcomes, and what an outcome does to the beliefs a
 //! decision used. Every function takes the tenant first.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
@@ -20,8 +20,8 @@ pub const SIMILAR_WINDOW: i64 = 200;
 
 pub struct NewDecision {
     pub goal: String,
-    pub reasoning_steps: Vec<Value>,
-    pub tools_used: Vec<Value>,
+    pub reasoning_steps: Vec<Map<String, Value>>,
+    pub tools_used: Vec<Map<String, Value>>,
     pub beliefs_used: Vec<String>,
     pub confidence: Option<f64>,
     pub outcome: Option<Outcome>,
@@ -133,7 +133,11 @@ pub(super) async fn insert_decision(
     .bind(&d.agent_id)
     .bind(&d.user_id)
     .bind(&d.episode_id)
-    .bind(d.context_snapshot.as_ref().map(Value::to_string))
+    .bind(
+        d.context_snapshot
+            .clone()
+            .map(|s| Value::Object(s).to_string()),
+    )
     .bind(&d.created_at)
     .bind(&d.updated_at)
     .bind(&d.outcome_recorded_at)
@@ -178,7 +182,10 @@ impl Store {
         let context_snapshot = if new.create_snapshot {
             let beliefs = beliefs_by_ids(&mut tx, tenant_id, &new.beliefs_used).await?;
             let beliefs: Vec<Value> = beliefs.iter().map(belief_snapshot).collect();
-            Some(json!({"created_at": now, "beliefs": beliefs}))
+            let mut snapshot = Map::new();
+            snapshot.insert("created_at".to_owned(), json!(now));
+            snapshot.insert("beliefs".to_owned(), Value::from(beliefs));
+            Some(snapshot)
         } else {
             None
         };
