@@ -69,7 +69,7 @@ pub fn schema_version() -> i64 {
 }
 
 /// Tables whose rows are derived from other tables' rows by triggers (migration 0007: Memgraph's
-/// kept stats counts; 0041: its search index). A snapshot leaves them out, and the triggers
+/// kept stats counts; 0042: its search index). A snapshot leaves them out, and the triggers
 /// rebuild them as the rows they count are loaded: copying them too would count everything twice.
 pub const DERIVED_TABLES: &[&str] = &[
     "memgraph_tenant_counts",

@@ -1,6 +1,6 @@
 //! Text relevance for `/v2/context` and `/v1/context`: Okapi BM25 over one caller's memories.
 //!
-//! The memories are found through an inverted index kept in SQLite (migration 0041): each memory
+//! The memories are found through an inverted index kept in SQLite (migration 0042): each memory
 //! is stored with its [`Bag`] of words, triggers keep the postings of every word and the size of
 //! each collection, and a query reads the postings of its own words and two kept figures, not
 //! every memory; the scores are the same as ranking the whole collection here. Not FTS5: its
