@@ -1,4 +1,5 @@
-//! FastAPI's error shapes, exactly (spec §4), and no input that makes the server fail.
+//! FastAPI's error shapes, exactly (docs/spec/memgraph.md §4), and no input that makes the server
+//! fail.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
