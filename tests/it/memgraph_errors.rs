@@ -525,7 +525,7 @@ async fn a_long_value_is_stored_and_found_and_one_over_the_limit_is_413() {
     );
 }
 
-/// The memory routes, with the same hostile inputs as the accounts routes above.
+/// The memory and v2 routes, with the same hostile inputs as the accounts routes above.
 #[tokio::test]
 async fn no_input_makes_a_memory_route_fail() {
     let s = TestServer::start().await;
@@ -559,6 +559,28 @@ async fn no_input_makes_a_memory_route_fail() {
         ("GET", "/v1/intelligence/health?user_id=%FF"),
         ("GET", "/v1/intelligence/contradictions"),
         ("POST", "/v1/admin/import?mode=%FF"),
+        ("POST", "/v1/intelligence/evaluate"),
+        ("GET", "/v1/intelligence/mcis?save=%FF&user_id=%00"),
+        ("GET", "/v1/intelligence/mcis/history?limit=1e9"),
+        ("POST", "/v1/benchmark/run"),
+        ("POST", "/v1/sidecar/pre-flight"),
+        ("POST", "/v1/sidecar/post-flight"),
+        ("POST", "/v1/sidecar/process"),
+        ("GET", "/v2/entities?entity_type=%FF&limit=-1"),
+        ("POST", "/v2/entities"),
+        ("POST", "/v2/entities/search"),
+        ("GET", "/v2/entities/%FF%FE"),
+        ("DELETE", "/v2/entities/x"),
+        ("GET", "/v2/relationships?entity_id=%00"),
+        ("POST", "/v2/relationships"),
+        ("POST", "/v2/graph/traverse"),
+        ("GET", "/v2/decisions?outcome=%FF"),
+        ("POST", "/v2/decisions"),
+        ("GET", "/v2/decisions/%FF/explain"),
+        ("POST", "/v2/outcomes/record"),
+        ("GET", "/v2/contradictions?status=maybe"),
+        ("PATCH", "/v2/contradictions/x"),
+        ("GET", "/v2/analytics"),
     ];
     let deep = format!("{}{}", "{\"a\":".repeat(2000), "}".repeat(2000));
     let bodies: Vec<(&str, Vec<u8>)> = vec![
