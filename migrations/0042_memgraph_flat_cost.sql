@@ -18,6 +18,12 @@ DROP INDEX memgraph_beliefs_subject;
 DROP INDEX memgraph_beliefs_profile;
 CREATE INDEX memgraph_beliefs_profile
     ON memgraph_beliefs (tenant_id, belief_type, subject_id, created_at, id) WHERE is_active = 1;
+-- The newest superseded versions (a benchmark's cases), and a subject's contradictions of any
+-- status, newest first: each one index range.
+CREATE INDEX memgraph_beliefs_superseded ON memgraph_beliefs (tenant_id, created_at, id)
+    WHERE epistemic_status = 'superseded';
+CREATE INDEX memgraph_contradictions_of_subject
+    ON memgraph_contradictions (tenant_id, subject_id, detected_at, id);
 -- A subject's timeline: when each version was created, or stopped being active.
 CREATE INDEX memgraph_beliefs_timeline ON memgraph_beliefs
     (tenant_id, subject_id, (CASE WHEN is_active THEN created_at ELSE updated_at END), version);

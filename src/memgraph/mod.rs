@@ -142,13 +142,12 @@ pub fn router(state: AppState) -> Router {
     let templates: Arc<[&'static str]> = table.iter().map(|(path, _)| *path).collect();
     let mut router = Router::new();
     for (path, methods) in table {
-        router = router.route(path, methods);
+        router = router.route(path, no_implicit_head(methods, &state));
     }
     let router = router.fallback(move |req: Request| not_found(templates.clone(), req));
     // Checked against the OpenAPI document here, where the routes are (the front door's layer
     // sees only the wrapper below).
     let router = crate::contract::routes(router, "memgraph")
-        .layer(middleware::map_request(no_implicit_head))
         .layer(middleware::from_fn_with_state(
             Memgraph::of(&state).metrics.clone(),
             metrics::track,
@@ -211,13 +210,19 @@ fn matches_template(template: &str, path: &str) -> bool {
     }
 }
 
-/// axum answers HEAD wherever there is a GET; FastAPI routes do not, so HEAD is a wrong method.
-/// (This layer runs after routing, so unknown paths still get their 404.)
-async fn no_implicit_head(mut req: Request) -> Request {
-    if req.method() == Method::HEAD {
-        *req.method_mut() = Method::from_bytes(b"X-HEAD").unwrap_or(Method::TRACE);
-    }
-    req
+/// axum answers HEAD wherever there is a GET; FastAPI routes do not, so HEAD is a wrong method:
+/// the route hands it to itself under a method no route has, which axum answers with its 405
+/// and the route's `Allow`. (A route's own layers run after axum has picked the method, so
+/// renaming the method in one would be too late.)
+fn no_implicit_head(methods: MethodRouter<AppState>, state: &AppState) -> MethodRouter<AppState> {
+    let unrouted = methods.clone().with_state(state.clone());
+    let renamed = tower::ServiceBuilder::new()
+        .map_request(|mut req: Request| {
+            *req.method_mut() = Method::from_bytes(b"X-HEAD").unwrap_or(Method::TRACE);
+            req
+        })
+        .service(unrouted);
+    methods.head_service(renamed)
 }
 
 /// axum answers a wrong method with an empty 405 and an `Allow` header; FastAPI adds a body, and
@@ -230,6 +235,8 @@ async fn method_not_allowed(response: Response) -> Response {
     }
     let (parts, _) = response.into_parts();
     let mut fastapi = detail_response(StatusCode::METHOD_NOT_ALLOWED, json!("Method Not Allowed"));
+    // What the route's layers found (the contract check) goes on with the answer.
+    fastapi.extensions_mut().extend(parts.extensions);
     let allow = parts
         .headers
         .get(header::ALLOW)

@@ -425,17 +425,22 @@ pub struct OnboardRequest {
     pub sector: String,
 }
 
-/// OAuth2's password flow form.
+/// OAuth2's password flow form. (A form field is there or not: none is `null`.)
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)] // OAuth2's fields beside the credentials are checked, then ignored
 pub struct LoginForm {
-    /// The account's email.
+    /// The account's email. (An empty form field is no field, to FastAPI.)
+    #[schema(min_length = 1)]
     pub username: String,
+    #[schema(min_length = 1)]
     pub password: String,
-    #[schema(pattern = "^password$")]
+    #[schema(pattern = "^password$", nullable = false)]
     pub grant_type: Option<String>,
+    #[schema(nullable = false)]
     pub scope: Option<String>,
+    #[schema(nullable = false)]
     pub client_id: Option<String>,
+    #[schema(nullable = false)]
     pub client_secret: Option<String>,
 }
 
@@ -470,10 +475,19 @@ pub struct UpdateTenant {
     pub settings: Option<Map<String, Value>>,
 }
 
+/// The export format there is: an import of another version is a 400 (the handler says so).
+fn export_version() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .enum_values(Some([1]))
+        .description(Some("Must be 1."))
+        .build()
+}
+
 /// An export document (`GET /v1/admin/export`); only `version` is required.
 #[derive(Deserialize, ToSchema)]
 pub struct ImportRequest {
-    /// Must be 1.
+    #[schema(schema_with = export_version)]
     pub version: i64,
     #[schema(value_type = Option<Vec<Event>>)]
     pub events: Option<Records<Event>>,
@@ -506,17 +520,23 @@ pub struct CreateEvent {
     pub tenant_id: Option<String>,
 }
 
-/// Text, a file, or both.
+/// Text, a file, or both (a 400 without either). (A form field is there or not: none is
+/// `null`.)
 #[derive(Deserialize, ToSchema)]
 pub struct IngestForm {
     pub user_id: String,
+    #[schema(nullable = false)]
     pub text: Option<String>,
-    #[schema(value_type = Option<String>, format = Binary)]
+    /// A file part of a multipart body.
+    #[schema(value_type = Option<String>, format = Binary, nullable = false)]
     pub file: Option<Upload>,
+    #[schema(nullable = false)]
     pub agent_id: Option<String>,
+    #[schema(nullable = false)]
     pub thread_id: Option<String>,
     /// Accepted and ignored: the tenant is the caller's.
     #[allow(dead_code)]
+    #[schema(nullable = false)]
     pub tenant_id: Option<String>,
 }
 

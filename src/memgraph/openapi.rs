@@ -2,8 +2,11 @@
 //! `#[utoipa::path]` annotations on the handlers, and the bodies, query strings and responses the
 //! types the handlers read and write (`model.rs`, `error.rs`); this file lists them.
 
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ArrayItems, KnownFormat, Schema, SchemaFormat};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoResponses, Modify, OpenApi};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 use super::error::{HttpError, HttpValidationError, ValidationError};
 use super::routes;
@@ -78,7 +81,7 @@ use super::routes;
         routes::resolve_contradiction,
     ),
     components(schemas(HttpError, HttpValidationError, ValidationError)),
-    modifiers(&Security),
+    modifiers(&Security, &DateTimes, &UnparsableBodies),
     tags(
         (name = "public", description = "No credentials"),
         (name = "auth", description = "Onboarding, login and the caller's identity"),
@@ -126,6 +129,107 @@ impl Modify for Security {
             ))),
         );
     }
+}
+
+/// The text a date-time field is read from (`validation.rs`, pydantic's `datetime`): a date and a
+/// time with an optional fraction and offset, or a date alone. The document states it as this
+/// pattern instead of `format: date-time`, which would leave out the date alone.
+pub const DATE_TIME_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\
+     (T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?$";
+
+struct DateTimes;
+
+impl Modify for DateTimes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        fn visit(schema: &mut RefOr<Schema>) {
+            match schema {
+                RefOr::T(Schema::Object(o)) => {
+                    if o.format == Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)) {
+                        o.format = None;
+                        o.pattern = Some(DATE_TIME_PATTERN.to_owned());
+                    }
+                    o.properties.values_mut().for_each(visit);
+                }
+                RefOr::T(Schema::Array(a)) => {
+                    if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                        visit(items);
+                    }
+                }
+                RefOr::T(Schema::OneOf(o)) => o.items.iter_mut().for_each(visit),
+                RefOr::T(Schema::AllOf(o)) => o.items.iter_mut().for_each(visit),
+                RefOr::T(Schema::AnyOf(o)) => o.items.iter_mut().for_each(visit),
+                _ => {}
+            }
+        }
+        if let Some(components) = &mut doc.components {
+            components.schemas.values_mut().for_each(visit);
+        }
+        for op in operations(doc) {
+            for param in op.parameters.iter_mut().flatten() {
+                param.schema.iter_mut().for_each(visit);
+            }
+            for content in op
+                .request_body
+                .iter_mut()
+                .flat_map(|b| b.content.values_mut())
+            {
+                content.schema.iter_mut().for_each(visit);
+            }
+        }
+    }
+}
+
+/// FastAPI's 400 for a JSON body that is not UTF-8 or nests deeper than Python's parser goes
+/// (`validation::JsonBody`), on every operation that reads one; beside an operation's own 400.
+struct UnparsableBodies;
+
+impl Modify for UnparsableBodies {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        const WHY: &str = "The body is not UTF-8, or nests too deep to parse";
+        for op in operations(doc) {
+            let reads_json = op
+                .request_body
+                .as_ref()
+                .is_some_and(|b| b.content.contains_key("application/json"));
+            if !reads_json {
+                continue;
+            }
+            match op.responses.responses.get_mut("400") {
+                Some(RefOr::T(own)) => own.description = format!("{}; or: {WHY}", own.description),
+                _ => {
+                    let response = ResponseBuilder::new()
+                        .description(WHY)
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name(HttpError::name())))
+                                .build(),
+                        )
+                        .build();
+                    op.responses
+                        .responses
+                        .insert("400".to_owned(), RefOr::T(response));
+                }
+            }
+        }
+    }
+}
+
+fn operations(doc: &mut utoipa::openapi::OpenApi) -> impl Iterator<Item = &mut Operation> {
+    doc.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ]
+        .into_iter()
+        .flatten()
+    })
 }
 
 /// The errors of a route that needs credentials.

@@ -608,6 +608,76 @@ pub async fn insert_fixture_belief(
     Ok(())
 }
 
+/// What every request path of the store reads, from SQLite's own plans: no whole table, no
+/// page sorted after reading every match, and no statement given a filter beyond the tenant
+/// that searches by the tenant alone (it would read the tenant's rows one by one). Each store
+/// file lists its statements, with whether each is given such a filter.
+#[cfg(test)]
+mod plans {
+    /// The columns a plan step's index is searched by for equality (`a=? AND b>?`: `a`).
+    fn equalities(step: &str) -> Vec<&str> {
+        step.split_once(" (").map_or(Vec::new(), |(_, keys)| {
+            let keys = keys.strip_suffix(')').unwrap_or(keys);
+            keys.split(" AND ")
+                .filter_map(|k| k.strip_suffix("=?"))
+                .collect()
+        })
+    }
+
+    #[tokio::test]
+    async fn no_request_reads_a_whole_table() {
+        let db = crate::db::open(None).await.unwrap();
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'memgraph_%'",
+        )
+        .fetch_all(&db)
+        .await
+        .unwrap();
+        let statements = [
+            super::memory::statements(),
+            super::graph::statements(),
+            super::decisions::statements(),
+            super::contradictions::statements(),
+            super::intelligence::statements(),
+        ];
+        let mut bad = Vec::new();
+        for (sql, filtered) in statements.into_iter().flatten() {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .fetch_all(&db)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}: {sql}"));
+            if std::env::var_os("SHOW_PLANS").is_some() {
+                eprintln!("{sql}\n{plan:#?}\n");
+            }
+            for (_, _, _, step) in &plan {
+                let on = |verb: &str| {
+                    tables.iter().any(|table| {
+                        step.strip_prefix(verb)
+                            .and_then(|rest| rest.strip_prefix(table.as_str()))
+                            .is_some_and(|rest| rest.starts_with(' ') || rest.is_empty())
+                    })
+                };
+                let problem = if on("SCAN ") && !step.contains(" USING ") {
+                    Some("reads the whole table")
+                } else if on("SCAN ") {
+                    Some("reads a whole index")
+                } else if filtered && on("SEARCH ") && equalities(step) == ["tenant_id"] {
+                    Some("searches by the tenant alone")
+                } else if step.starts_with("USE TEMP B-TREE FOR ORDER BY") {
+                    Some("sorts every match")
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    bad.push(format!("{step}: {problem}\n  in: {sql}\n  plan: {plan:?}"));
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n\n"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use sqlx::SqlitePool;

@@ -1,4 +1,5 @@
-//! FastAPI's error shapes, exactly (spec §4), and no input that makes the server fail.
+//! FastAPI's error shapes, exactly (docs/spec/memgraph.md §4), and no input that makes the server
+//! fail.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -34,6 +35,51 @@ async fn a_wrong_method_is_405_with_allow() {
     assert_eq!(
         response.json::<Value>().await.unwrap(),
         json!({"detail": "Method Not Allowed"})
+    );
+}
+
+/// The contract report of a wrong method names the method the client sent (HEAD too, which the
+/// router answers as a method FastAPI does not route) and the methods the path takes.
+#[tokio::test]
+async fn a_wrong_method_is_reported_as_sent() {
+    let s = TestServer::start().await;
+    for method in [reqwest::Method::HEAD, reqwest::Method::PUT] {
+        let response = s
+            .http
+            .request(method, s.mg("/v1/stats"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()["allow"], "GET");
+    }
+    let (_, body) = send(s.http.get(s.main_url("/_offcloud/contract/violations"))).await;
+    let reported: Vec<(&str, &str, &str)> = body["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["method"].as_str().unwrap(),
+                v["rule"].as_str().unwrap(),
+                v["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            (
+                "HEAD",
+                "unknown-route",
+                "HEAD /v1/stats is not an operation of the memgraph API: /v1/stats takes GET"
+            ),
+            (
+                "PUT",
+                "unknown-route",
+                "PUT /v1/stats is not an operation of the memgraph API: /v1/stats takes GET"
+            ),
+        ]
     );
 }
 
@@ -138,6 +184,26 @@ async fn a_wrong_type_is_string_type() {
         body,
         json!({"detail": [{"type": "string_type", "loc": ["body", "email"], "msg": "Input should be a valid string", "input": 1}]})
     );
+}
+
+/// The document says `boolean`: a JSON number is not one (emulator choice; `de.rs`), while the
+/// words pydantic reads as booleans still are.
+#[tokio::test]
+async fn a_number_is_not_a_boolean() {
+    let s = TestServer::start().await;
+    let a = s.onboard("bool@example.com").await;
+    let path = format!("/v1/users/{}", a.user_id);
+    let (status, body) = s.patch(&path, a.bearer(), json!({"is_active": 1})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body,
+        json!({"detail": [{"type": "bool_type", "loc": ["body", "is_active"],
+                           "msg": "Input should be a valid boolean", "input": 1}]})
+    );
+    let (status, user) = s
+        .patch(&path, a.bearer(), json!({"is_active": "yes"}))
+        .await;
+    assert_eq!((status, &user["is_active"]), (StatusCode::OK, &json!(true)));
 }
 
 #[tokio::test]
@@ -459,7 +525,7 @@ async fn a_long_value_is_stored_and_found_and_one_over_the_limit_is_413() {
     );
 }
 
-/// The memory routes, with the same hostile inputs as the accounts routes above.
+/// The memory and v2 routes, with the same hostile inputs as the accounts routes above.
 #[tokio::test]
 async fn no_input_makes_a_memory_route_fail() {
     let s = TestServer::start().await;
@@ -493,6 +559,28 @@ async fn no_input_makes_a_memory_route_fail() {
         ("GET", "/v1/intelligence/health?user_id=%FF"),
         ("GET", "/v1/intelligence/contradictions"),
         ("POST", "/v1/admin/import?mode=%FF"),
+        ("POST", "/v1/intelligence/evaluate"),
+        ("GET", "/v1/intelligence/mcis?save=%FF&user_id=%00"),
+        ("GET", "/v1/intelligence/mcis/history?limit=1e9"),
+        ("POST", "/v1/benchmark/run"),
+        ("POST", "/v1/sidecar/pre-flight"),
+        ("POST", "/v1/sidecar/post-flight"),
+        ("POST", "/v1/sidecar/process"),
+        ("GET", "/v2/entities?entity_type=%FF&limit=-1"),
+        ("POST", "/v2/entities"),
+        ("POST", "/v2/entities/search"),
+        ("GET", "/v2/entities/%FF%FE"),
+        ("DELETE", "/v2/entities/x"),
+        ("GET", "/v2/relationships?entity_id=%00"),
+        ("POST", "/v2/relationships"),
+        ("POST", "/v2/graph/traverse"),
+        ("GET", "/v2/decisions?outcome=%FF"),
+        ("POST", "/v2/decisions"),
+        ("GET", "/v2/decisions/%FF/explain"),
+        ("POST", "/v2/outcomes/record"),
+        ("GET", "/v2/contradictions?status=maybe"),
+        ("PATCH", "/v2/contradictions/x"),
+        ("GET", "/v2/analytics"),
     ];
     let deep = format!("{}{}", "{\"a\":".repeat(2000), "}".repeat(2000));
     let bodies: Vec<(&str, Vec<u8>)> = vec![

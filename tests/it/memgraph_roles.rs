@@ -1,4 +1,5 @@
-//! Who may call what: a role × endpoint matrix (spec §5.2, §5.6), and tenant isolation (§5.1).
+//! Who may call what: a role × endpoint matrix (docs/spec/memgraph.md §5.2, §5.6), and tenant
+//! isolation (§5.1).
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

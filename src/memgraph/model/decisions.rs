@@ -51,11 +51,11 @@ pub struct Decision {
     #[sqlx(json)]
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
-    pub reasoning_steps: Vec<Value>,
+    pub reasoning_steps: Vec<Map<String, Value>>,
     #[sqlx(json)]
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
-    pub tools_used: Vec<Value>,
+    pub tools_used: Vec<Map<String, Value>>,
     /// Ids of the beliefs the agent relied on.
     #[sqlx(json)]
     #[serde(default)]
@@ -72,7 +72,7 @@ pub struct Decision {
     #[sqlx(json(nullable))]
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
-    pub context_snapshot: Option<Value>,
+    pub context_snapshot: Option<Map<String, Value>>,
     pub created_at: String,
     pub updated_at: String,
     pub outcome_recorded_at: Option<String>,
@@ -114,12 +114,12 @@ pub struct Explanation {
     pub feedback: Option<String>,
     pub confidence: Option<f64>,
     #[schema(value_type = Vec<Object>)]
-    pub reasoning_steps: Vec<Value>,
+    pub reasoning_steps: Vec<Map<String, Value>>,
     #[schema(value_type = Vec<Object>)]
-    pub tools_used: Vec<Value>,
+    pub tools_used: Vec<Map<String, Value>>,
     pub beliefs_used: Vec<BeliefUsed>,
     #[schema(value_type = Option<Object>)]
-    pub context_snapshot: Option<Value>,
+    pub context_snapshot: Option<Map<String, Value>>,
     /// The above in a few sentences.
     pub summary: String,
 }

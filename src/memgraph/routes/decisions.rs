@@ -38,13 +38,10 @@ pub async fn record_decision(
     store: Store,
     Body(body): Body<CreateDecision>,
 ) -> Result<Response> {
-    let objects = |list: Option<Vec<serde_json::Map<String, Value>>>| -> Vec<Value> {
-        list.into_iter().flatten().map(Value::Object).collect()
-    };
     let new = NewDecision {
         goal: body.goal,
-        reasoning_steps: objects(body.reasoning_steps),
-        tools_used: objects(body.tools_used),
+        reasoning_steps: body.reasoning_steps.unwrap_or_default(),
+        tools_used: body.tools_used.unwrap_or_default(),
         beliefs_used: body.beliefs_used.unwrap_or_default(),
         confidence: body.confidence,
         outcome: body.outcome,
@@ -166,7 +163,9 @@ pub async fn explain_decision(
         .ok_or(ApiError::NotFound("Decision not found"))?;
     let now = store.beliefs_by_ids(tenant, &d.beliefs_used).await?;
     let snapshot_of = |belief_id: &str| -> Option<Value> {
-        d.context_snapshot.as_ref()?["beliefs"]
+        d.context_snapshot
+            .as_ref()?
+            .get("beliefs")?
             .as_array()?
             .iter()
             .find(|b| b["id"] == belief_id)
@@ -220,7 +219,10 @@ fn summarize(d: &Decision, beliefs: &[BeliefUsed]) -> String {
     let tools: Vec<&str> = d
         .tools_used
         .iter()
-        .filter_map(|t| t["tool_name"].as_str().or(t["tool"].as_str()))
+        .filter_map(|t| {
+            let name = |key: &str| t.get(key).and_then(Value::as_str);
+            name("tool_name").or_else(|| name("tool"))
+        })
         .collect();
     if !tools.is_empty() {
         parts.push(format!("Tools used: {}.", tools.join(", ")));

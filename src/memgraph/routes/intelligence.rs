@@ -342,7 +342,7 @@ async fn run_scenario(
         }
         Scenario::TenetViolation => {
             let tenets = store
-                .newest_beliefs(tenant, user, "active", Some("tenet"), 200)
+                .newest_beliefs(tenant, user, false, Some("tenet"), 200)
                 .await?;
             let open = store
                 .contradictions(tenant, Some("open"), user, 200)
@@ -359,7 +359,7 @@ async fn run_scenario(
         }
         Scenario::RetrievalAccuracy => {
             let beliefs = store
-                .newest_beliefs(tenant, user, "active", None, BENCHMARK_CASES)
+                .newest_beliefs(tenant, user, false, None, BENCHMARK_CASES)
                 .await?;
             let cases: Vec<(String, String)> =
                 beliefs.into_iter().map(|b| (b.id, b.value)).collect();
@@ -371,7 +371,7 @@ async fn run_scenario(
         }
         Scenario::DeepMemoryRetrieval => {
             let old = store
-                .newest_beliefs(tenant, user, "superseded", None, BENCHMARK_CASES)
+                .newest_beliefs(tenant, user, true, None, BENCHMARK_CASES)
                 .await?;
             let cases: Vec<(String, String)> = old.into_iter().map(|b| (b.id, b.value)).collect();
             retrieval(store, tenant, user, &cases, RECALL_AT).await?

@@ -16,6 +16,46 @@ use crate::memgraph::model::decisions::{Contradiction, ContradictionRecord};
 const CONTRADICTION_COLUMNS: &str = "id, tenant_id, subject_id, key, belief_a_id, belief_b_id,
     status, resolved_by, resolved_at, detected_at";
 
+// The statements of the request paths, named so the plan test (`store.rs`) reads what runs.
+
+/// A page of contradictions, newest first: tenant `?1`, and those of subject `?2` and status
+/// `?3` that are given; at most `?4`.
+fn contradictions_page(subject: bool, status: bool) -> String {
+    let mut sql =
+        format!("SELECT {CONTRADICTION_COLUMNS} FROM memgraph_contradictions WHERE tenant_id = ?1");
+    if subject {
+        sql.push_str(" AND subject_id = ?2");
+    }
+    if status {
+        sql.push_str(" AND status = ?3");
+    }
+    sql.push_str(" ORDER BY detected_at DESC, id DESC LIMIT ?4");
+    sql
+}
+
+fn contradiction_settle() -> String {
+    format!(
+        "UPDATE memgraph_contradictions SET status = ?, resolved_by = ?, resolved_at = ?
+          WHERE tenant_id = ? AND id = ? RETURNING {CONTRADICTION_COLUMNS}"
+    )
+}
+
+const OPEN_OF_SUBJECT: &str = "SELECT count(*) FROM memgraph_contradictions
+    WHERE tenant_id = ? AND subject_id = ? AND status = 'open'";
+
+/// The statements above, and whether each is given a filter beyond the tenant.
+#[cfg(test)]
+pub(super) fn statements() -> Vec<(String, bool)> {
+    let mut all = vec![
+        (contradiction_settle(), true),
+        (OPEN_OF_SUBJECT.to_owned(), true),
+    ];
+    for (subject, status) in [(false, false), (false, true), (true, false), (true, true)] {
+        all.push((contradictions_page(subject, status), subject || status));
+    }
+    all
+}
+
 /// The contradiction rule (emulator choice; docs/spec/memgraph.md §6.5, §7.3): a write that
 /// supersedes an active belief with a different value records a contradiction between the two
 /// versions (subject, key, the older as `belief_a_id`, the newer as `belief_b_id`), `open`. The
@@ -146,16 +186,7 @@ impl Store {
         subject_id: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Contradiction>, Internal> {
-        let mut sql = format!(
-            "SELECT {CONTRADICTION_COLUMNS} FROM memgraph_contradictions WHERE tenant_id = ?1"
-        );
-        if subject_id.is_some() {
-            sql.push_str(" AND subject_id = ?2");
-        }
-        if status.is_some() {
-            sql.push_str(" AND status = ?3");
-        }
-        sql.push_str(" ORDER BY detected_at DESC, id DESC LIMIT ?4");
+        let sql = contradictions_page(subject_id.is_some(), status.is_some());
         let mut conn = self.session.db().acquire().await?;
         let records: Vec<ContradictionRecord> = sqlx::query_as(&sql)
             .bind(tenant_id)
@@ -176,17 +207,14 @@ impl Store {
         resolved_by: &str,
     ) -> Result<Option<Contradiction>, Internal> {
         let mut tx = self.session.db().begin().await?;
-        let record: Option<ContradictionRecord> = sqlx::query_as(&format!(
-            "UPDATE memgraph_contradictions SET status = ?, resolved_by = ?, resolved_at = ?
-              WHERE tenant_id = ? AND id = ? RETURNING {CONTRADICTION_COLUMNS}"
-        ))
-        .bind(status)
-        .bind(resolved_by)
-        .bind(self.now())
-        .bind(tenant_id)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let record: Option<ContradictionRecord> = sqlx::query_as(&contradiction_settle())
+            .bind(status)
+            .bind(resolved_by)
+            .bind(self.now())
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(record) = record else {
             return Ok(None);
         };
@@ -202,12 +230,9 @@ impl Store {
         subject_id: Option<&str>,
     ) -> Result<i64, Internal> {
         let query = match subject_id {
-            Some(subject) => sqlx::query_scalar(
-                "SELECT count(*) FROM memgraph_contradictions
-                  WHERE tenant_id = ? AND subject_id = ? AND status = 'open'",
-            )
-            .bind(tenant_id)
-            .bind(subject),
+            Some(subject) => sqlx::query_scalar(OPEN_OF_SUBJECT)
+                .bind(tenant_id)
+                .bind(subject),
             None => sqlx::query_scalar(
                 "SELECT coalesce((SELECT open_contradictions FROM memgraph_tenant_counts
                                    WHERE tenant_id = ?), 0)",

@@ -1,12 +1,12 @@
 //! Decisions' SQL: recording them, listing, outcomes, and what an outcome does to the beliefs a
 //! decision used. Every function takes the tenant first.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::Store;
-use super::memory::BELIEF_COLUMNS;
+use super::memory::beliefs_by_id;
 use crate::error::Internal;
 use crate::memgraph::model::Belief;
 use crate::memgraph::model::decisions::{ConfidenceChange, Decision, Outcome};
@@ -15,13 +15,61 @@ const DECISION_COLUMNS: &str = "id, tenant_id, goal, reasoning_steps, tools_used
     confidence, outcome, outcome_assessment, feedback, agent_id, user_id, episode_id,
     context_snapshot, created_at, updated_at, outcome_recorded_at";
 
+// The statements of the request paths, named so the plan test (`store.rs`) reads what runs.
+
+const CONFIDENCE_UPDATE: &str =
+    "UPDATE memgraph_beliefs SET confidence = ?, updated_at = ? WHERE tenant_id = ? AND id = ?";
+
+fn decision_by_id() -> String {
+    format!("SELECT {DECISION_COLUMNS} FROM memgraph_decisions WHERE tenant_id = ? AND id = ?")
+}
+
+/// A page of decisions, newest first: tenant `?1`, and those of agent `?2`, user `?3` and
+/// outcome `?4` that are given; at most `?5`.
+fn decisions_page(agent: bool, user: bool, outcome: bool) -> String {
+    let mut sql = format!("SELECT {DECISION_COLUMNS} FROM memgraph_decisions WHERE tenant_id = ?1");
+    for (given, filter) in [
+        (agent, " AND agent_id = ?2"),
+        (user, " AND user_id = ?3"),
+        (outcome, " AND outcome = ?4"),
+    ] {
+        if given {
+            sql.push_str(filter);
+        }
+    }
+    sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?5");
+    sql
+}
+
+const DECISION_DELETE: &str = "DELETE FROM memgraph_decisions WHERE tenant_id = ? AND id = ?";
+
+const OUTCOME_UPDATE: &str = "UPDATE memgraph_decisions
+    SET outcome = ?, feedback = coalesce(?, feedback), updated_at = ?, outcome_recorded_at = ?
+  WHERE tenant_id = ? AND id = ?";
+
+/// The statements above, and whether each is given a filter beyond the tenant.
+#[cfg(test)]
+pub(super) fn statements() -> Vec<(String, bool)> {
+    let mut all = vec![
+        (CONFIDENCE_UPDATE.to_owned(), true),
+        (decision_by_id(), true),
+        (DECISION_DELETE.to_owned(), true),
+        (OUTCOME_UPDATE.to_owned(), true),
+    ];
+    for bits in 0..8u8 {
+        let given = |bit: u8| bits & (1 << bit) != 0;
+        all.push((decisions_page(given(0), given(1), given(2)), bits != 0));
+    }
+    all
+}
+
 /// How many recent decisions a similarity search ranks (`past_decisions`, `/v2/context`).
 pub const SIMILAR_WINDOW: i64 = 200;
 
 pub struct NewDecision {
     pub goal: String,
-    pub reasoning_steps: Vec<Value>,
-    pub tools_used: Vec<Value>,
+    pub reasoning_steps: Vec<Map<String, Value>>,
+    pub tools_used: Vec<Map<String, Value>>,
     pub beliefs_used: Vec<String>,
     pub confidence: Option<f64>,
     pub outcome: Option<Outcome>,
@@ -65,14 +113,11 @@ pub(super) async fn beliefs_by_ids(
         return Ok(Vec::new());
     }
     let ids_json = Value::from(ids.to_vec()).to_string();
-    let mut found: Vec<Belief> = sqlx::query_as(&format!(
-        "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
-          WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))"
-    ))
-    .bind(tenant_id)
-    .bind(ids_json)
-    .fetch_all(conn)
-    .await?;
+    let mut found: Vec<Belief> = sqlx::query_as(&beliefs_by_id())
+        .bind(tenant_id)
+        .bind(ids_json)
+        .fetch_all(conn)
+        .await?;
     found.sort_by_key(|b| ids.iter().position(|id| *id == b.id));
     Ok(found)
 }
@@ -91,15 +136,13 @@ async fn apply_outcome(
         if confidence == belief.confidence {
             continue;
         }
-        sqlx::query(
-            "UPDATE memgraph_beliefs SET confidence = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
-        )
-        .bind(confidence)
-        .bind(now)
-        .bind(tenant_id)
-        .bind(&belief.id)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(CONFIDENCE_UPDATE)
+            .bind(confidence)
+            .bind(now)
+            .bind(tenant_id)
+            .bind(&belief.id)
+            .execute(&mut *conn)
+            .await?;
         changes.push(ConfidenceChange {
             id: belief.id,
             previous_confidence: belief.confidence,
@@ -133,7 +176,11 @@ pub(super) async fn insert_decision(
     .bind(&d.agent_id)
     .bind(&d.user_id)
     .bind(&d.episode_id)
-    .bind(d.context_snapshot.as_ref().map(Value::to_string))
+    .bind(
+        d.context_snapshot
+            .clone()
+            .map(|s| Value::Object(s).to_string()),
+    )
     .bind(&d.created_at)
     .bind(&d.updated_at)
     .bind(&d.outcome_recorded_at)
@@ -148,13 +195,11 @@ async fn fetch_decision(
     tenant_id: &str,
     id: &str,
 ) -> Result<Option<Decision>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {DECISION_COLUMNS} FROM memgraph_decisions WHERE tenant_id = ? AND id = ?"
-    ))
-    .bind(tenant_id)
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(&decision_by_id())
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// What a snapshot keeps of a belief, and what `explain` compares with it now.
@@ -178,7 +223,10 @@ impl Store {
         let context_snapshot = if new.create_snapshot {
             let beliefs = beliefs_by_ids(&mut tx, tenant_id, &new.beliefs_used).await?;
             let beliefs: Vec<Value> = beliefs.iter().map(belief_snapshot).collect();
-            Some(json!({"created_at": now, "beliefs": beliefs}))
+            let mut snapshot = Map::new();
+            snapshot.insert("created_at".to_owned(), json!(now));
+            snapshot.insert("beliefs".to_owned(), Value::from(beliefs));
+            Some(snapshot)
         } else {
             None
         };
@@ -224,18 +272,11 @@ impl Store {
         tenant_id: &str,
         f: &DecisionFilter,
     ) -> Result<Vec<Decision>, Internal> {
-        let mut sql =
-            format!("SELECT {DECISION_COLUMNS} FROM memgraph_decisions WHERE tenant_id = ?1");
-        if f.agent_id.is_some() {
-            sql.push_str(" AND agent_id = ?2");
-        }
-        if f.user_id.is_some() {
-            sql.push_str(" AND user_id = ?3");
-        }
-        if f.outcome.is_some() {
-            sql.push_str(" AND outcome = ?4");
-        }
-        sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?5");
+        let sql = decisions_page(
+            f.agent_id.is_some(),
+            f.user_id.is_some(),
+            f.outcome.is_some(),
+        );
         Ok(sqlx::query_as(&sql)
             .bind(tenant_id)
             .bind(&f.agent_id)
@@ -259,7 +300,7 @@ impl Store {
     }
 
     pub async fn delete_decision(&self, tenant_id: &str, id: &str) -> Result<bool, Internal> {
-        let deleted = sqlx::query("DELETE FROM memgraph_decisions WHERE tenant_id = ? AND id = ?")
+        let deleted = sqlx::query(DECISION_DELETE)
             .bind(tenant_id)
             .bind(id)
             .execute(self.session.db())
@@ -282,20 +323,15 @@ impl Store {
         let Some(before) = fetch_decision(&mut tx, tenant_id, id).await? else {
             return Ok(None);
         };
-        sqlx::query(
-            "UPDATE memgraph_decisions
-                SET outcome = ?, feedback = coalesce(?, feedback), updated_at = ?,
-                    outcome_recorded_at = ?
-              WHERE tenant_id = ? AND id = ?",
-        )
-        .bind(outcome)
-        .bind(feedback)
-        .bind(&now)
-        .bind(&now)
-        .bind(tenant_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(OUTCOME_UPDATE)
+            .bind(outcome)
+            .bind(feedback)
+            .bind(&now)
+            .bind(&now)
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let changes = if before.outcome == Some(outcome) {
             Vec::new()
         } else {

@@ -31,6 +31,109 @@ pub const EDGE_FAN_OUT: i64 = 50;
 /// Entities a walk reaches at most.
 pub const WALK_MAX_ENTITIES: usize = 500;
 
+// The statements of the request paths, named so the plan test (`store.rs`) reads what runs.
+
+/// The tenant's entity of one type and name (entity resolution).
+const ENTITY_BY_NAME: &str =
+    "SELECT id FROM memgraph_entities WHERE tenant_id = ? AND entity_type = ? AND name_key = ?";
+
+fn entity_by_id() -> String {
+    format!("SELECT {ENTITY_COLUMNS} FROM memgraph_entities WHERE tenant_id = ? AND id = ?")
+}
+
+fn entities_page(typed: bool) -> String {
+    let typed = if typed { "AND entity_type = ?" } else { "" };
+    format!(
+        "SELECT {ENTITY_COLUMNS} FROM memgraph_entities WHERE tenant_id = ? {typed}
+          ORDER BY created_at DESC, id DESC LIMIT ?"
+    )
+}
+
+/// Entries of one word (`?2`), or of the words from `?2` up to `?3` (those it starts).
+const TERM_EQUAL: &str = "SELECT term, entity_id FROM memgraph_entity_terms
+    WHERE tenant_id = ?1 AND term = ?2 LIMIT ?4";
+const TERM_PREFIX: &str = "SELECT term, entity_id FROM memgraph_entity_terms
+    WHERE tenant_id = ?1 AND term >= ?2 AND term < ?3 LIMIT ?4";
+
+/// Entities named in a JSON array (`?2`) of one tenant (`?1`), of one type (`?3`) if given.
+/// The unary `+` keeps the planner from reading the tenant's entities to find them.
+fn entities_by_ids() -> String {
+    format!(
+        "SELECT {ENTITY_COLUMNS} FROM memgraph_entities
+          WHERE id IN (SELECT value FROM json_each(?2)) AND +tenant_id = ?1
+            AND (?3 IS NULL OR entity_type = ?3)"
+    )
+}
+
+/// An entity's relationships, each direction through its own index (the `+` keeps the planner
+/// from reading the tenant's relationships instead).
+const EDGES_OF_ENTITY_DELETE: &str = "DELETE FROM memgraph_relationships
+    WHERE +tenant_id = ?1 AND (source_entity_id = ?2 OR target_entity_id = ?2)";
+
+const ENTITY_DELETE: &str = "DELETE FROM memgraph_entities WHERE tenant_id = ? AND id = ?";
+
+const ENTITY_UPDATE: &str =
+    "UPDATE memgraph_entities SET aliases = ?, properties = ?, updated_at = ? WHERE id = ?";
+
+const TERMS_OF_ENTITY_DELETE: &str = "DELETE FROM memgraph_entity_terms WHERE entity_id = ?";
+
+fn relationships_page(typed: bool) -> String {
+    let typed = if typed { "AND relation_type = ?" } else { "" };
+    format!(
+        "SELECT {RELATIONSHIP_COLUMNS} FROM memgraph_relationships WHERE tenant_id = ? {typed}
+          ORDER BY created_at DESC, id DESC LIMIT ?"
+    )
+}
+
+/// One entity's (`?1`) relationships of tenant `?2`, newest first, at most `?5` each way,
+/// optionally of one type (`?3`) and valid at a time (`?4`).
+fn edges_of_entity() -> String {
+    const FILTER: &str = "tenant_id = ?2 AND (?3 IS NULL OR relation_type = ?3)
+        AND (?4 IS NULL OR ((valid_from IS NULL OR valid_from <= ?4) AND (valid_to IS NULL OR valid_to > ?4)))";
+    format!(
+        "SELECT * FROM (SELECT {RELATIONSHIP_COLUMNS} FROM memgraph_relationships
+                         WHERE source_entity_id = ?1 AND {FILTER}
+                         ORDER BY created_at DESC, id DESC LIMIT ?5)
+         UNION ALL
+         SELECT * FROM (SELECT {RELATIONSHIP_COLUMNS} FROM memgraph_relationships
+                         WHERE target_entity_id = ?1 AND source_entity_id <> ?1 AND {FILTER}
+                         ORDER BY created_at DESC, id DESC LIMIT ?5)"
+    )
+}
+
+fn insert_relationship_sql(verb: &str) -> String {
+    format!(
+        "{verb} INTO memgraph_relationships ({RELATIONSHIP_COLUMNS})
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+          WHERE EXISTS (SELECT 1 FROM memgraph_entities WHERE id = ?3 AND tenant_id = ?2)
+            AND EXISTS (SELECT 1 FROM memgraph_entities WHERE id = ?4 AND tenant_id = ?2)"
+    )
+}
+
+/// The statements above, and whether each is given a filter beyond the tenant.
+#[cfg(test)]
+pub(super) fn statements() -> Vec<(String, bool)> {
+    let mut all = vec![
+        (ENTITY_BY_NAME.to_owned(), true),
+        (entity_by_id(), true),
+        (TERM_EQUAL.to_owned(), true),
+        // Its filter is the range of words, which the key serves after the tenant.
+        (TERM_PREFIX.to_owned(), false),
+        (entities_by_ids(), true),
+        (EDGES_OF_ENTITY_DELETE.to_owned(), true),
+        (ENTITY_DELETE.to_owned(), true),
+        (ENTITY_UPDATE.to_owned(), true),
+        (TERMS_OF_ENTITY_DELETE.to_owned(), true),
+        (edges_of_entity(), true),
+        (insert_relationship_sql("INSERT"), true),
+    ];
+    for typed in [false, true] {
+        all.push((entities_page(typed), typed));
+        all.push((relationships_page(typed), typed));
+    }
+    all
+}
+
 pub struct NewEntity {
     pub entity_type: String,
     pub name: Option<String>,
@@ -105,7 +208,7 @@ pub(super) async fn insert_entity(
 }
 
 async fn index_terms(conn: &mut SqliteConnection, e: &Entity) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM memgraph_entity_terms WHERE entity_id = ?")
+    sqlx::query(TERMS_OF_ENTITY_DELETE)
         .bind(&e.id)
         .execute(&mut *conn)
         .await?;
@@ -130,25 +233,20 @@ pub(super) async fn insert_relationship(
     ignore: bool,
 ) -> Result<bool, sqlx::Error> {
     let verb = if ignore { "INSERT OR IGNORE" } else { "INSERT" };
-    let written = sqlx::query(&format!(
-        "{verb} INTO memgraph_relationships ({RELATIONSHIP_COLUMNS})
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
-          WHERE EXISTS (SELECT 1 FROM memgraph_entities WHERE id = ?3 AND tenant_id = ?2)
-            AND EXISTS (SELECT 1 FROM memgraph_entities WHERE id = ?4 AND tenant_id = ?2)"
-    ))
-    .bind(&r.id)
-    .bind(&r.tenant_id)
-    .bind(&r.source_entity_id)
-    .bind(&r.target_entity_id)
-    .bind(&r.relation_type)
-    .bind(r.confidence)
-    .bind(&r.valid_from)
-    .bind(&r.valid_to)
-    .bind(Value::from(r.evidence_sources.clone()).to_string())
-    .bind(&r.created_at)
-    .execute(conn)
-    .await?
-    .rows_affected();
+    let written = sqlx::query(&insert_relationship_sql(verb))
+        .bind(&r.id)
+        .bind(&r.tenant_id)
+        .bind(&r.source_entity_id)
+        .bind(&r.target_entity_id)
+        .bind(&r.relation_type)
+        .bind(r.confidence)
+        .bind(&r.valid_from)
+        .bind(&r.valid_to)
+        .bind(Value::from(r.evidence_sources.clone()).to_string())
+        .bind(&r.created_at)
+        .execute(conn)
+        .await?
+        .rows_affected();
     Ok(written > 0)
 }
 
@@ -157,13 +255,11 @@ async fn fetch_entity(
     tenant_id: &str,
     id: &str,
 ) -> Result<Option<Entity>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {ENTITY_COLUMNS} FROM memgraph_entities WHERE tenant_id = ? AND id = ?"
-    ))
-    .bind(tenant_id)
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(&entity_by_id())
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 impl Store {
@@ -179,15 +275,12 @@ impl Store {
         let mut tx = self.session.db().begin().await?;
         let existing: Option<String> = match name_key(new.name.as_deref()) {
             Some(key) => {
-                sqlx::query_scalar(
-                    "SELECT id FROM memgraph_entities
-                      WHERE tenant_id = ? AND entity_type = ? AND name_key = ?",
-                )
-                .bind(tenant_id)
-                .bind(&new.entity_type)
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?
+                sqlx::query_scalar(ENTITY_BY_NAME)
+                    .bind(tenant_id)
+                    .bind(&new.entity_type)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?
             }
             None => None,
         };
@@ -206,16 +299,13 @@ impl Store {
                     entity.properties.insert(k.clone(), v.clone());
                 }
                 entity.updated_at = now;
-                sqlx::query(
-                    "UPDATE memgraph_entities SET aliases = ?, properties = ?, updated_at = ?
-                      WHERE id = ?",
-                )
-                .bind(Value::from(entity.aliases.clone()).to_string())
-                .bind(Value::Object(entity.properties.clone()).to_string())
-                .bind(&entity.updated_at)
-                .bind(&entity.id)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(ENTITY_UPDATE)
+                    .bind(Value::from(entity.aliases.clone()).to_string())
+                    .bind(Value::Object(entity.properties.clone()).to_string())
+                    .bind(&entity.updated_at)
+                    .bind(&entity.id)
+                    .execute(&mut *tx)
+                    .await?;
                 index_terms(&mut tx, &entity).await?;
                 entity
             }
@@ -250,31 +340,12 @@ impl Store {
         entity_type: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Entity>, Internal> {
-        let db = self.session.db();
-        Ok(match entity_type {
-            Some(t) => {
-                sqlx::query_as(&format!(
-                    "SELECT {ENTITY_COLUMNS} FROM memgraph_entities
-                      WHERE tenant_id = ? AND entity_type = ?
-                      ORDER BY created_at DESC, id DESC LIMIT ?"
-                ))
-                .bind(tenant_id)
-                .bind(t)
-                .bind(limit)
-                .fetch_all(db)
-                .await?
-            }
-            None => {
-                sqlx::query_as(&format!(
-                    "SELECT {ENTITY_COLUMNS} FROM memgraph_entities WHERE tenant_id = ?
-                      ORDER BY created_at DESC, id DESC LIMIT ?"
-                ))
-                .bind(tenant_id)
-                .bind(limit)
-                .fetch_all(db)
-                .await?
-            }
-        })
+        let sql = entities_page(entity_type.is_some());
+        let mut query = sqlx::query_as(&sql).bind(tenant_id);
+        if let Some(t) = entity_type {
+            query = query.bind(t);
+        }
+        Ok(query.bind(limit).fetch_all(self.session.db()).await?)
     }
 
     /// The tenant's entities whose name or alias words start with the query's words, best
@@ -301,29 +372,15 @@ impl Store {
         // Per entity, the best weight each query word found.
         let mut weights: HashMap<String, Vec<f64>> = HashMap::new();
         for (i, term) in terms.iter().enumerate() {
-            let rows: Vec<(String, String)> = if whole_words {
-                sqlx::query_as(
-                    "SELECT term, entity_id FROM memgraph_entity_terms
-                      WHERE tenant_id = ? AND term = ? LIMIT ?",
-                )
-                .bind(tenant_id)
-                .bind(term)
-                .bind(TERM_FAN_OUT)
-                .fetch_all(db)
-                .await?
-            } else {
-                // Every word starting with `term` sorts between it and it + the last code point.
-                sqlx::query_as(
-                    "SELECT term, entity_id FROM memgraph_entity_terms
-                      WHERE tenant_id = ? AND term >= ? AND term < ? LIMIT ?",
-                )
-                .bind(tenant_id)
-                .bind(term)
-                .bind(format!("{term}\u{10FFFF}"))
-                .bind(TERM_FAN_OUT)
-                .fetch_all(db)
-                .await?
-            };
+            // Every word starting with `term` sorts between it and it + the last code point.
+            let rows: Vec<(String, String)> =
+                sqlx::query_as(if whole_words { TERM_EQUAL } else { TERM_PREFIX })
+                    .bind(tenant_id)
+                    .bind(term)
+                    .bind(format!("{term}\u{10FFFF}"))
+                    .bind(TERM_FAN_OUT)
+                    .fetch_all(db)
+                    .await?;
             for (word, entity_id) in rows {
                 let weight = if word == *term { 1.0 } else { 0.5 };
                 let slot = &mut weights
@@ -336,16 +393,12 @@ impl Store {
             return Ok(Vec::new());
         }
         let ids: Vec<&String> = weights.keys().collect();
-        let entities: Vec<Entity> = sqlx::query_as(&format!(
-            "SELECT {ENTITY_COLUMNS} FROM memgraph_entities
-              WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))
-                AND (?3 IS NULL OR entity_type = ?3)"
-        ))
-        .bind(tenant_id)
-        .bind(serde_json::to_string(&ids)?)
-        .bind(entity_type)
-        .fetch_all(db)
-        .await?;
+        let entities: Vec<Entity> = sqlx::query_as(&entities_by_ids())
+            .bind(tenant_id)
+            .bind(serde_json::to_string(&ids)?)
+            .bind(entity_type)
+            .fetch_all(db)
+            .await?;
         let whole_query = terms.join(" ");
         let equals_query = |e: &Entity| {
             e.name.iter().chain(&e.aliases).any(|n| {
@@ -376,16 +429,13 @@ impl Store {
     /// relationships went with it.
     pub async fn delete_entity(&self, tenant_id: &str, id: &str) -> Result<Option<u64>, Internal> {
         let mut tx = self.session.db().begin().await?;
-        let edges = sqlx::query(
-            "DELETE FROM memgraph_relationships
-              WHERE tenant_id = ?1 AND (source_entity_id = ?2 OR target_entity_id = ?2)",
-        )
-        .bind(tenant_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let deleted = sqlx::query("DELETE FROM memgraph_entities WHERE tenant_id = ? AND id = ?")
+        let edges = sqlx::query(EDGES_OF_ENTITY_DELETE)
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let deleted = sqlx::query(ENTITY_DELETE)
             .bind(tenant_id)
             .bind(id)
             .execute(&mut *tx)
@@ -437,27 +487,13 @@ impl Store {
                 let mut conn = db.acquire().await?;
                 edges_of(&mut conn, tenant_id, entity, relation_type, None, limit).await?
             }
-            (None, Some(t)) => {
-                sqlx::query_as(&format!(
-                    "SELECT {RELATIONSHIP_COLUMNS} FROM memgraph_relationships
-                      WHERE tenant_id = ? AND relation_type = ?
-                      ORDER BY created_at DESC, id DESC LIMIT ?"
-                ))
-                .bind(tenant_id)
-                .bind(t)
-                .bind(limit)
-                .fetch_all(db)
-                .await?
-            }
-            (None, None) => {
-                sqlx::query_as(&format!(
-                    "SELECT {RELATIONSHIP_COLUMNS} FROM memgraph_relationships WHERE tenant_id = ?
-                      ORDER BY created_at DESC, id DESC LIMIT ?"
-                ))
-                .bind(tenant_id)
-                .bind(limit)
-                .fetch_all(db)
-                .await?
+            (None, relation_type) => {
+                let sql = relationships_page(relation_type.is_some());
+                let mut query = sqlx::query_as(&sql).bind(tenant_id);
+                if let Some(t) = relation_type {
+                    query = query.bind(t);
+                }
+                query.bind(limit).fetch_all(db).await?
             }
         };
         found.truncate(usize::try_from(limit).unwrap_or(0));
@@ -537,14 +573,12 @@ impl Store {
         });
         let mut by_id: HashMap<String, Entity> = HashMap::new();
         for chunk in order.chunks(200) {
-            let found: Vec<Entity> = sqlx::query_as(&format!(
-                "SELECT {ENTITY_COLUMNS} FROM memgraph_entities
-                  WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))"
-            ))
-            .bind(tenant_id)
-            .bind(serde_json::to_string(chunk)?)
-            .fetch_all(&mut *conn)
-            .await?;
+            let found: Vec<Entity> = sqlx::query_as(&entities_by_ids())
+                .bind(tenant_id)
+                .bind(serde_json::to_string(chunk)?)
+                .bind(None::<&str>)
+                .fetch_all(&mut *conn)
+                .await?;
             by_id.extend(found.into_iter().map(|e| (e.id.clone(), e)));
         }
         let entities = order
@@ -603,24 +637,14 @@ async fn edges_of(
     valid_at: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Relationship>, sqlx::Error> {
-    const FILTER: &str = "tenant_id = ?2 AND (?3 IS NULL OR relation_type = ?3)
-        AND (?4 IS NULL OR ((valid_from IS NULL OR valid_from <= ?4) AND (valid_to IS NULL OR valid_to > ?4)))";
-    let mut edges: Vec<Relationship> = sqlx::query_as(&format!(
-        "SELECT * FROM (SELECT {RELATIONSHIP_COLUMNS} FROM memgraph_relationships
-                         WHERE source_entity_id = ?1 AND {FILTER}
-                         ORDER BY created_at DESC, id DESC LIMIT ?5)
-         UNION ALL
-         SELECT * FROM (SELECT {RELATIONSHIP_COLUMNS} FROM memgraph_relationships
-                         WHERE target_entity_id = ?1 AND source_entity_id <> ?1 AND {FILTER}
-                         ORDER BY created_at DESC, id DESC LIMIT ?5)"
-    ))
-    .bind(entity_id)
-    .bind(tenant_id)
-    .bind(relation_type)
-    .bind(valid_at)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
+    let mut edges: Vec<Relationship> = sqlx::query_as(&edges_of_entity())
+        .bind(entity_id)
+        .bind(tenant_id)
+        .bind(relation_type)
+        .bind(valid_at)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
     edges.sort_by(|a, b| (&b.created_at, &b.id).cmp(&(&a.created_at, &a.id)));
     Ok(edges)
 }

@@ -179,7 +179,7 @@ fn events_by_rowid() -> String {
     )
 }
 
-fn beliefs_by_id() -> String {
+pub(super) fn beliefs_by_id() -> String {
     format!(
         "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
           WHERE id IN (SELECT value FROM json_each(?2)) AND +tenant_id = ?1"
@@ -1339,114 +1339,52 @@ async fn insert_beliefs(
     Ok(())
 }
 
+/// Every way a list, a page or a search can be asked for, and whether it was given a filter
+/// beyond the tenant (for the plan test in `store.rs`).
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every way a list, a page or a search can be asked for, and whether it was given a filter
-    /// beyond the tenant.
-    fn statements() -> Vec<(String, bool)> {
-        let some = |given: bool| given.then(|| "x".to_owned());
-        let mut all = vec![
-            (UNINDEXED.to_owned(), false),
-            (KEYS.to_owned(), true),
-            (RETIRE.to_owned(), true),
-            (beliefs_by_rowid(), true),
-            (events_by_rowid(), true),
-            (beliefs_by_id(), true),
-        ];
-        for bits in 0..16u8 {
-            let given = |bit: u8| bits & (1 << bit) != 0;
-            let events = EventFilter {
-                user_id: some(given(0)),
-                thread_id: some(given(1)),
-                event_type: some(given(2)),
-                episode_id: some(given(3)),
-                ..EventFilter::default()
+pub(super) fn statements() -> Vec<(String, bool)> {
+    let some = |given: bool| given.then(|| "x".to_owned());
+    let mut all = vec![
+        (UNINDEXED.to_owned(), false),
+        (KEYS.to_owned(), true),
+        (RETIRE.to_owned(), true),
+        (beliefs_by_rowid(), true),
+        (events_by_rowid(), true),
+        (beliefs_by_id(), true),
+    ];
+    for bits in 0..16u8 {
+        let given = |bit: u8| bits & (1 << bit) != 0;
+        let events = EventFilter {
+            user_id: some(given(0)),
+            thread_id: some(given(1)),
+            event_type: some(given(2)),
+            episode_id: some(given(3)),
+            ..EventFilter::default()
+        };
+        all.push((events_query("t", &events).0, bits != 0));
+        let episodes = EpisodeFilter {
+            user_id: some(given(0)),
+            thread_id: some(given(1)),
+            consolidation_status: some(given(2)),
+            ..EpisodeFilter::default()
+        };
+        all.push((episodes_query("t", &episodes).0, bits & 7 != 0));
+        for inactive in [false, true] {
+            let beliefs = BeliefFilter {
+                subject_id: some(given(0)),
+                domain: some(given(1)),
+                belief_type: some(given(2)),
+                include_inactive: inactive,
+                after: given(3).then(|| ("t".to_owned(), "i".to_owned())),
+                ..BeliefFilter::default()
             };
-            all.push((events_query("t", &events).0, bits != 0));
-            let episodes = EpisodeFilter {
-                user_id: some(given(0)),
-                thread_id: some(given(1)),
-                consolidation_status: some(given(2)),
-                ..EpisodeFilter::default()
-            };
-            all.push((episodes_query("t", &episodes).0, bits & 7 != 0));
-            for inactive in [false, true] {
-                let beliefs = BeliefFilter {
-                    subject_id: some(given(0)),
-                    domain: some(given(1)),
-                    belief_type: some(given(2)),
-                    include_inactive: inactive,
-                    after: given(3).then(|| ("t".to_owned(), "i".to_owned())),
-                    ..BeliefFilter::default()
-                };
-                let q = beliefs_query("t", &beliefs);
-                all.extend([(q.page, bits & 7 != 0), (q.count, bits & 7 != 0)]);
-            }
-            all.push((timeline_query(given(0), given(1)), true));
-            all.push((search_query(given(0)), true));
+            let q = beliefs_query("t", &beliefs);
+            all.extend([(q.page, bits & 7 != 0), (q.count, bits & 7 != 0)]);
         }
-        all.sort();
-        all.dedup();
-        all
+        all.push((timeline_query(given(0), given(1)), true));
+        all.push((search_query(given(0)), true));
     }
-
-    /// The columns a plan step's index is searched by for equality (`a=? AND b>?`: `a`).
-    fn equalities(step: &str) -> Vec<&str> {
-        step.split_once(" (").map_or(Vec::new(), |(_, keys)| {
-            let keys = keys.strip_suffix(')').unwrap_or(keys);
-            keys.split(" AND ")
-                .filter_map(|k| k.strip_suffix("=?"))
-                .collect()
-        })
-    }
-
-    #[tokio::test]
-    async fn no_list_or_search_reads_a_whole_table() {
-        let db = crate::db::open(None).await.unwrap();
-        let growing = [
-            "memgraph_beliefs",
-            "memgraph_events",
-            "memgraph_episodes",
-            "memgraph_search_terms",
-            "memgraph_search_users",
-        ];
-        let mut bad = Vec::new();
-        for (sql, filtered) in statements() {
-            let plan: Vec<(i64, i64, i64, String)> =
-                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
-                    .fetch_all(&db)
-                    .await
-                    .unwrap_or_else(|e| panic!("{e}: {sql}"));
-            if std::env::var_os("SHOW_PLANS").is_some() {
-                eprintln!("{sql}\n{plan:#?}\n");
-            }
-            for (_, _, _, step) in &plan {
-                let on = |verb: &str| {
-                    growing.iter().any(|table| {
-                        step.strip_prefix(verb)
-                            .and_then(|rest| rest.strip_prefix(table))
-                            .is_some_and(|rest| rest.starts_with(' ') || rest.is_empty())
-                    })
-                };
-                let full_scan = on("SCAN ") && !step.contains(" USING ");
-                if full_scan {
-                    bad.push(format!("{step}\n  in: {sql}\n  plan: {plan:?}"));
-                }
-                // A filter the index does not serve reads the tenant's rows one by one.
-                let tenant_only = on("SEARCH ") && equalities(step) == ["tenant_id"];
-                if filtered && tenant_only {
-                    bad.push(format!(
-                        "{step}: only the tenant is searched by\n  in: {sql}\n  plan: {plan:?}"
-                    ));
-                }
-                // A page read out of order is every match sorted, not the page.
-                if step.starts_with("USE TEMP B-TREE FOR ORDER BY") {
-                    bad.push(format!("{step}\n  in: {sql}\n  plan: {plan:?}"));
-                }
-            }
-        }
-        assert!(bad.is_empty(), "{}", bad.join("\n\n"));
-    }
+    all.sort();
+    all.dedup();
+    all
 }

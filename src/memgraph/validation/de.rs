@@ -1,8 +1,9 @@
 //! Reading a request into a typed model the way pydantic v2 validates a FastAPI model: field by
 //! field in the model's declared order, every problem reported rather than the first, lax where
-//! pydantic is lax (numeric strings, `"yes"` for true), and held to the constraints the model's
-//! OpenAPI schema declares (`minimum`, `maximum`, `maxItems`, `pattern`, the `email`,
-//! `date-time` and `binary` formats) — so a client is held to the schema it reads.
+//! pydantic is lax (numeric strings, `"yes"` for true; not a number for a boolean), and held to
+//! the constraints the model's OpenAPI schema declares (`minimum`, `maximum`, `minLength`,
+//! `minItems`, `maxItems`, `pattern`, the `email`, `date-time` and `binary` formats) — so a
+//! client is held to the schema it reads.
 //!
 //! It is a serde `Deserializer`: a request model derives `Deserialize` and `ToSchema`, and
 //! nothing else. It never fails on bad input: it records the error and hands the model a
@@ -384,13 +385,11 @@ impl<'a> De<'a> {
             "false" | "f" | "no" | "n" | "off" | "0" => Some(false),
             _ => None,
         };
+        // A JSON number is not a boolean here, although pydantic's lax mode reads 0 and 1 as one
+        // (emulator choice): the document says `boolean`, no client of the SDK sends a number,
+        // and a schema-driven client would count the acceptance as a broken contract.
         let parsed = match (self.value, self.text()) {
             (Value_::Json(Value::Bool(b)), _) => Some(*b),
-            (Value_::Json(Value::Number(n)), _) => match n.as_i64() {
-                Some(0) => Some(false),
-                Some(1) => Some(true),
-                _ => None,
-            },
             (_, Some(s)) => {
                 let b = word(s);
                 if b.is_none() {
@@ -410,6 +409,15 @@ impl<'a> De<'a> {
     /// A string held to the schema's `pattern` and format; a date-time comes back in the stored
     /// form, so it compares as text.
     fn checked_string(&self, s: &'a str) -> Option<std::borrow::Cow<'a, str>> {
+        if let Some(min) = self.object().and_then(|o| o.min_length)
+            && s.chars().count() < min
+        {
+            let plural = if min == 1 { "" } else { "s" };
+            let msg = format!("String should have at least {min} character{plural}");
+            let ctx = json!({ "min_length": min });
+            Report::reject("string_too_short", &msg, json!(s), Some(ctx));
+            return None;
+        }
         match self.format() {
             Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)) => match parse_datetime(s) {
                 Some(t) => return Some(crate::clock::iso(t).into()),

@@ -471,3 +471,25 @@ async fn fixtures_declare_entities_relationships_and_decisions() {
                          must be the id of one of this tenant's entities"})
     );
 }
+
+/// An import is held to the document's record shapes: a decision's steps, tools and snapshot are
+/// objects, as every export writes them (so nothing exported later breaks its schema).
+#[tokio::test]
+async fn an_imported_decision_with_steps_that_are_not_objects_is_refused() {
+    let s = TestServer::start().await;
+    let a = s.onboard("r-shape@example.com").await;
+    let decision = json!({"id": "d1", "goal": "g", "tools_used": [[null]], "created_at": "t",
+                          "updated_at": "t"});
+    let (status, body) = s
+        .post(
+            "/v1/admin/import",
+            a.bearer(),
+            json!({"version": 1, "decisions": [decision]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["type"], "value_error");
+    assert_eq!(body["detail"][0]["loc"], json!(["body", "decisions", 0]));
+    let (_, decisions) = s.get("/v2/decisions", a.key()).await;
+    assert_eq!(decisions, json!([]));
+}
