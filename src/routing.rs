@@ -149,7 +149,7 @@ impl FrontDoor {
                     .await
             }
             Some(service) => self.serve(router, req, &session, service).await,
-            None => run(router, req).await,
+            None => run(router, req, None).await,
         }
     }
 
@@ -168,7 +168,7 @@ impl FrontDoor {
             path: req.uri().path(),
         };
         let Some(needs_operation) = self.faults.candidates(&target) else {
-            return run(router, req).await;
+            return run(router, req, Some(service)).await;
         };
         let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();
@@ -196,13 +196,13 @@ impl FrontDoor {
             (req, None)
         };
         let Some(action) = self.faults.take(&target, operation.as_deref()) else {
-            return run(router, req).await;
+            return run(router, req, Some(service)).await;
         };
         if !action.delay.is_zero() {
             tokio::time::sleep(action.delay).await;
         }
         match action.outcome {
-            Outcome::PassThrough => run(router, req).await,
+            Outcome::PassThrough => run(router, req, Some(service)).await,
             Outcome::Respond(status, body) => control::faults::respond(service, status, body),
             Outcome::Drop => control::faults::dropped(),
         }
@@ -278,11 +278,47 @@ impl FrontDoor {
     }
 }
 
-async fn run(router: &Router, req: Request) -> Response {
-    match router.clone().oneshot(req).await {
+/// Runs a request through a service's router (or the control API's, `None`), and answers any
+/// client error that comes back as plain text (axum's own rejections: a path segment that is not
+/// UTF-8, a body over the limit, a wrong content type, bad JSON, in a handler that forgot to wrap
+/// its extractor) with the same status in the service's own error shape. Server errors are left
+/// alone: axum's extractors answer none, and a service's own 500 may be plain text on purpose
+/// (Starlette's, for Memgraph).
+async fn run(router: &Router, req: Request, service: Option<&dyn Service>) -> Response {
+    let response = match router.clone().oneshot(req).await {
         Ok(response) => response,
         Err(never) => match never {},
+    };
+    if !response.status().is_client_error() {
+        return response;
     }
+    let plain_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/plain")
+        });
+    if !plain_text {
+        return response;
+    }
+    let status = response.status();
+    let mut shaped = match service {
+        Some(service) => service.error_response(status),
+        None => control_error::response(status, crate::service::reason(status)),
+    };
+    // What the service decided beyond the body stays (an `Allow`, a `Retry-After`).
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && !shaped.headers().contains_key(name)
+        {
+            shaped.headers_mut().insert(name, value.clone());
+        }
+    }
+    shaped
 }
 
 impl Routers {

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::config::Storage;
 use crate::control::faults::NewRule;
 use crate::control::journal::Filter;
-use crate::control_error::{self as error, ControlError};
+use crate::control_error::{self as error, ControlError, Path};
 use crate::service::Service;
 use crate::session::SessionName;
 

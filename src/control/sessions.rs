@@ -3,12 +3,12 @@
 //! opened for it (Dgraph's backend listeners).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::control_error::ControlError;
+use crate::control_error::{ControlError, Path};
 use crate::error::Internal;
 use crate::session::SessionName;
 

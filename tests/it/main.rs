@@ -12,6 +12,7 @@ mod control_sessions;
 mod control_state;
 mod dgraph;
 mod docker;
+mod error_shapes;
 mod hasura;
 mod layering;
 mod memgraph_accounts;
