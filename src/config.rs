@@ -31,9 +31,28 @@ pub enum Command {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
-    /// Address every listener binds to.
-    #[arg(long, env = "OFFCLOUD_BIND", default_value = "0.0.0.0", global = true)]
+    /// Address every listener binds to. Loopback by default: only this machine can reach
+    /// offcloud (the Docker image sets 0.0.0.0). Anyone who can reach the main listener can use
+    /// the control API (state export included) unless --control-token is set.
+    #[arg(
+        long,
+        env = "OFFCLOUD_BIND",
+        default_value = "127.0.0.1",
+        global = true
+    )]
     pub bind: IpAddr,
+
+    /// Bearer token the control API (everything under /_offcloud except /_offcloud/health, the
+    /// dashboard included) requires: `Authorization: Bearer TOKEN`. A browser opens the dashboard
+    /// once with `/_offcloud/ui/?token=TOKEN`, which sets a cookie for the rest. Unset: the
+    /// control API and the dashboard are open to whoever reaches the main listener.
+    #[arg(
+        long,
+        env = "OFFCLOUD_CONTROL_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub control_token: Option<String>,
 
     /// Main listener: every service under a prefix (/memgraph, ...) and the control API under /_offcloud.
     /// A number, 0 for any free port, or `off`.

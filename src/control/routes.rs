@@ -65,6 +65,7 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
         "log_format": format!("{:?}", config.log_format).to_lowercase(),
         "fixtures": config.fixtures,
         "signing_secret": if config.signing_secret.is_some() { "configured" } else { "generated per session" },
+        "control_token": if config.control_token.is_some() { "configured" } else { "none" },
     });
     if let Value::Object(settings) = &mut settings {
         for service in state.services.iter() {

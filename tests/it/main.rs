@@ -10,6 +10,7 @@ mod control_journal;
 mod control_reset;
 mod control_sessions;
 mod control_state;
+mod control_token;
 mod dgraph;
 mod docker;
 mod error_shapes;
