@@ -3,6 +3,8 @@
 use std::net::IpAddr;
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
@@ -139,6 +141,38 @@ pub struct Config {
     #[arg(long, env = "OFFCLOUD_FIXTURES", global = true)]
     pub fixtures: Option<PathBuf>,
 
+    /// Most sessions open at once (parked ones included); a request that would open one more is
+    /// answered 503 in its service's error shape. 0 for no limit.
+    #[arg(
+        long,
+        env = "OFFCLOUD_MAX_SESSIONS",
+        default_value_t = 4096,
+        global = true
+    )]
+    pub max_sessions: usize,
+
+    /// Park a session no request has used for this long (e.g. 10s, 5m, or `off`): its in-memory
+    /// database is kept as a compact image and its connection (and thread) closed; a file's
+    /// connection is closed. Its next request reopens it in about a millisecond, state intact.
+    #[arg(
+        long,
+        env = "OFFCLOUD_SESSION_PARK_AFTER",
+        default_value = "10s",
+        global = true
+    )]
+    pub session_park_after: After,
+
+    /// Drop an in-memory session other than `default` that no request has used for this long
+    /// (e.g. 30m, 12h, or `off`): its state is gone, as with `DELETE /_offcloud/sessions/NAME`,
+    /// and the name starts afresh on next use. Sessions kept in files are never evicted.
+    #[arg(
+        long,
+        env = "OFFCLOUD_SESSION_EVICT_AFTER",
+        default_value = "off",
+        global = true
+    )]
+    pub session_evict_after: After,
+
     /// Every service's own flags (`--memgraph-*`, `--typedb-*`, ...), read as `config.memgraph`
     /// and so on through `Deref`.
     #[command(flatten)]
@@ -250,6 +284,30 @@ impl Storage {
     }
 }
 
+/// A delay that can be turned off: a duration (`90s`, `30m`, `12h`, `7d`, `0`) or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct After(pub Option<Duration>);
+
+impl FromStr for After {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "off" | "OFF" | "never" => Ok(After(None)),
+            other => other.parse::<Ttl>().map(|ttl| After(Some(ttl.0))),
+        }
+    }
+}
+
+impl serde::Serialize for After {
+    /// Whole seconds, or null when off.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(d) => serializer.serialize_u64(d.as_secs()),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -281,6 +339,17 @@ mod tests {
 
         let without = Cli::try_parse_resolved(["offcloud"]).unwrap().config;
         assert_eq!(without.typedb.starting, Ttl(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn delays_take_units_or_off() {
+        assert_eq!("off".parse(), Ok(After(None)));
+        assert_eq!("10s".parse(), Ok(After(Some(Duration::from_secs(10)))));
+        assert_eq!("0".parse(), Ok(After(Some(Duration::ZERO))));
+        assert!("soon".parse::<After>().is_err());
+        let defaults = Config::defaults();
+        assert_eq!(defaults.bind, IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(defaults.session_evict_after, After(None));
     }
 
     #[test]

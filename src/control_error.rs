@@ -34,6 +34,9 @@ impl IntoResponse for ControlError {
 
 impl From<Internal> for ControlError {
     fn from(e: Internal) -> Self {
+        if let Some(full) = e.downcast_ref::<crate::session::Full>() {
+            return ControlError::new(StatusCode::SERVICE_UNAVAILABLE, &full.to_string());
+        }
         e.log();
         ControlError(Box::new(response(
             StatusCode::INTERNAL_SERVER_ERROR,

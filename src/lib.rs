@@ -17,6 +17,7 @@ pub mod flags;
 pub mod graphql_limits;
 pub mod hasura;
 pub mod healthcheck;
+pub mod idle;
 pub mod memgraph;
 pub mod routing;
 pub mod server;

@@ -23,7 +23,7 @@ use crate::control::faults::{Faults, Outcome, Target};
 use crate::control::journal::{Capture, Entry, Journal};
 use crate::control_error::{self, ControlError};
 use crate::service::Service;
-use crate::session::{SESSION_HEADER, SessionName};
+use crate::session::{OpenError, SESSION_HEADER, SessionName, Sessions};
 
 /// Whether a host name reaches the service at the root: one of its real host names,
 /// `<name>.localhost`, or another host it says it serves.
@@ -53,6 +53,7 @@ pub struct FrontDoor {
     routers: Arc<Routers>,
     journal: Arc<Journal>,
     faults: Arc<Faults>,
+    sessions: Sessions,
     control_token: Option<Arc<str>>,
     body_limit: usize,
 }
@@ -103,6 +104,7 @@ impl FrontDoor {
             }),
             journal: state.journal.clone(),
             faults: state.faults.clone(),
+            sessions: state.sessions.clone(),
             control_token: state.config.control_token.as_deref().map(Arc::from),
             body_limit: state.config.body_limit,
         }
@@ -145,23 +147,35 @@ impl FrontDoor {
             Err(_) => return control_error::not_found(rest),
         }
         req.extensions_mut().insert(session.clone());
-        match service {
-            Some(service) if self.journal.enabled() => {
-                self.recorded(router, req, session, service, path, started)
-                    .await
+        let Some(service) = service else {
+            let set_cookie = match self.check_control_token(&req, rest) {
+                Ok(set_cookie) => set_cookie,
+                Err(refused) => return refused.into_response(),
+            };
+            let mut response = run(router, req, None).await;
+            if let Some(cookie) = set_cookie {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
             }
-            Some(service) => self.serve(router, req, &session, service).await,
-            None => {
-                let set_cookie = match self.check_control_token(&req, rest) {
-                    Ok(set_cookie) => set_cookie,
-                    Err(refused) => return refused.into_response(),
-                };
-                let mut response = run(router, req, None).await;
-                if let Some(cookie) = set_cookie {
-                    response.headers_mut().append(header::SET_COOKIE, cookie);
-                }
-                response
+            return response;
+        };
+        // The request holds its session open (and unparked) while it runs; services find the
+        // handle in the request (`Sessions::of`).
+        let opened = match self.sessions.open(&session).await {
+            Ok(opened) => opened,
+            Err(OpenError::Full(_)) => {
+                return service.error_response(StatusCode::SERVICE_UNAVAILABLE);
             }
+            Err(OpenError::Internal(e)) => {
+                e.log();
+                return service.error_response(StatusCode::INTERNAL_SERVER_ERROR);
+            }
+        };
+        req.extensions_mut().insert(opened);
+        if self.journal.enabled() {
+            self.recorded(router, req, session, service, path, started)
+                .await
+        } else {
+            self.serve(router, req, &session, service).await
         }
     }
 

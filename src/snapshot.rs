@@ -283,20 +283,38 @@ fn json_value(row: &SqliteRow, i: usize) -> Result<Value, sqlx::Error> {
     })
 }
 
-/// Row counts of a session's non-empty tables, by table name.
+/// Row counts of a session's non-empty tables, by table name (derived tables left out, as a dump
+/// leaves them). Two statements, whatever the number of tables: sessions are listed often (and
+/// counted each time one is parked).
 pub async fn row_counts(pool: &SqlitePool) -> Result<BTreeMap<String, i64>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    let mut counts = BTreeMap::new();
-    for table in schema(&mut conn).await? {
-        let count: i64 =
-            sqlx::query_scalar(&format!("SELECT count(*) FROM {}", quote(&table.name)))
-                .fetch_one(&mut *conn)
-                .await?;
-        if count > 0 {
-            counts.insert(table.name, count);
-        }
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master
+          WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx_%'
+          ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let counted: Vec<String> = tables
+        .into_iter()
+        .filter(|name| !crate::db::DERIVED_TABLES.contains(&name.as_str()))
+        .collect();
+    if counted.is_empty() {
+        return Ok(BTreeMap::new());
     }
-    Ok(counts)
+    // Table names come from sqlite_master, never from a request.
+    let sql = counted
+        .iter()
+        .enumerate()
+        .map(|(i, name)| format!("SELECT {i}, count(*) FROM {}", quote(name)))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&sql).fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, count)| *count > 0)
+        .filter_map(|(i, count)| Some((counted.get(usize::try_from(i).ok()?)?.clone(), count)))
+        .collect())
 }
 
 /// The rows to insert into one table.

@@ -10,7 +10,7 @@ pub mod fixtures;
 pub mod journal;
 pub mod redact;
 mod routes;
-mod sessions;
+pub mod sessions;
 pub mod state;
 
 use axum::Router;

@@ -66,6 +66,9 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
         "fixtures": config.fixtures,
         "signing_secret": if config.signing_secret.is_some() { "configured" } else { "generated per session" },
         "control_token": if config.control_token.is_some() { "configured" } else { "none" },
+        "max_sessions": config.max_sessions,
+        "session_park_after": config.session_park_after,
+        "session_evict_after": config.session_evict_after,
     });
     if let Value::Object(settings) = &mut settings {
         for service in state.services.iter() {
@@ -111,7 +114,7 @@ pub async fn reset(
         })?),
     };
     let sessions = if query.all {
-        state.sessions.opened()
+        state.sessions.opened().await?
     } else {
         let name = match query.session {
             Some(name) => SessionName::parse(&name).ok_or_else(|| {

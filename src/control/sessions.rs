@@ -14,20 +14,20 @@ use crate::session::SessionName;
 
 /// Every open session, by name, with its clock offset and the row counts of its non-empty tables.
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ControlError> {
-    let mut sessions = state.sessions.opened();
-    sessions.sort_by(|a, b| a.name().cmp(b.name()));
-    let mut listed = Vec::with_capacity(sessions.len());
-    for session in sessions {
-        let tables = crate::snapshot::row_counts(session.db())
-            .await
-            .map_err(Internal::from)?;
-        let offset = u64::try_from(session.clock().offset().as_millis()).unwrap_or(u64::MAX);
-        listed.push(json!({
-            "name": session.name(),
-            "clock_offset_ms": offset,
-            "tables": tables,
-        }));
-    }
+    let listed: Vec<Value> = state
+        .sessions
+        .overview()
+        .await?
+        .into_iter()
+        .map(|session| {
+            let offset = u64::try_from(session.clock_offset.as_millis()).unwrap_or(u64::MAX);
+            json!({
+                "name": session.name.as_str(),
+                "clock_offset_ms": offset,
+                "tables": session.row_counts,
+            })
+        })
+        .collect();
     Ok(Json(json!({ "sessions": listed })))
 }
 
@@ -41,27 +41,28 @@ pub async fn drop(
             "invalid session name {name:?}"
         )));
     };
-    if !state.sessions.names().iter().any(|n| n == name.as_str()) {
-        return Err(ControlError::new(
-            StatusCode::NOT_FOUND,
-            &format!("no open session {:?}", name.as_str()),
-        ));
-    }
-    for service in state.services.iter() {
-        service.on_drop(&state, &name).await;
-    }
     let dropped = state
         .sessions
         .drop_session(&name)
         .await
         .map_err(|e| Internal::msg(format!("removing the files of session {name:?}: {e}")))?;
-    state.faults.clear(&name);
     match dropped {
-        Some(_) => Ok(StatusCode::NO_CONTENT),
-        // Dropped by a concurrent request in between.
+        Some(()) => {
+            after_drop(&state, &name).await;
+            Ok(StatusCode::NO_CONTENT)
+        }
         None => Err(ControlError::new(
             StatusCode::NOT_FOUND,
             &format!("no open session {:?}", name.as_str()),
         )),
     }
+}
+
+/// After a session was dropped (by request or for being idle): each service closes what it
+/// opened for it (Dgraph's backend listeners), and its fault rules go.
+pub async fn after_drop(state: &AppState, name: &SessionName) {
+    for service in state.services.iter() {
+        service.on_drop(state, name).await;
+    }
+    state.faults.clear(name);
 }

@@ -75,7 +75,7 @@ type Json = axum::Json<Value>;
 pub async fn export(state: &AppState, only: Option<&SessionName>) -> Result<Document, Internal> {
     let sessions = match only {
         Some(name) => vec![state.sessions.get(name).await?],
-        None => state.sessions.opened(),
+        None => state.sessions.opened().await?,
     };
     let mut dumped = BTreeMap::new();
     for session in sessions {
@@ -127,7 +127,7 @@ pub async fn import(
                     .ok_or_else(|| LoadError::Invalid(format!("invalid session name {name:?}")))?;
                 targets.push((open(state, &name).await?, Some(session_state)));
             }
-            for session in state.sessions.opened() {
+            for session in state.sessions.opened().await? {
                 if matches!(scope, Scope::Whole)
                     && !targets.iter().any(|(t, _)| t.name() == session.name())
                 {
