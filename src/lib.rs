@@ -20,6 +20,7 @@ pub mod healthcheck;
 pub mod idle;
 pub mod memgraph;
 pub mod routing;
+pub mod secrets;
 pub mod server;
 pub mod service;
 pub mod services;

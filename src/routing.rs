@@ -22,6 +22,7 @@ use crate::control;
 use crate::control::faults::{Faults, Outcome, Target};
 use crate::control::journal::{Capture, Entry, Journal};
 use crate::control_error::{self, ControlError};
+use crate::secrets::Secrets;
 use crate::service::Service;
 use crate::session::{OpenError, SESSION_HEADER, SessionName, Sessions};
 
@@ -170,13 +171,18 @@ impl FrontDoor {
                 return service.error_response(StatusCode::INTERNAL_SERVER_ERROR);
             }
         };
+        let secrets = opened.secrets().clone();
         req.extensions_mut().insert(opened);
-        if self.journal.enabled() {
-            self.recorded(router, req, session, service, path, started)
-                .await
-        } else {
-            self.serve(router, req, &session, service).await
-        }
+        // Secrets the service issues or checks are remembered in the session (`secrets.rs`).
+        crate::secrets::scope(secrets.clone(), async move {
+            if self.journal.enabled() {
+                self.recorded(router, req, session, service, path, secrets, started)
+                    .await
+            } else {
+                self.serve(router, req, &session, service).await
+            }
+        })
+        .await
     }
 
     /// Runs a request to a service, unless a fault rule answers it first.
@@ -235,6 +241,7 @@ impl FrontDoor {
     }
 
     /// Runs the request through the service and records it in the journal.
+    #[allow(clippy::too_many_arguments)]
     async fn recorded(
         &self,
         router: &Router,
@@ -242,6 +249,7 @@ impl FrontDoor {
         session: SessionName,
         service: &dyn Service,
         path: String,
+        secrets: Arc<Secrets>,
         started: Instant,
     ) -> Response {
         let time = time::OffsetDateTime::now_utc();
@@ -269,6 +277,7 @@ impl FrontDoor {
             duration: started.elapsed(),
             response_headers,
             response_body,
+            secrets,
         });
         response
     }

@@ -17,6 +17,7 @@ use crate::clock::Clock;
 use crate::config::Storage;
 use crate::db;
 use crate::error::Internal;
+pub use crate::secrets::Secrets;
 
 pub const DEFAULT_SESSION: &str = "default";
 pub const SESSION_HEADER: &str = "x-offcloud-session";
@@ -88,6 +89,9 @@ struct SessionInner {
     /// tenant's settings), by a key the service chooses: a request that finds it here saves a
     /// statement. The service forgets on every change to what it cached; `reset` forgets all.
     principals: Mutex<Principals>,
+    /// Secret values the services issued or verified in this session, which the request journal
+    /// redacts wherever they appear. Shared with the journal's entries, which outlive the session.
+    remembered: Arc<Secrets>,
 }
 
 /// Where a session's database is.
@@ -142,6 +146,20 @@ impl Session {
         &self.shared.clock
     }
 
+    /// Remembers a secret value this session issued or verified (a password checked or set, an
+    /// API key, token or client secret issued or verified, a JWT issued, an environment value
+    /// received), so that the request journal never shows it, whatever field carries it. Values
+    /// shorter than [`Secrets::MIN_LEN`] are not matched by value (they would blank out every
+    /// word that contains them).
+    pub fn remember_secret(&self, value: &str) {
+        self.shared.remembered.remember(value);
+    }
+
+    /// The secret values this session remembered (see [`Session::remember_secret`]).
+    pub fn secrets(&self) -> &Arc<Secrets> {
+        &self.shared.remembered
+    }
+
     /// The key a service signs its tokens with: the configured secret, or one generated for this
     /// session and kept in its database.
     pub async fn signing_key(&self, purpose: &str) -> Result<Arc<[u8]>, Internal> {
@@ -178,7 +196,8 @@ impl Session {
 
     /// Forgets everything this session keeps in memory about its database's rows: called
     /// whenever those rows are replaced behind the services' back (reset, state import). A cache
-    /// added to `Session` is cleared here.
+    /// added to `Session` is cleared here. (Remembered secrets stay: the journal still holds the
+    /// requests that carried them.)
     pub fn forget_cached(&self) {
         self.cached_secrets().clear();
         self.forget_principals();
@@ -239,6 +258,7 @@ impl SessionInner {
             signing_secret,
             secrets: Mutex::default(),
             principals: Mutex::default(),
+            remembered: Arc::default(),
         }
     }
 

@@ -12,13 +12,16 @@ pub trait Expiring {
     fn exp(&self) -> i64;
 }
 
+/// A signed token, also remembered by the request's session (the request journal never shows it).
 pub fn sign<C: Serialize>(claims: &C, key: &[u8]) -> Result<String, Internal> {
-    jsonwebtoken::encode(
+    let token = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         claims,
         &EncodingKey::from_secret(key),
     )
-    .map_err(|e| Internal::msg(format!("jwt signing: {e}")))
+    .map_err(|e| Internal::msg(format!("jwt signing: {e}")))?;
+    crate::secrets::remember(&token);
+    Ok(token)
 }
 
 /// The token's claims when its signature is ours and `exp` is still ahead of `now` (Unix

@@ -25,8 +25,11 @@ pub fn new_api_key(prefix: &str) -> Secret {
     Secret::new(format!("{prefix}{}", random_token(24)))
 }
 
-/// How API keys and secrets are stored: the SHA-256 of the plaintext, in lowercase hex.
+/// How API keys and secrets are stored: the SHA-256 of the plaintext, in lowercase hex. Every
+/// secret issued or checked passes here, so the plaintext is also remembered by the request's
+/// session: the request journal never shows it.
 pub fn sha256_hex(plaintext: &str) -> String {
+    crate::secrets::remember(plaintext);
     let digest = Sha256::digest(plaintext.as_bytes());
     let mut hex = String::with_capacity(64);
     for byte in digest {

@@ -139,10 +139,10 @@ fn env_list(
         }
         let item_path = format!("{path}[{i}]");
         let map = input_object(item, type_name, &["key", "value"], &item_path)?;
-        out.push((
-            field_str(map, "key", &item_path)?,
-            field_str(map, "value", &item_path)?,
-        ));
+        let key = field_str(map, "key", &item_path)?;
+        let value = field_str(map, "value", &item_path)?;
+        crate::secrets::remember(&value);
+        out.push((key, value));
     }
     Ok(out)
 }
@@ -157,6 +157,8 @@ pub fn env_hash(env: &Env) -> String {
 }
 
 fn env_output(env: &Env, hash: &str) -> Output {
+    env.values()
+        .for_each(|value| crate::secrets::remember(value));
     Output::Object(row(json!({"hash": hash, "envVars": {"environment": env}})))
 }
 

@@ -22,6 +22,7 @@ mod memgraph_memory;
 mod memgraph_roles;
 mod memgraph_sdk;
 mod persistence;
+mod redaction;
 mod session_limits;
 mod sessions;
 mod state_property;
