@@ -112,6 +112,8 @@ async fn run(options: &Options) -> String {
         sizes.push((stored, result));
     }
 
+    let hasura = hasura_state_sizes(&options.binary, options).await;
+
     let sessions = if options.quick { 100 } else { 200 };
     let new_session = measure_new_sessions(&options.binary, sessions).await;
     eprintln!("new sessions: {new_session:?}");
@@ -127,6 +129,7 @@ async fn run(options: &Options) -> String {
         after_load,
         loads,
         sizes,
+        hasura,
         new_session,
         binary_size: size,
         load_before,
@@ -773,6 +776,130 @@ async fn first_request(conn: &mut Connection, session: &str) -> Duration {
     sent.elapsed()
 }
 
+// ---- Hasura: stored projects -----------------------------------------------------------------
+
+const HASURA_SMALL: usize = 10;
+const HASURA_LARGE: usize = 10_000;
+
+#[derive(Debug)]
+struct HasuraSize {
+    loading: Duration,
+    /// `projects(limit: 10)`, by the user who owns the most.
+    limited: LoadResult,
+    /// `projects`, by the user who sees 10.
+    listed: LoadResult,
+}
+
+#[derive(Debug)]
+struct HasuraSizes {
+    small: HasuraSize,
+    large: HasuraSize,
+}
+
+async fn hasura_state_sizes(binary: &Path, options: &Options) -> HasuraSizes {
+    let small = hasura_state(binary, HASURA_SMALL, options).await;
+    eprintln!("hasura {HASURA_SMALL} projects: {small:?}");
+    let large = hasura_state(binary, HASURA_LARGE, options).await;
+    eprintln!("hasura {HASURA_LARGE} projects: {large:?}");
+    HasuraSizes { small, large }
+}
+
+/// A Hasura user with a PAT, from the control API.
+async fn hasura_user(server: &Offcloud, email: &str) -> String {
+    let mut control = Connection::open(server.main).await;
+    let user = control
+        .json(
+            Method::POST,
+            "/_offcloud/hasura/users",
+            &[],
+            Some(json!({ "email": email })),
+            StatusCode::CREATED,
+        )
+        .await;
+    format!("pat {}", str_of(&user["pat"]))
+}
+
+/// `count` projects of the user behind `pat`, created through `createTenant`, 200 aliases a
+/// request.
+async fn create_projects(server: &Offcloud, pat: &str, prefix: &str, count: usize) {
+    let mut hasura = Connection::open(server.hasura).await;
+    let mut next = 0;
+    while next < count {
+        let batch = (count - next).min(200);
+        let fields: String = (next..next + batch)
+            .map(|i| {
+                format!(
+                    "p{i}: createTenant(cloud: \"aws\", region: \"us-east-2\", name: \"{prefix}-{i}\") {{ id }} "
+                )
+            })
+            .collect();
+        let created = hasura
+            .json(
+                Method::POST,
+                "/v1/graphql",
+                &[("authorization", pat)],
+                Some(json!({ "query": format!("mutation {{ {fields} }}") })),
+                StatusCode::OK,
+            )
+            .await;
+        assert!(
+            created.get("errors").is_none(),
+            "hasura projects: {created}"
+        );
+        next += batch;
+    }
+}
+
+/// A fresh server with `stored` projects: one user owns `HASURA_SMALL` of them, another the
+/// rest; then the two calls under load.
+async fn hasura_state(binary: &Path, stored: usize, options: &Options) -> HasuraSize {
+    let server = Offcloud::start(binary).await;
+    let few = hasura_user(&server, "few@example.com").await;
+    let many = hasura_user(&server, "many@example.com").await;
+    let loading = Instant::now();
+    create_projects(&server, &few, "few", HASURA_SMALL).await;
+    create_projects(&server, &many, "many", stored - HASURA_SMALL).await;
+    let loading = loading.elapsed();
+    let largest_owner = if stored > 2 * HASURA_SMALL {
+        &many
+    } else {
+        &few
+    };
+    let call = |name: &'static str, pat: &str, query: &str| Scenario {
+        name,
+        address: server.hasura,
+        request: build(
+            Method::POST,
+            "/v1/graphql",
+            &[("authorization", pat)],
+            Some(json!({ "query": query })),
+        ),
+        refuse_body: Some("\"errors\""),
+    };
+    let limited = call(
+        "Hasura `projects(limit: 10)`",
+        largest_owner,
+        "{ projects(limit: 10) { id name } }",
+    );
+    let listed = call("Hasura `projects`", &few, "{ projects { id name } }");
+    // Both calls answer 10 rows, whatever is stored.
+    for scenario in [&limited, &listed] {
+        let mut conn = Connection::open(server.hasura).await;
+        let (_, body) = conn
+            .send(clone_request(&scenario.request))
+            .await
+            .expect("hasura call");
+        let body: Value = serde_json::from_slice(&body).expect("hasura JSON");
+        let rows = body["data"]["projects"].as_array().map_or(0, Vec::len);
+        assert_eq!(rows, HASURA_SMALL, "{}: {body}", scenario.name);
+    }
+    HasuraSize {
+        loading,
+        limited: load(&server, &limited, options).await,
+        listed: load(&server, &listed, options).await,
+    }
+}
+
 // ---- the report ------------------------------------------------------------------------------
 
 struct Report<'a> {
@@ -783,6 +910,7 @@ struct Report<'a> {
     after_load: Memory,
     loads: Vec<(&'static str, LoadResult)>,
     sizes: Vec<(usize, SizeResult)>,
+    hasura: HasuraSizes,
     new_session: NewSessions,
     binary_size: u64,
     /// Other processes' load shows here: the figures are only as steady as the machine.
@@ -966,7 +1094,81 @@ impl Report<'_> {
                 verdict(ratio <= 2.0)
             );
         }
+        self.hasura_section(o);
         out
+    }
+
+    /// Hasura's cost as its state grows: the same calls on 10 and on 10,000 stored projects.
+    fn hasura_section(&self, o: &mut String) {
+        let h = &self.hasura;
+        let _ = writeln!(o, "\n## Hasura: stored projects\n");
+        let _ = writeln!(
+            o,
+            "A fresh offcloud per state. Small: one user owning {small} projects. Large: the same \
+             user, and another owning {rest} more ({large} in the session). `projects(limit: 10)` \
+             is asked by the largest owner (10 rows back either way); `projects` by the user with \
+             {small} (10 rows back either way, among {large} in the large state).\n",
+            small = HASURA_SMALL,
+            large = HASURA_LARGE,
+            rest = HASURA_LARGE - HASURA_SMALL,
+        );
+        let _ = writeln!(
+            o,
+            "| Call | Stored projects | Load time | req/s | p50 | p99 | Errors |\n|---|---|---|---|---|---|---|"
+        );
+        for (call, small, large) in [
+            (
+                "`{ projects(limit: 10) { id name } }`",
+                &h.small.limited,
+                &h.large.limited,
+            ),
+            (
+                "`{ projects { id name } }`",
+                &h.small.listed,
+                &h.large.listed,
+            ),
+        ] {
+            for (stored, loading, r) in [
+                (HASURA_SMALL, h.small.loading, small),
+                (HASURA_LARGE, h.large.loading, large),
+            ] {
+                let _ = writeln!(
+                    o,
+                    "| {call} | {stored} | {} | {:.0} | {} | {} | {} |",
+                    ms(loading),
+                    r.per_second,
+                    ms(r.p50),
+                    ms(r.p99),
+                    r.errors
+                );
+            }
+        }
+        let _ = writeln!(o);
+        for (call, small, large) in [
+            ("`projects(limit: 10)`", &h.small.limited, &h.large.limited),
+            ("`projects`", &h.small.listed, &h.large.listed),
+        ] {
+            let ratio = small.per_second / large.per_second.max(1.0);
+            let _ = writeln!(
+                o,
+                "- {call}: {ratio:.2}x slower at {HASURA_LARGE} stored projects than at {HASURA_SMALL} \
+                 (target: under 2x, {}).",
+                verdict(ratio < 2.0)
+            );
+        }
+        let floor = self
+            .loads
+            .iter()
+            .find(|(name, _)| name.contains("/_offcloud/health"))
+            .map_or(0.0, |(_, r)| r.per_second);
+        let _ = writeln!(
+            o,
+            "- `projects` at {HASURA_SMALL} rows, {CONCURRENCY} connections: {:.0} req/s (target: at \
+             least 10,000, {}); the single-statement ceiling of this run (`GET /_offcloud/health`, \
+             one `SELECT 1`) is {floor:.0} req/s.",
+            h.small.listed.per_second,
+            verdict(h.small.listed.per_second >= 10_000.0)
+        );
     }
 }
 

@@ -181,6 +181,10 @@ pub struct Config {
     /// Bounds on GraphQL documents, for every GraphQL service.
     #[command(flatten)]
     pub graphql: crate::graphql_limits::GraphqlLimits,
+
+    /// Contract testing: `--strict`, `--provider-states`.
+    #[command(flatten)]
+    pub contract: crate::contract::Settings,
 }
 
 /// A service's settings read as `config.<service>`, as if they were fields of `Config`: the

@@ -57,14 +57,19 @@ impl FromStr for Ttl {
         let n: u64 = digits
             .parse()
             .map_err(|_| format!("expected a duration such as 7d, 12h, 30m or 90s, got {s:?}"))?;
-        let secs = match unit {
-            "s" => n,
-            "m" => n * 60,
-            "h" => n * 3600,
-            "d" => n * 86_400,
+        let per = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
             _ => return Err(format!("unknown duration unit {unit:?} (use s, m, h or d)")),
         };
-        Ok(Ttl(Duration::from_secs(secs)))
+        // Times derived from the clock add these durations: see `clock::LONGEST`.
+        n.checked_mul(per)
+            .map(Duration::from_secs)
+            .filter(|d| *d <= crate::clock::LONGEST)
+            .map(Ttl)
+            .ok_or_else(|| format!("{s:?} is too long: at most 36500d (100 years)"))
     }
 }
 
@@ -86,5 +91,8 @@ mod tests {
         assert_eq!("90".parse(), Ok(Ttl(Duration::from_secs(90))));
         assert_eq!("30m".parse(), Ok(Ttl(Duration::from_secs(1800))));
         assert!("7w".parse::<Ttl>().is_err());
+        assert_eq!("36500d".parse(), Ok(Ttl(crate::clock::LONGEST)));
+        assert!("36501d".parse::<Ttl>().is_err());
+        assert!("18446744073709551615d".parse::<Ttl>().is_err());
     }
 }

@@ -7,6 +7,7 @@ pub mod apidocs;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod contract;
 pub mod control;
 pub mod control_error;
 pub mod db;
@@ -52,6 +53,9 @@ pub struct AppState {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Fixtures loaded at start and posted per session (`/_offcloud/fixtures`).
     pub fixtures: Arc<control::fixtures::Fixtures>,
+    /// Per session: the operations called and the contract violations (`/_offcloud/coverage`,
+    /// `/_offcloud/contract/violations`).
+    pub contract: Arc<contract::Contracts>,
 }
 
 /// Why the server could not start.

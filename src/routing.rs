@@ -13,11 +13,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use tower::ServiceExt;
 
 use crate::AppState;
+use crate::config::Config;
+use crate::contract::{self, Contracts};
 use crate::control;
 use crate::control::faults::{Faults, Outcome, Target};
 use crate::control::journal::{Capture, Entry, Journal};
@@ -55,7 +57,8 @@ pub struct FrontDoor {
     journal: Arc<Journal>,
     faults: Arc<Faults>,
     sessions: Sessions,
-    control_token: Option<Arc<str>>,
+    contract: Arc<Contracts>,
+    config: Arc<Config>,
     body_limit: usize,
 }
 
@@ -71,13 +74,16 @@ impl FrontDoor {
             ListenerKind::Service(name) => s.name() == *name,
             ListenerKind::Pinned(_) => false,
         });
-        let services = services.map(|s| (s.clone(), s.router(state))).collect();
+        // A service's routes are checked against its API descriptions (`crate::contract`).
+        let services = services
+            .map(|s| (s.clone(), contract::routes(s.router(state), s.name())))
+            .collect();
         FrontDoor::with_routers(kind, services, state)
     }
 
     /// The front door of a port a service opened for one resource (see [`ListenerKind::Pinned`]),
     /// in front of that resource's router: the journal and fault rules see its requests as they
-    /// see the rest of the service's.
+    /// see the rest of the service's. The service marks that router for the contract checks.
     pub fn pinned(
         service: &str,
         session: SessionName,
@@ -106,7 +112,8 @@ impl FrontDoor {
             journal: state.journal.clone(),
             faults: state.faults.clone(),
             sessions: state.sessions.clone(),
-            control_token: state.config.control_token.as_deref().map(Arc::from),
+            contract: state.contract.clone(),
+            config: state.config.clone(),
             body_limit: state.config.body_limit,
         }
     }
@@ -136,6 +143,13 @@ impl FrontDoor {
         tracing::Span::current().record("session", session.as_str());
         let Some((service, router, rest)) = self.pick(req.headers(), req.uri(), after_session)
         else {
+            // `/` on the main listener, from a browser: the dashboard.
+            if self.kind == ListenerKind::Main
+                && path == "/"
+                && matches!(*req.method(), Method::GET | Method::HEAD)
+            {
+                return Redirect::temporary(control::ui::PATH).into_response();
+            }
             return control_error::not_found(after_session);
         };
         let rest = if rest.is_empty() { "/" } else { rest };
@@ -153,7 +167,16 @@ impl FrontDoor {
                 Ok(set_cookie) => set_cookie,
                 Err(refused) => return refused.into_response(),
             };
-            let mut response = run(router, req, None).await;
+            // A provisioning route (`/_offcloud/typedb/tokens`, ...) issues secrets in the
+            // request's session, which it may open: they are collected, then remembered there.
+            let collected = Arc::new(Secrets::default());
+            let mut response =
+                crate::secrets::scope(collected.clone(), run(router, req, None)).await;
+            if !collected.is_empty()
+                && let Some(secrets) = self.sessions.secrets_of(&session)
+            {
+                secrets.absorb(&collected);
+            }
             if let Some(cookie) = set_cookie {
                 response.headers_mut().append(header::SET_COOKIE, cookie);
             }
@@ -185,8 +208,26 @@ impl FrontDoor {
         .await
     }
 
-    /// Runs a request to a service, unless a fault rule answers it first.
+    /// Runs a request to a service, and counts it for coverage and the contract violations.
     async fn serve(
+        &self,
+        router: &Router,
+        mut req: Request,
+        session: &SessionName,
+        service: &dyn Service,
+    ) -> Response {
+        let Some(registered) = self.routers.registered(service) else {
+            return self.answer(router, req, session, service).await;
+        };
+        let pending = self
+            .contract
+            .begin(registered, session, &self.config, &mut req);
+        let response = self.answer(router, req, session, service).await;
+        self.contract.finish(pending, session, response)
+    }
+
+    /// Runs a request to a service, unless a fault rule answers it first.
+    async fn answer(
         &self,
         router: &Router,
         req: Request,
@@ -291,7 +332,7 @@ impl FrontDoor {
         req: &Request,
         path: &str,
     ) -> Result<Option<HeaderValue>, ControlError> {
-        let Some(expected) = &self.control_token else {
+        let Some(expected) = self.config.control_token.as_deref() else {
             return Ok(None);
         };
         if path == "/health" {
@@ -431,6 +472,14 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl Routers {
+    /// The registered value of a service this front door serves.
+    fn registered(&self, service: &dyn Service) -> Option<Arc<dyn Service>> {
+        self.services
+            .iter()
+            .find(|(s, _)| s.name() == service.name())
+            .map(|(s, _)| s.clone())
+    }
+
     /// The service the host name reaches, with its router.
     fn for_host(&self, host: &str) -> Option<(&dyn Service, &Router)> {
         self.services

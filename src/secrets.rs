@@ -88,6 +88,14 @@ impl Secrets {
         remembered.matcher = None;
     }
 
+    /// Remembers everything `other` remembered.
+    pub fn absorb(&self, other: &Secrets) {
+        let values: Vec<Arc<str>> = other.lock().values.iter().cloned().collect();
+        for value in values {
+            self.remember(&value);
+        }
+    }
+
     /// Whether nothing is remembered.
     pub fn is_empty(&self) -> bool {
         self.lock().values.is_empty()

@@ -236,6 +236,7 @@ impl AppState {
             fixtures,
             services,
             faults: Arc::default(),
+            contract: Arc::default(),
             journal: Arc::new(crate::control::journal::Journal::new(config.journal_size)),
             config: Arc::new(config),
             sessions,

@@ -79,6 +79,23 @@ pub trait Service: Any + Send + Sync {
         Vec::new()
     }
 
+    /// Its GraphQL endpoints, for the contract checks and coverage (`crate::contract`).
+    fn graphql_endpoints(&self) -> Vec<GraphqlEndpoint> {
+        Vec::new()
+    }
+
+    /// The flag that lets requests without credentials in, when this configuration turns it on
+    /// (behaviour the real service lacks: such a request is an `emulator-only` violation).
+    fn anonymous_access(&self, _config: &Config) -> Option<&'static str> {
+        None
+    }
+
+    /// Its own 4xx for a request that breaks the real API's contract, under `--strict`: one
+    /// message per broken rule.
+    fn contract_refusal(&self, _messages: &[String]) -> Response {
+        self.error_response(StatusCode::BAD_REQUEST)
+    }
+
     /// Its settings as `/_offcloud/info` shows them (durations in seconds).
     fn settings(&self, config: &Config) -> Value;
 
@@ -116,6 +133,18 @@ pub trait Service: Any + Send + Sync {
 
     /// When the server shuts down, after its listeners stopped accepting.
     fn on_shutdown(&self, _state: &AppState) {}
+}
+
+/// A GraphQL endpoint of a service: where its router serves it, and the SDL document
+/// ([`ApiDoc::Sdl`]) of the schema it executes.
+pub struct GraphqlEndpoint {
+    /// The routes it is among: the service's name for its own router, or the label a router it
+    /// nests was given with `crate::contract::routes`.
+    pub routes: &'static str,
+    /// The route template, as that router matches it.
+    pub path: &'static str,
+    /// The name of the SDL document.
+    pub schema: &'static str,
 }
 
 /// The registered services, in the order `/_offcloud/info`, fixtures and documents list them.

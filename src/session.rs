@@ -493,6 +493,20 @@ impl Sessions {
         self.get(&SessionName::of(extensions)).await
     }
 
+    /// The session of that name if it is open (unparked if parked), never opening a new one.
+    pub async fn get_open(&self, name: &SessionName) -> Result<Option<Session>, Internal> {
+        let Some(inner) = self.read().get(name).and_then(|cell| cell.get().cloned()) else {
+            return Ok(None);
+        };
+        inner.lease().await
+    }
+
+    /// The remembered secrets of the session of that name, if it is open (without unparking it).
+    pub fn secrets_of(&self, name: &SessionName) -> Option<Arc<Secrets>> {
+        let inner = self.read().get(name).and_then(|cell| cell.get().cloned())?;
+        Some(inner.remembered.clone())
+    }
+
     /// Names of the sessions open (live or parked).
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self

@@ -422,6 +422,11 @@ fn check(
     session: &str,
     state: &SessionState,
 ) -> Result<Vec<Insert>, String> {
+    if std::time::Duration::from_millis(state.clock_offset_ms) > crate::clock::latest_offset() {
+        return Err(format!(
+            "session {session:?}: clock_offset_ms puts the clock past 9000-01-01T00:00:00Z, the latest time it shows"
+        ));
+    }
     let mut inserts = Vec::with_capacity(state.tables.len());
     for (name, table) in &state.tables {
         let at = format!("session {session:?}, table {name:?}");

@@ -30,7 +30,13 @@ pub fn new_api_key(prefix: &str) -> Secret {
 /// session: the request journal never shows it.
 pub fn sha256_hex(plaintext: &str) -> String {
     crate::secrets::remember(plaintext);
-    let digest = Sha256::digest(plaintext.as_bytes());
+    digest_hex(plaintext)
+}
+
+/// The SHA-256 of text that is not a secret (an id derived from content), in lowercase hex: the
+/// journal keeps showing the text.
+pub fn digest_hex(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
     let mut hex = String::with_capacity(64);
     for byte in digest {
         hex.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));

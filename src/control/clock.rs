@@ -4,6 +4,10 @@
 //! expiries assume time only moves forward, and a clock set into the past would make tokens issued
 //! "later" look older than tokens issued before. `set` to a moment before real time is a 400;
 //! `POST /_offcloud/reset` brings a session's clock back to real time.
+//!
+//! Nor does it go past 9000-01-01T00:00:00Z ([`crate::clock::LATEST`]): token expiries and
+//! lifecycle ends are computed by adding up to centuries to "now", and they must stay times that
+//! can be held and written (year 9999 at most). A `set` or `advance` beyond it is a 400.
 
 use std::time::Duration;
 
@@ -15,7 +19,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::session_name;
 use crate::AppState;
-use crate::clock::Clock;
+use crate::clock::{Clock, LATEST};
 use crate::control_error::ControlError;
 
 pub async fn get(State(state): State<AppState>, req: Request) -> Result<Json<Value>, ControlError> {
@@ -41,11 +45,20 @@ pub async fn post(
     })?;
     let clock = session.clock();
     match (body.get("advance"), body.get("set")) {
-        (Some(advance), None) => clock.advance(parse_advance(advance)?),
+        (Some(advance), None) => {
+            let by = parse_advance(advance)?;
+            if clock.offset().saturating_add(by) > crate::clock::latest_offset() {
+                return Err(past_latest("advance"));
+            }
+            clock.advance(by);
+        }
         (None, Some(Value::String(at))) => {
             let at = OffsetDateTime::parse(at, &Rfc3339).map_err(|e| {
                 ControlError::bad_request(&format!("\"set\" must be an RFC 3339 time: {e}"))
             })?;
+            if at > LATEST {
+                return Err(past_latest("set"));
+            }
             let ahead = at - OffsetDateTime::now_utc();
             let ahead = Duration::try_from(ahead).map_err(|_| {
                 ControlError::bad_request(
@@ -69,6 +82,13 @@ pub async fn post(
         }
     }
     Ok(Json(describe(session.name(), clock)))
+}
+
+fn past_latest(field: &str) -> ControlError {
+    ControlError::bad_request(&format!(
+        "\"{field}\" must not move the clock past {}, the latest time it shows",
+        LATEST.format(&Rfc3339).unwrap_or_default()
+    ))
 }
 
 fn describe(session: &str, clock: &Clock) -> Value {

@@ -1,17 +1,23 @@
 //! The emulator's own control API, under `/_offcloud` on the main listener (docs/design.md, "The
 //! emulator's own control API"): health, info, reset (whole or per service), the clock, the
 //! request journal, fault rules, state snapshots (`/state`), sessions (`/sessions`), fixtures,
-//! the services' API descriptions, and each service's provisioning routes (`/<service>`).
+//! the services' API descriptions, contract testing (`/coverage`, `/contract`,
+//! `/provider-states`), and each service's provisioning routes (`/<service>`).
 
 pub mod apidocs;
 mod clock;
+mod coverage;
 pub mod faults;
 pub mod fixtures;
 pub mod journal;
+mod provider_states;
 pub mod redact;
 mod routes;
 pub mod sessions;
 pub mod state;
+mod tables;
+pub mod ui;
+mod violations;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -45,7 +51,15 @@ pub fn router(state: AppState) -> Router {
         .route("/state", get(state::get).put(state::put))
         .route("/sessions", get(sessions::list))
         .route("/sessions/{name}", axum::routing::delete(sessions::drop))
-        .route("/fixtures", get(fixtures::list).post(fixtures::post));
+        .route("/fixtures", get(fixtures::list).post(fixtures::post))
+        .route("/coverage", get(coverage::get).delete(coverage::clear))
+        .route("/contract", get(violations::settings).post(violations::set))
+        .route(
+            "/contract/violations",
+            get(violations::list).delete(violations::clear),
+        )
+        .route("/provider-states", post(provider_states::post))
+        .merge(ui::router());
     for service in state.services.iter() {
         if let Some(provisioning) = service.control_router() {
             router = router.nest(&format!("/{}", service.name()), provisioning);

@@ -59,10 +59,11 @@ pub async fn drop(
 }
 
 /// After a session was dropped (by request or for being idle): each service closes what it
-/// opened for it (Dgraph's backend listeners), and its fault rules go.
+/// opened for it (Dgraph's backend listeners), and its fault rules and contract records go.
 pub async fn after_drop(state: &AppState, name: &SessionName) {
     for service in state.services.iter() {
         service.on_drop(state, name).await;
     }
     state.faults.clear(name);
+    state.contract.forget(name);
 }

@@ -38,12 +38,15 @@ struct Schemas {
     slash: SlashSchema,
 }
 
+/// The label of the data plane's routes for the contract checks (see `Dgraph::graphql_endpoints`).
+pub const ROUTES: &str = "dgraph-backend";
+
 pub fn router(state: AppState) -> Router {
     let schemas = Arc::new(Schemas {
         admin: admin_schema(),
         slash: slash_schema(),
     });
-    Router::new()
+    let router = Router::new()
         .route("/admin", post(admin))
         .route("/admin/slash", post(slash))
         .route("/graphql", post(user_graphql).options(ready_probe))
@@ -53,7 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/alter", post(alter))
         .route("/prometheus", get(prometheus))
         .route("/exports/{token}/{file}", get(export_file))
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "Not Found") })
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "Not Found") });
+    crate::contract::routes(router, ROUTES)
         .layer(axum::Extension(schemas))
         .layer(axum::middleware::map_response(method_not_allowed))
         .with_state(state)

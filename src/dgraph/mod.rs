@@ -37,6 +37,7 @@ use crate::AppState;
 use dataplane::BackendRef;
 
 pub use registration::Dgraph;
+use registration::NAME;
 pub use settings::{PortRange, Settings};
 
 /// Dgraph's GraphQL APIs: Cerebro, and a deployment's `/admin` and `/admin/slash`.
@@ -99,8 +100,10 @@ pub fn router(state: AppState) -> Router {
     for (path, methods) in rest_routes() {
         control_plane = control_plane.route(path, methods);
     }
-    let control_plane = control_plane
-        .fallback(rest::not_found)
+    let control_plane = control_plane.fallback(rest::not_found);
+    // Checked against the descriptions here, where the routes are: the front door's layer sees
+    // only the dispatch below.
+    let control_plane = crate::contract::routes(control_plane, NAME)
         .layer(axum::Extension(schema))
         .layer(axum::middleware::map_response(rest::method_not_allowed))
         .with_state(state.clone());

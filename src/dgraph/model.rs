@@ -146,7 +146,7 @@ impl jwt::Expiring for ExportUrlClaims {
 /// Go's `time.Time.String()` in UTC, as lambda log lines start (spec §4.8):
 /// `2021-04-16 19:03:54.009209524 +0000 UTC`, trailing zeros of the fraction dropped.
 pub fn go_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
+    let t = crate::clock::utc(t);
     let mut fraction = format!("{:09}", t.nanosecond());
     while fraction.ends_with('0') {
         fraction.pop();

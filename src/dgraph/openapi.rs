@@ -87,7 +87,15 @@ pub enum Signed {
 /// The errors of a route about one deployment.
 #[derive(IntoResponses)]
 pub enum OneDeployment {
-    /// No such deployment of the caller's
+    /// No such deployment of the caller's, or no such organization
+    #[response(status = 404)]
+    NotFound(RestError),
+}
+
+/// The errors of a route that names an organization.
+#[derive(IntoResponses)]
+pub enum OrganizationNamed {
+    /// "organization … not found": no such organization of the caller's
     #[response(status = 404)]
     NotFound(RestError),
 }
@@ -160,21 +168,60 @@ pub struct RevokedAll {
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
 pub struct CreateDeployment {
-    pub name: Option<String>,
+    /// Not blank.
+    #[schema(pattern = "\\S")]
+    pub name: String,
     pub zone: Option<String>,
     pub subdomain: Option<String>,
-    pub deployment_type: Option<String>,
-    pub deployment_mode: Option<String>,
+    /// `free` when left out.
+    pub deployment_type: Option<DeploymentType>,
+    /// `graphql` when left out; `readonly` and `flexible` are for dedicated backends only.
+    pub deployment_mode: Option<DeploymentMode>,
+    /// An organization of the caller's; empty for none.
     pub organization_id: Option<String>,
-    pub size: Option<String>,
+    pub size: Option<Size>,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum DeploymentType {
+    Free,
+    Shared,
+    Dedicated,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum DeploymentMode {
+    Graphql,
+    Readonly,
+    Flexible,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum Size {
+    Small,
+    Medium,
+    Large,
+    Xlarge,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum KeyRole {
+    Admin,
+    Client,
 }
 
 /// Only the fields to change.
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
 pub struct UpdateDeployment {
+    /// Not blank.
+    #[schema(pattern = "\\S")]
     pub name: Option<String>,
-    pub deployment_mode: Option<String>,
+    pub deployment_mode: Option<DeploymentMode>,
     pub organization_id: Option<String>,
     pub lambda_script: Option<String>,
 }
@@ -193,8 +240,8 @@ pub struct MessageText {
 pub struct CreateApiKey {
     /// `slash-graphql-cli` when left out.
     pub name: Option<String>,
-    /// `admin` or `client` (the default).
-    pub role: Option<String>,
+    /// `client` when left out.
+    pub role: Option<KeyRole>,
 }
 
 /// The key is shown once.

@@ -11,7 +11,7 @@ use crate::apidocs::ApiDoc;
 use crate::config::Config;
 use crate::fixture;
 use crate::flags::{PortSetting, Ttl};
-use crate::service::{BoxFuture, Service, reason};
+use crate::service::{BoxFuture, GraphqlEndpoint, Service, reason};
 use crate::session::SessionName;
 
 /// Its name: the prefix, the `?service=` value, the journal's.
@@ -87,6 +87,25 @@ impl Service for Dgraph {
 
     fn error_response(&self, status: StatusCode) -> Response {
         dataplane::error(status, reason(status))
+    }
+
+    /// Cerebro's `/graphql`, and each backend's `/admin` and `/admin/slash` (its own `/graphql`
+    /// runs the schema its owner set, which no document describes).
+    fn graphql_endpoints(&self) -> Vec<GraphqlEndpoint> {
+        let endpoint = |routes, path, schema| GraphqlEndpoint {
+            routes,
+            path,
+            schema,
+        };
+        vec![
+            endpoint(NAME, "/graphql", "dgraph"),
+            endpoint(dataplane::ROUTES, "/admin", "dgraph-admin"),
+            endpoint(dataplane::ROUTES, "/admin/slash", "dgraph-slash"),
+        ]
+    }
+
+    fn contract_refusal(&self, messages: &[String]) -> Response {
+        dataplane::error(StatusCode::BAD_REQUEST, &messages.join("; "))
     }
 
     fn control_router(&self) -> Option<Router<AppState>> {

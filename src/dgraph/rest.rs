@@ -139,6 +139,18 @@ fn json_body(body: &Bytes) -> Result<serde_json::Map<String, Value>, BadBody> {
     }
 }
 
+/// A body the route does not read: empty, `null` or a JSON object (the CLI sends `{}`);
+/// anything else is refused, as a JSON API refuses a body of the wrong type.
+fn ignored_body(body: &Bytes) -> Result<(), BadBody> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Null | Value::Object(_)) => Ok(()),
+        _ => Err(BadBody("the body must be a JSON object".into())),
+    }
+}
+
 /// A string field of a JSON body; present but not a string is a client error.
 fn string_field(
     map: &serde_json::Map<String, Value>,
@@ -161,9 +173,13 @@ fn string_field(
     request_body = Option<openapi::Ignored>,
     responses(
         (status = 200, description = "A device code, approved at once", body = openapi::DeviceCode),
+        (status = 400, description = "The body is neither empty, null nor a JSON object", body = openapi::RestError),
     ),
 )]
-pub async fn device_code(cerebro: Cerebro, headers: HeaderMap) -> Response {
+pub async fn device_code(cerebro: Cerebro, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = ignored_body(&body) {
+        return refused.into_response();
+    }
     let code = random_token(24);
     let user_code = random_token(6).to_uppercase();
     let now = iso(cerebro.now());
@@ -354,10 +370,14 @@ pub async fn revoke(cerebro: Cerebro, body: Bytes) -> Response {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "How many refresh tokens were revoked", body = openapi::RevokedAll),
+        (status = 400, description = "The body is neither empty, null nor a JSON object", body = openapi::RestError),
         (status = 401, description = "No or an unknown bearer token", body = openapi::RestError),
     ),
 )]
-pub async fn revoke_all(signed: Signed) -> Response {
+pub async fn revoke_all(signed: Signed, body: Bytes) -> Response {
+    if let Err(refused) = ignored_body(&body) {
+        return refused.into_response();
+    }
     match signed
         .cerebro
         .store
@@ -381,6 +401,7 @@ pub async fn revoke_all(signed: Signed) -> Response {
     responses(
         (status = 200, description = "The new deployment", body = cerebro::DeploymentOut),
         openapi::Signed,
+        openapi::OrganizationNamed,
     ),
 )]
 pub async fn create_deployment(signed: Signed, body: Bytes) -> Response {

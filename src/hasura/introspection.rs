@@ -1,6 +1,6 @@
-//! Introspection (`__schema`, `__type`) for authenticated callers: the schema of
-//! [`super::schema`], built once as an async-graphql dynamic schema in Hasura's generated names
-//! (spec §4) — `query_root`, `mutation_root`, the lowercase scalars, `<table>_bool_exp`,
+//! Introspection (`__schema`, `__type`) for authenticated callers: the schema of [`super::schema`],
+//! built once as an async-graphql dynamic schema in Hasura's generated names (docs/spec/hasura.md
+//! §4) — `query_root`, `mutation_root`, the lowercase scalars, `<table>_bool_exp`,
 //! `<table>_order_by`, `<table>_select_column`, `<Type>_comparison_exp`. It only answers
 //! introspection; data goes through [`super::engine`].
 
@@ -12,7 +12,7 @@ use async_graphql::dynamic::{
 use serde_json::Value;
 
 use super::engine::graphql_type;
-use super::error::GqlError;
+use super::error::ApiError;
 use super::schema::{
     ACTION_TYPES, Card, MUTATIONS, QUERY_ACTIONS, Scalar, TABLES, TypeDef, is_root_table,
 };
@@ -22,12 +22,9 @@ pub async fn execute(
     query: &str,
     variables: Option<Value>,
     operation_name: Option<String>,
-) -> Result<Value, GqlError> {
-    let schema = schema().ok_or_else(|| {
-        GqlError::internal(crate::error::Internal::msg(
-            "the introspection schema did not build",
-        ))
-    })?;
+) -> Result<Value, ApiError> {
+    let schema =
+        schema().ok_or_else(|| ApiError::internal("the introspection schema did not build"))?;
     let mut request = async_graphql::Request::new(query);
     if let Some(variables) = variables {
         request = request.variables(async_graphql::Variables::from_json(variables));
@@ -37,12 +34,9 @@ pub async fn execute(
     }
     let response = schema.execute(request).await;
     if let Some(error) = response.errors.first() {
-        return Err(GqlError::validation("$", error.message.clone()));
+        return Err(ApiError::validation("$", error.message.clone()));
     }
-    response
-        .data
-        .into_json()
-        .map_err(|e| GqlError::internal(e.into()))
+    response.data.into_json().map_err(ApiError::from)
 }
 
 /// The schema in SDL, for `/_offcloud/schema/hasura.graphql`; `None` when it did not build.
@@ -275,7 +269,7 @@ fn build() -> Result<Schema, async_graphql::dynamic::SchemaError> {
     for action in MUTATIONS {
         mutation = mutation.field(action_field(action));
     }
-    // Input types of the actions and table mutations (spec §5.1).
+    // Input types of the actions and table mutations (docs/spec/hasura.md §5.1).
     let inputs = [
         input(
             "UpdateEnvObject",

@@ -5,13 +5,13 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::error::GqlError;
+use super::error::ApiError;
 use crate::AppState;
 use crate::apidocs::ApiDoc;
 use crate::config::Config;
 use crate::fixture;
 use crate::flags::{PortSetting, Ttl};
-use crate::service::{Service, reason};
+use crate::service::{GraphqlEndpoint, Service, reason};
 
 /// Hasura Cloud: everything it keeps is per session.
 pub struct Hasura;
@@ -43,13 +43,30 @@ impl Service for Hasura {
             400..=499 => "validation-failed",
             _ => "unexpected",
         };
-        let error = GqlError::new(code, "$", reason(status));
+        let error = json!({"message": reason(status), "extensions": {"path": "$", "code": code}});
         let status = if status.is_server_error() {
             status
         } else {
             StatusCode::OK
         };
-        (status, Json(json!({"errors": [error.to_json()]}))).into_response()
+        (status, Json(json!({"errors": [error]}))).into_response()
+    }
+
+    fn graphql_endpoints(&self) -> Vec<GraphqlEndpoint> {
+        vec![GraphqlEndpoint {
+            routes: self.name(),
+            path: "/v1/graphql",
+            schema: "hasura",
+        }]
+    }
+
+    /// A validation error per broken rule, in Hasura's envelope (HTTP 200).
+    fn contract_refusal(&self, messages: &[String]) -> Response {
+        let errors: Vec<Value> = messages
+            .iter()
+            .map(|m| ApiError::validation("$", m.clone()).into_json())
+            .collect();
+        (StatusCode::OK, Json(json!({ "errors": errors }))).into_response()
     }
 
     fn control_router(&self) -> Option<Router<AppState>> {

@@ -1,9 +1,10 @@
-//! The schema the emulator serves (spec §4, §5.1): Hasura-generated table types, the action
-//! output types, and the root fields of `query_root` and `mutation_root`. Types are plain data
-//! here; [`super::engine`] validates documents against them and resolves selections over rows.
+//! The schema the emulator serves (docs/spec/hasura.md §4, §5.1): Hasura-generated table types, the
+//! action output types, and the root fields of `query_root` and `mutation_root`. Types are plain
+//! data here; [`super::engine`] validates documents against them, and the store's read model
+//! (`store::read`) gives each table type its rows in SQL.
 
 /// Column types. Only what changes behaviour matters: `uuid` values are checked as Postgres
-/// would (spec §3.3), `jsonb` columns take a `path` argument.
+/// would (docs/spec/hasura.md §3.3), `jsonb` columns take a `path` argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scalar {
     Uuid,
@@ -21,6 +22,7 @@ pub enum Card {
     Array,
 }
 
+#[derive(Debug)]
 pub struct Relation {
     pub name: &'static str,
     pub target: &'static str,
@@ -403,8 +405,8 @@ pub const TABLES: &[TypeDef] = &[
     },
 ];
 
-/// Action output types (spec §5.1). Their fields are filled by the action; relations reach the
-/// tables.
+/// Action output types (docs/spec/hasura.md §5.1). Their fields are filled by the action; relations
+/// reach the tables.
 pub const ACTION_TYPES: &[TypeDef] = &[
     TypeDef {
         name: "CreateTenantResponse",

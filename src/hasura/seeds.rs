@@ -1,10 +1,10 @@
-//! Static lists every user sees (spec §6.12, §6.13, §8.1): regions, plans and privileges.
-//! Region ids are the providers' own names [inferred]; NAT IPs are from documentation ranges
-//! (RFC 5737), an emulator choice, so allowlists built from them are obviously not real.
+//! Static lists every user sees (docs/spec/hasura.md §6.12, §6.13, §8.1): regions, plans and
+//! privileges. Region ids are the providers' own names [inferred]; NAT IPs are from documentation
+//! ranges (RFC 5737), an emulator choice, so allowlists built from them are obviously not real.
 
 use serde_json::{Value, json};
 
-use super::engine::Row;
+use super::model::Row;
 
 /// (cloud, region id, display name).
 pub const REGIONS: &[(&str, &str)] = &[

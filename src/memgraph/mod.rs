@@ -6,6 +6,7 @@
 
 mod auth;
 mod error;
+mod extract;
 mod fixtures;
 mod metrics;
 pub(crate) mod model;
@@ -16,6 +17,7 @@ mod routes;
 mod search;
 mod settings;
 pub(crate) mod store;
+mod typed;
 mod validation;
 
 use std::sync::Arc;
@@ -87,6 +89,39 @@ fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/v1/context", post(context_v1)),
         ("/v1/intelligence/health", get(intelligence_health)),
         ("/v1/intelligence/contradictions", get(contradictions)),
+        // Intelligence, benchmarks, sidecar, knowledge graph, decisions (spec §7.3).
+        ("/v1/intelligence/evaluate", post(evaluate)),
+        ("/v1/intelligence/mcis", get(mcis)),
+        ("/v1/intelligence/mcis/history", get(mcis_history)),
+        ("/v1/benchmark/run", post(benchmark_run)),
+        ("/v1/benchmark/scenarios", get(benchmark_scenarios)),
+        ("/v1/sidecar/pre-flight", post(sidecar_pre_flight)),
+        ("/v1/sidecar/post-flight", post(sidecar_post_flight)),
+        ("/v1/sidecar/process", post(sidecar_process)),
+        ("/v2/entities", get(list_entities).post(create_entity)),
+        ("/v2/entities/search", post(search_entities)),
+        (
+            "/v2/entities/{entity_id}",
+            get(get_entity).delete(delete_entity),
+        ),
+        (
+            "/v2/relationships",
+            get(list_relationships).post(create_relationship),
+        ),
+        ("/v2/graph/traverse", post(traverse_graph)),
+        ("/v2/decisions", get(list_decisions).post(record_decision)),
+        (
+            "/v2/decisions/{decision_id}",
+            get(get_decision).delete(delete_decision),
+        ),
+        ("/v2/decisions/{decision_id}/explain", get(explain_decision)),
+        ("/v2/outcomes/record", post(record_outcome)),
+        ("/v2/contradictions", get(list_contradictions)),
+        (
+            "/v2/contradictions/{contradiction_id}",
+            axum::routing::patch(resolve_contradiction),
+        ),
+        ("/v2/analytics", get(analytics)),
     ]
 }
 
@@ -107,8 +142,10 @@ pub fn router(state: AppState) -> Router {
     for (path, methods) in table {
         router = router.route(path, methods);
     }
-    let router = router
-        .fallback(move |req: Request| not_found(templates.clone(), req))
+    let router = router.fallback(move |req: Request| not_found(templates.clone(), req));
+    // Checked against the OpenAPI document here, where the routes are (the front door's layer
+    // sees only the wrapper below).
+    let router = crate::contract::routes(router, "memgraph")
         .layer(middleware::map_request(no_implicit_head))
         .layer(middleware::from_fn_with_state(
             Memgraph::of(&state).metrics.clone(),

@@ -148,6 +148,10 @@ pub struct Stats {
     pub active_beliefs: i64,
     pub pending_episodes: i64,
     pub total_users: i64,
+    pub total_entities: i64,
+    pub total_relationships: i64,
+    pub total_decisions: i64,
+    pub open_contradictions: i64,
 }
 
 /// `{"status": "...", "id": "..."}`, what deletions and revocations answer.
@@ -170,6 +174,9 @@ pub struct Export {
     pub episodes: Option<Vec<Episode>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub beliefs: Option<Vec<Belief>>,
+    /// Entities, relationships, decisions, contradictions, saved MCIS scores.
+    #[serde(flatten)]
+    pub v2: graph::GraphExport,
     pub users: Vec<ExportUser>,
 }
 
@@ -320,3 +327,10 @@ pub struct DreamingHealth {
     pub processing_episodes: i64,
     pub consolidated_episodes: i64,
 }
+
+// ---- v2: knowledge graph, decisions, sidecar, intelligence -------------------------------------
+
+pub mod decisions;
+pub mod graph;
+pub mod intelligence;
+pub mod sidecar;

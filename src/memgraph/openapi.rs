@@ -56,14 +56,49 @@ use super::routes;
         routes::context_v1,
         routes::intelligence_health,
         routes::contradictions,
+        routes::evaluate,
+        routes::mcis,
+        routes::mcis_history,
+        routes::benchmark_run,
+        routes::benchmark_scenarios,
+        routes::analytics,
+        routes::sidecar_pre_flight,
+        routes::sidecar_post_flight,
+        routes::sidecar_process,
+        routes::create_entity,
+        routes::list_entities,
+        routes::get_entity,
+        routes::search_entities,
+        routes::delete_entity,
+        routes::create_relationship,
+        routes::list_relationships,
+        routes::traverse_graph,
+        routes::record_decision,
+        routes::list_decisions,
+        routes::get_decision,
+        routes::delete_decision,
+        routes::explain_decision,
+        routes::record_outcome,
+        routes::list_contradictions,
+        routes::resolve_contradiction,
     ),
-    components(schemas(HttpError, HttpValidationError, ValidationError)),
+    components(schemas(
+        HttpError,
+        HttpValidationError,
+        ValidationError,
+        ImportMode,
+        ConsolidationStatus
+    )),
     modifiers(&Security),
     tags(
         (name = "public", description = "No credentials"),
         (name = "auth", description = "Onboarding, login and the caller's identity"),
         (name = "admin", description = "API keys, users, tenant, export and import"),
         (name = "memory", description = "Events, episodes, beliefs and context"),
+        (name = "graph", description = "Entities, relationships and traversal (v2)"),
+        (name = "decisions", description = "Decisions, outcomes and contradictions (v2)"),
+        (name = "sidecar", description = "Recall before an LLM call, learning after it"),
+        (name = "intelligence", description = "Memory scores, benchmarks and analytics"),
     )
 )]
 struct ApiDoc;
@@ -217,6 +252,11 @@ pub struct ImportRequest {
     pub events: Option<Vec<model::Event>>,
     pub episodes: Option<Vec<model::Episode>>,
     pub beliefs: Option<Vec<model::Belief>>,
+    pub entities: Option<Vec<model::graph::Entity>>,
+    pub relationships: Option<Vec<model::graph::Relationship>>,
+    pub decisions: Option<Vec<model::decisions::Decision>>,
+    pub contradictions: Option<Vec<model::decisions::ContradictionRecord>>,
+    pub mcis_history: Option<Vec<model::intelligence::McisSnapshot>>,
 }
 
 #[derive(ToSchema)]
@@ -294,6 +334,9 @@ pub struct ContextRequest {
     pub limit: Option<i64>,
     pub agent_id: Option<String>,
     pub tenant_id: Option<String>,
+    /// `/v2/context` also reads these.
+    #[serde(flatten)]
+    pub graph: model::graph::ContextGraphOptions,
 }
 
 // ---- query strings -------------------------------------------------------------------------
@@ -302,13 +345,32 @@ pub struct ContextRequest {
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// Comma-separated: `events`, `episodes`, `beliefs` (all by default).
+    #[param(pattern = "^(events|episodes|beliefs)(,(events|episodes|beliefs))*$")]
     pub include: Option<String>,
+}
+
+/// How an import treats ids that exist.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ImportMode {
+    Skip,
+    Replace,
+}
+
+/// Where an episode is in the dreaming worker's run.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ConsolidationStatus {
+    Pending,
+    Processing,
+    Consolidated,
 }
 
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// `skip` (default) keeps existing ids, `replace` overwrites them.
+    #[param(value_type = Option<ImportMode>)]
     pub mode: Option<String>,
 }
 
@@ -330,7 +392,7 @@ pub struct EventQuery {
 pub struct EpisodeQuery {
     pub user_id: Option<String>,
     pub thread_id: Option<String>,
-    /// `pending`, `processing` or `consolidated`.
+    #[param(value_type = Option<ConsolidationStatus>)]
     pub consolidation_status: Option<String>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
@@ -410,6 +472,11 @@ pub struct ImportCounts {
     pub events: i64,
     pub episodes: i64,
     pub beliefs: i64,
+    pub entities: i64,
+    pub relationships: i64,
+    pub decisions: i64,
+    pub contradictions: i64,
+    pub mcis_history: i64,
 }
 
 #[derive(ToSchema)]

@@ -61,6 +61,19 @@ impl Service for Memgraph {
         detail_response(status, json!(reason(status)))
     }
 
+    fn anonymous_access(&self, config: &Config) -> Option<&'static str> {
+        config.memgraph.dev_mode.then_some("--memgraph-dev-mode")
+    }
+
+    /// FastAPI's 422, one pydantic-shaped error per broken rule.
+    fn contract_refusal(&self, messages: &[String]) -> Response {
+        let errors: Vec<Value> = messages
+            .iter()
+            .map(|m| json!({"type": "contract_violation", "loc": [], "msg": m, "input": null}))
+            .collect();
+        detail_response(StatusCode::UNPROCESSABLE_ENTITY, Value::Array(errors))
+    }
+
     fn api_docs(&self) -> Vec<ApiDoc> {
         vec![ApiDoc::OpenApi {
             real_url: "https://api.memgraph.ai",

@@ -2,9 +2,19 @@
 //! stats, export and import (spec §6.1, 6.2, 6.6–6.9). Handlers are thin: validate, call the
 //! store, shape. The memory routes are in `routes/memory.rs`.
 
+mod contradictions;
+mod decisions;
+mod graph;
+mod intelligence;
 mod memory;
+mod sidecar;
 
+pub use contradictions::*;
+pub use decisions::*;
+pub use graph::*;
+pub use intelligence::*;
 pub use memory::*;
+pub use sidecar::*;
 
 use crate::memgraph::{model, openapi};
 use axum::Json;
@@ -19,7 +29,7 @@ use super::model::{
     ApiKey, ApiKeyCreated, Export, ExportTenant, ExportUser, Me, Onboarded, Role, Stats, StatusId,
     Tenant, TokenResponse, User, Whoami,
 };
-use super::store::{Import, NewApiKey, NewUser, Store, UserPatch};
+use super::store::{Import, NewApiKey, NewUser, Store, UserPatch, V2Import};
 use super::validation::{self, Fields, FormFields, JsonObject, PathParam, QueryParams};
 use crate::AppState;
 use crate::auth::{Secret, new_api_key, password, sha256_hex};
@@ -416,6 +426,7 @@ pub async fn get_user(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated user", body = model::User),
+        (status = 400, description = "Cannot remove the last admin", body = openapi::HttpError),
         (status = 404, description = "User not found", body = openapi::HttpError),
         openapi::Authed,
     ),
@@ -544,7 +555,16 @@ pub async fn stats(auth: Authorized<Viewer>, store: Store) -> Result<Json<Stats>
 }
 
 /// The memory parts `?include=` may name (spec §6.9); all of them by default.
-const EXPORT_PARTS: [&str; 3] = ["events", "episodes", "beliefs"];
+const EXPORT_PARTS: [&str; 8] = [
+    "events",
+    "episodes",
+    "beliefs",
+    "entities",
+    "relationships",
+    "decisions",
+    "contradictions",
+    "mcis_history",
+];
 
 #[utoipa::path(
     method(get, post),
@@ -570,7 +590,8 @@ pub async fn export(
         None => EXPORT_PARTS.to_vec(),
     };
     if let Some(unknown) = included.iter().find(|p| !EXPORT_PARTS.contains(p)) {
-        let expected = "'events', 'episodes' or 'beliefs'";
+        let expected = "'events', 'episodes', 'beliefs', 'entities', 'relationships', 'decisions', \
+                        'contradictions' or 'mcis_history'";
         return Err(ApiError::validation(validation::error(
             "literal_error",
             serde_json::json!(["query", "include"]),
@@ -583,6 +604,12 @@ pub async fn export(
     let tenant = tenant_of(&store, &auth.caller).await?;
     let users = store.users(&tenant.id).await?;
     let (events, episodes, beliefs) = store.memory_export(&tenant.id).await?;
+    let mut v2 = store.v2_export(&tenant.id).await?;
+    v2.entities = v2.entities.filter(|_| wanted("entities"));
+    v2.relationships = v2.relationships.filter(|_| wanted("relationships"));
+    v2.decisions = v2.decisions.filter(|_| wanted("decisions"));
+    v2.contradictions = v2.contradictions.filter(|_| wanted("contradictions"));
+    v2.mcis_history = v2.mcis_history.filter(|_| wanted("mcis_history"));
     Ok(Json(Export {
         version: 1,
         exported_at: store.now(),
@@ -595,6 +622,7 @@ pub async fn export(
         events: wanted("events").then_some(events),
         episodes: wanted("episodes").then_some(episodes),
         beliefs: wanted("beliefs").then_some(beliefs),
+        v2,
         users: users
             .into_iter()
             .map(|u| ExportUser {
@@ -663,6 +691,13 @@ pub async fn import(
     let events = records(&mut f, &body, "events");
     let episodes = records(&mut f, &body, "episodes");
     let beliefs = records(&mut f, &body, "beliefs");
+    let v2 = V2Import {
+        entities: records(&mut f, &body, "entities"),
+        relationships: records(&mut f, &body, "relationships"),
+        decisions: records(&mut f, &body, "decisions"),
+        contradictions: records(&mut f, &body, "contradictions"),
+        mcis_history: records(&mut f, &body, "mcis_history"),
+    };
     f.finish()?;
     if version != Some(EXPORT_VERSION) {
         return Err(ApiError::BadRequest("Unsupported export version"));
@@ -672,6 +707,7 @@ pub async fn import(
         episodes,
         beliefs,
         replace,
+        v2,
     };
     let (imported, skipped) = store.import(&auth.caller.tenant_id, data).await?;
     Ok(Json(serde_json::json!({

@@ -17,10 +17,21 @@ use crate::session::Session;
 /// The tenant anonymous callers belong to in development mode (spec §5.3, emulator choice).
 pub const DEV_TENANT_ID: &str = "00000000-0000-4000-8000-000000000000";
 
+mod contradictions;
+mod decisions;
+mod graph;
+mod intelligence;
 mod memory;
+mod v2_records;
 
+pub use decisions::{DecisionFilter, NewDecision, belief_snapshot};
+pub use graph::{NewEntity, NewRelationship, Walk};
+pub use intelligence::PROSPECTIVE_DOMAIN;
 pub use memory::{
     BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, Import, NewBelief, NewEvent,
+};
+pub use v2_records::{
+    V2Import, insert_fixture_decision, insert_fixture_entity, insert_fixture_relationship,
 };
 
 pub struct Store {
@@ -437,6 +448,10 @@ impl Store {
                     coalesce(c.active_beliefs, 0) AS active_beliefs,
                     coalesce(c.pending_episodes, 0) AS pending_episodes,
                     coalesce(c.users, 0) AS total_users,
+                    coalesce(c.entities, 0) AS total_entities,
+                    coalesce(c.relationships, 0) AS total_relationships,
+                    coalesce(c.decisions, 0) AS total_decisions,
+                    coalesce(c.open_contradictions, 0) AS open_contradictions,
                     EXISTS (SELECT 1 FROM memgraph_episodes
                              WHERE tenant_id = ?1 AND consolidation_status <> 'consolidated'
                                AND end_time <= ?2) AS due

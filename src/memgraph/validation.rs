@@ -787,7 +787,7 @@ impl Query<'_> {
 }
 
 /// RFC 3339, or without an offset (taken as UTC), or a bare date (its midnight, UTC).
-fn parse_datetime(raw: &str) -> Option<time::OffsetDateTime> {
+pub(super) fn parse_datetime(raw: &str) -> Option<time::OffsetDateTime> {
     use time::format_description::well_known::Rfc3339;
     let raw = raw.trim();
     if let Ok(t) = time::OffsetDateTime::parse(raw, &Rfc3339) {

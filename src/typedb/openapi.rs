@@ -46,6 +46,13 @@ pub fn document() -> Document {
         "TypeDB Cloud",
         "TypeDB Cloud's administration API (cloud.typedb.com/api/v1).",
     );
+    // "Give at least one of ..." (`validation::update`): a rule the derive cannot state.
+    if let Some(components) = doc.components.as_mut()
+        && let Some(utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(update))) =
+            components.schemas.get_mut("UpdateRequest")
+    {
+        update.min_properties = Some(1);
+    }
     let canonical: Vec<(String, PathItem)> = doc
         .paths
         .paths
@@ -136,7 +143,8 @@ pub struct Error {
 /// The errors of a route that needs an access token.
 #[derive(IntoResponses)]
 pub enum Authed {
-    /// A missing or malformed `Authorization` header, or an invalid argument
+    /// A missing or malformed `Authorization` header, an invalid argument (`INVALID_ARGUMENT`), or
+    /// an action the cluster's status does not allow (`FAILED_PRECONDITION`)
     #[response(status = 400)]
     BadRequest(Error),
     /// The token is invalid or expired
@@ -162,6 +170,7 @@ pub struct DeployRequest {
     #[schema(pattern = "^[a-z0-9]+(?:[_-][a-z0-9]+)*$", max_length = 63)]
     pub id: String,
     /// 1, 3, 5, 7 or 9; 1 for TypeDB 3.
+    #[schema(schema_with = server_count)]
     pub server_count: i64,
     #[schema(rename = "storageSizeGB", minimum = 10, maximum = 1000)]
     pub storage_size_gb: i64,
@@ -188,6 +197,8 @@ pub struct BackupSettings {
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
 pub struct UpdateRequest {
+    /// The cluster's new id.
+    #[schema(pattern = "^[a-z0-9]+(?:[_-][a-z0-9]+)*$", max_length = 63)]
     pub id: Option<String>,
     #[schema(rename = "storageSizeGB", minimum = 10, maximum = 1000)]
     pub storage_size_gb: Option<i64>,
@@ -199,7 +210,16 @@ pub struct UpdateRequest {
 #[derive(ToSchema)]
 pub struct CloneRequest {
     /// The new cluster's id.
+    #[schema(pattern = "^[a-z0-9]+(?:[_-][a-z0-9]+)*$", max_length = 63)]
     pub id: String,
+}
+
+/// The odd server counts a cluster can have.
+fn server_count() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .enum_values(Some([1, 3, 5, 7, 9]))
+        .build()
 }
 
 #[derive(ToSchema)]

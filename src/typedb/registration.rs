@@ -36,6 +36,14 @@ impl Service for Typedb {
         super::error::for_status(status)
     }
 
+    fn contract_refusal(&self, messages: &[String]) -> Response {
+        super::error::error_response(
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+            &messages.join("; "),
+        )
+    }
+
     fn control_router(&self) -> Option<Router<AppState>> {
         Some(super::control_router())
     }

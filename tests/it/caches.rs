@@ -112,12 +112,16 @@ async fn a_key_used_steadily_still_notes_its_use_every_minute() {
 async fn stats_follow_every_write_and_delete() {
     let s = start().await;
     let a = s.onboard("stats@example.com").await;
-    let stats = |events: i64, beliefs: i64, active: i64, users: i64| {
+    let stats = |events: i64, beliefs: i64, active: i64, users: i64, open: i64| {
         json!({"tenant_id": a.tenant_id, "total_events": events, "total_episodes": events.min(1),
                "total_beliefs": beliefs, "active_beliefs": active,
-               "pending_episodes": events.min(1), "total_users": users})
+               "pending_episodes": events.min(1), "total_users": users, "total_entities": 0,
+               "total_relationships": 0, "total_decisions": 0, "open_contradictions": open})
     };
-    assert_eq!(s.get("/v1/stats", a.key()).await, (OK, stats(0, 0, 0, 0)));
+    assert_eq!(
+        s.get("/v1/stats", a.key()).await,
+        (OK, stats(0, 0, 0, 0, 0))
+    );
 
     let beliefs: Vec<Value> = ["alice", "bob", "alice"]
         .iter()
@@ -136,9 +140,13 @@ async fn stats_follow_every_write_and_delete() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{event}");
-    assert_eq!(s.get("/v1/stats", a.key()).await, (OK, stats(1, 3, 3, 3)));
+    assert_eq!(
+        s.get("/v1/stats", a.key()).await,
+        (OK, stats(1, 3, 3, 3, 0))
+    );
 
-    // A newer version of a belief supersedes the old: one more belief, the same active count.
+    // A newer version of a belief supersedes the old: one more belief, the same active count,
+    // and an open contradiction between the two (gone with the beliefs below).
     let (status, body) = s
         .post(
             "/v1/beliefs",
@@ -147,15 +155,24 @@ async fn stats_follow_every_write_and_delete() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(s.get("/v1/stats", a.key()).await, (OK, stats(1, 4, 3, 3)));
+    assert_eq!(
+        s.get("/v1/stats", a.key()).await,
+        (OK, stats(1, 4, 3, 3, 1))
+    );
 
     // Retracting keeps the rows (and bob, as a user); deleting them forgets bob.
     let (status, _) = s
         .delete("/v1/beliefs?subject_id=bob&soft=true", a.key())
         .await;
     assert_eq!(status, OK);
-    assert_eq!(s.get("/v1/stats", a.key()).await, (OK, stats(1, 4, 2, 3)));
+    assert_eq!(
+        s.get("/v1/stats", a.key()).await,
+        (OK, stats(1, 4, 2, 3, 1))
+    );
     let (status, _) = s.delete("/v1/beliefs?subject_id=bob", a.key()).await;
     assert_eq!(status, OK);
-    assert_eq!(s.get("/v1/stats", a.key()).await, (OK, stats(1, 2, 2, 2)));
+    assert_eq!(
+        s.get("/v1/stats", a.key()).await,
+        (OK, stats(1, 2, 2, 2, 0))
+    );
 }

@@ -139,7 +139,7 @@ async fn memgraph_document_covers_exactly_the_served_routes() {
     let base = format!("http://{}", s.memgraph);
     let served = served(&s, &base, &offcloud::memgraph::route_templates()).await;
     assert!(served.contains(&("POST".into(), "/v1/beliefs/batch".into())));
-    assert_eq!(served.len(), 41, "{served:?}");
+    assert_eq!(served.len(), 66, "{served:?}");
     assert_same(&served, &documented(&doc));
 }
 
@@ -523,6 +523,8 @@ async fn the_memgraph_sdks_requests_fit_the_document() {
         req("GET", "/v1/intelligence/health?user_id=u1", None),
         req("GET", "/v1/intelligence/contradictions", None),
     ];
+    let mut good = good;
+    good.extend(sdk_v2_requests());
     let mut wrong_type = belief.clone();
     wrong_type["confidence"] = json!("high");
     let bad = vec![
@@ -531,12 +533,142 @@ async fn the_memgraph_sdks_requests_fit_the_document() {
         req("GET", "/v1/beliefs?limit=many", None),
         req(
             "POST",
-            "/v1/intelligence/evaluate",
+            "/v1/documents",
             Some(json!({"query": "q", "user_id": "u"})),
         ),
         req("PUT", "/v1/beliefs/b1", None),
+        req(
+            "POST",
+            "/v1/benchmark/run",
+            Some(json!({"scenario": "speed"})),
+        ),
+        req("POST", "/v2/entities", Some(json!({"name": "no type"}))),
+        req("GET", "/v2/decisions?limit=0", None),
     ];
     check_requests(&s, "memgraph", good, bad).await;
+}
+
+/// What the SDK's intelligence, sidecar and v2 methods send (spec memgraph.md §7.3), with the
+/// bodies and query strings its code builds.
+fn sdk_v2_requests() -> Vec<Value> {
+    let messages = json!([{"role": "user", "content": "I moved to Berlin"},
+                          {"role": "assistant", "content": "Nice"}]);
+    vec![
+        req(
+            "POST",
+            "/v1/intelligence/evaluate",
+            Some(json!({"query": "q", "user_id": "u"})),
+        ),
+        req("GET", "/v1/intelligence/mcis?save=true&user_id=u", None),
+        req(
+            "GET",
+            "/v1/intelligence/mcis/history?limit=30&user_id=u",
+            None,
+        ),
+        req(
+            "POST",
+            "/v1/benchmark/run",
+            Some(json!({"scenario": "locomo"})),
+        ),
+        req("GET", "/v1/benchmark/scenarios", None),
+        req(
+            "POST",
+            "/v1/sidecar/pre-flight",
+            Some(
+                json!({"user_id": "u", "agent_id": "sdk_sidecar", "message": "hi",
+                        "token_budget": 4000, "include_profile": true,
+                        "include_prospective": true, "thread_id": "t"}),
+            ),
+        ),
+        req(
+            "POST",
+            "/v1/sidecar/post-flight",
+            Some(
+                json!({"user_id": "u", "agent_id": "sdk_sidecar", "messages": messages,
+                        "wait": false, "thread_id": "t"}),
+            ),
+        ),
+        req(
+            "POST",
+            "/v1/sidecar/process",
+            Some(
+                json!({"user_id": "u", "agent_id": "sdk_sidecar", "messages": messages,
+                        "token_budget": 4000, "include_profile": true,
+                        "include_prospective": true}),
+            ),
+        ),
+        req(
+            "POST",
+            "/v2/context",
+            Some(
+                json!({"query": "q", "include_decisions": true, "include_graph": true,
+                        "create_snapshot": false, "user_id": "u", "agent_id": "a"}),
+            ),
+        ),
+        req(
+            "POST",
+            "/v2/entities",
+            Some(
+                json!({"entity_type": "person", "name": "Alice", "properties": {"a": 1},
+                        "aliases": ["Ali"]}),
+            ),
+        ),
+        req("GET", "/v2/entities/e1", None),
+        req("GET", "/v2/entities?limit=50&entity_type=person", None),
+        req(
+            "POST",
+            "/v2/entities/search",
+            Some(json!({"query": "ali", "max_results": 5})),
+        ),
+        req("DELETE", "/v2/entities/e1", None),
+        req(
+            "POST",
+            "/v2/relationships",
+            Some(json!({"source_entity_id": "e1", "target_entity_id": "e2",
+                        "relation_type": "knows", "confidence": 1.0,
+                        "valid_from": "2026-01-01T00:00:00Z", "valid_to": "2027-01-01",
+                        "evidence_sources": ["doc"]})),
+        ),
+        req(
+            "GET",
+            "/v2/relationships?limit=50&entity_id=e1&relation_type=knows",
+            None,
+        ),
+        req(
+            "POST",
+            "/v2/decisions",
+            Some(json!({"goal": "g", "create_snapshot": false,
+                        "reasoning_steps": [{"step": 1, "description": "d"}],
+                        "tools_used": [{"tool_name": "t"}], "beliefs_used": ["b1"],
+                        "confidence": 0.5, "outcome": "SUCCESS", "outcome_assessment": "ok",
+                        "agent_id": "a", "user_id": "u", "episode_id": "ep"})),
+        ),
+        req("GET", "/v2/decisions/d1", None),
+        req(
+            "POST",
+            "/v2/outcomes/record",
+            Some(json!({"decision_id": "d1", "outcome": "FAILURE", "feedback": "f"})),
+        ),
+        req("DELETE", "/v2/decisions/d1", None),
+        req("GET", "/v2/decisions/d1/explain", None),
+        req(
+            "GET",
+            "/v2/decisions?limit=50&agent_id=a&user_id=u&outcome=SUCCESS",
+            None,
+        ),
+        req(
+            "POST",
+            "/v2/graph/traverse",
+            Some(json!({"entity_ids": ["e1"], "max_depth": 2, "temporal_filter": true})),
+        ),
+        req("GET", "/v2/contradictions?limit=50&status=open", None),
+        req(
+            "PATCH",
+            "/v2/contradictions/c1",
+            Some(json!({"resolution_status": "resolved", "resolved_by": "manual"})),
+        ),
+        req("GET", "/v2/analytics", None),
+    ]
 }
 
 /// The TypeDB docs' examples (spec typedb.md §4.1, §6.1, §7.4–7.6) and the old paths (§2).
@@ -979,6 +1111,140 @@ async fn memgraph_answers_fit_the_document() {
         ))
         .await;
     answers.check(&s, "memgraph", 40).await;
+}
+
+#[tokio::test]
+async fn memgraph_v2_answers_fit_the_document() {
+    let s = TestServer::start().await;
+    let a = s.onboard("answers-v2@example.com").await;
+    let http = &s.http;
+    let mut answers = Answers::new(s.mg(""));
+    let key = |r: reqwest::RequestBuilder| r.header("X-API-Key", &a.api_key);
+    let post = |path: &str, body: Value| key(http.post(s.mg(path)).json(&body));
+    let get = |path: &str| key(http.get(s.mg(path)));
+    for value in ["Paris", "Berlin"] {
+        let belief = json!({"subject_id": "u", "key": "city", "value": value});
+        answers.take(post("/v1/beliefs", belief)).await;
+    }
+    let alice = answers
+        .take(post(
+            "/v2/entities",
+            json!({"entity_type": "person", "name": "Alice"}),
+        ))
+        .await;
+    let acme = answers
+        .take(post(
+            "/v2/entities",
+            json!({"entity_type": "org", "name": "Acme"}),
+        ))
+        .await;
+    answers.take(post("/v2/entities", json!({}))).await;
+    answers.take(get("/v2/entities")).await;
+    answers
+        .take(get(&format!("/v2/entities/{}", str_of(&alice["id"]))))
+        .await;
+    answers.take(get("/v2/entities/nope")).await;
+    answers
+        .take(post("/v2/entities/search", json!({"query": "ali"})))
+        .await;
+    let rel = json!({"source_entity_id": alice["id"], "target_entity_id": acme["id"],
+                     "relation_type": "works_at", "valid_to": "2030-01-01"});
+    answers.take(post("/v2/relationships", rel)).await;
+    answers.take(get("/v2/relationships?limit=0")).await;
+    answers.take(get("/v2/relationships")).await;
+    answers
+        .take(post(
+            "/v2/graph/traverse",
+            json!({"entity_ids": [alice["id"]]}),
+        ))
+        .await;
+    let decision = answers
+        .take(post(
+            "/v2/decisions",
+            json!({"goal": "Deploy", "beliefs_used": ["x"], "create_snapshot": true,
+                   "reasoning_steps": [{"step": 1}]}),
+        ))
+        .await;
+    let d = str_of(&decision["id"]);
+    answers.take(get("/v2/decisions")).await;
+    answers.take(get(&format!("/v2/decisions/{d}"))).await;
+    answers
+        .take(post(
+            "/v2/outcomes/record",
+            json!({"decision_id": d, "outcome": "FAILURE", "feedback": "no"}),
+        ))
+        .await;
+    answers
+        .take(get(&format!("/v2/decisions/{d}/explain")))
+        .await;
+    let open = answers.take(get("/v2/contradictions")).await;
+    answers
+        .take(key(http
+            .patch(s.mg(&format!("/v2/contradictions/{}", str_of(&open[0]["id"]))))
+            .json(&json!({"resolution_status": "dismissed"}))))
+        .await;
+    answers.take(get("/v1/intelligence/contradictions")).await;
+    answers
+        .take(post(
+            "/v2/context",
+            json!({"query": "alice deploy", "create_snapshot": true}),
+        ))
+        .await;
+    let messages = json!([{"role": "user", "content": "I moved to Berlin"},
+                          {"role": "assistant", "content": "Nice"}]);
+    answers
+        .take(post(
+            "/v1/sidecar/post-flight",
+            json!({"user_id": "u", "messages": messages, "wait": true}),
+        ))
+        .await;
+    answers
+        .take(post(
+            "/v1/sidecar/post-flight",
+            json!({"user_id": "u", "messages": messages}),
+        ))
+        .await;
+    answers
+        .take(post(
+            "/v1/sidecar/pre-flight",
+            json!({"user_id": "u", "message": "deploy"}),
+        ))
+        .await;
+    answers
+        .take(post(
+            "/v1/sidecar/process",
+            json!({"user_id": "u", "messages": messages}),
+        ))
+        .await;
+    answers
+        .take(post(
+            "/v1/intelligence/evaluate",
+            json!({"query": "berlin", "user_id": "u"}),
+        ))
+        .await;
+    answers.take(get("/v1/intelligence/mcis?save=true")).await;
+    answers.take(get("/v1/intelligence/mcis/history")).await;
+    answers.take(get("/v1/benchmark/scenarios")).await;
+    answers
+        .take(post(
+            "/v1/benchmark/run",
+            json!({"scenario": "retrieval_accuracy"}),
+        ))
+        .await;
+    answers.take(get("/v2/analytics")).await;
+    answers.take(get("/v1/stats")).await;
+    answers
+        .take(key(http.delete(s.mg(&format!("/v2/decisions/{d}")))))
+        .await;
+    answers
+        .take(key(http.delete(
+            s.mg(&format!("/v2/entities/{}", str_of(&acme["id"]))),
+        )))
+        .await;
+    answers
+        .take(http.get(s.mg("/v1/admin/export")).bearer_auth(&a.token))
+        .await;
+    answers.check(&s, "memgraph", 36).await;
 }
 
 #[tokio::test]

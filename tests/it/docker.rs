@@ -4,9 +4,11 @@
 //! The image test replays the Dockerfile's build stage: its COPYs into `target/docker-context`,
 //! its cargo commands there with its ENV (release profile, static glibc), in a target dir of its
 //! own (`target/docker`, so it does not thrash the debug build). The first build is a release
-//! build with LTO: about 9 minutes on 2 busy cores; later runs rebuild only what changed. It then starts the binary the way the image's ENTRYPOINT and
-//! CMD would, with the runtime ENV and WORKDIR (container paths mapped into a temporary folder),
-//! and runs the HEALTHCHECK command.
+//! build with LTO: about 9 minutes on 2 busy cores; later runs rebuild only what changed. So that
+//! `cargo test` stays quick, that test is `#[ignore]`d and `.ci/run` runs it as a step of its own
+//! (`cargo test --test it -- --ignored docker::`). It starts the binary the way the image's
+//! ENTRYPOINT and CMD would, with the runtime ENV and WORKDIR (container paths mapped into a
+//! temporary folder), and runs the HEALTHCHECK command.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -358,6 +360,7 @@ fn free_port() -> u16 {
 }
 
 #[test]
+#[ignore = "a release build with LTO, minutes long: .ci/run runs it as a step of its own (cargo test --test it -- --ignored docker::)"]
 fn the_binary_built_as_the_dockerfile_builds_it_starts_as_the_image_does_and_passes_its_healthcheck()
  {
     let stages = dockerfile();

@@ -584,6 +584,8 @@ async fn stats_count_the_tenants_own_rows() {
         json!({
             "tenant_id": a.tenant_id, "total_events": events, "total_episodes": episodes, "total_beliefs": beliefs,
             "active_beliefs": active, "pending_episodes": pending, "total_users": users,
+            "total_entities": 0, "total_relationships": 0, "total_decisions": 0,
+            "open_contradictions": 0,
         })
     };
     assert_eq!(

@@ -12,17 +12,19 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::contract::assert_only_deliberate_violations;
 use crate::support::{PythonClient, TestServer, send, str_of, test_config};
 
-/// The SDK version the spec describes.
-const SDK: &str = "memgraph-sdk==0.8.6";
+/// The SDK version the spec describes, with its `mcp` extra (the `mcp` package, and httpx for
+/// `AsyncMemgraphClient`).
+const SDK: &str = "memgraph-sdk[mcp]==0.8.6";
 
-fn sdk_python() -> PathBuf {
+pub fn sdk_python() -> PathBuf {
     PythonClient {
         env_var: "OFFCLOUD_SDK_PYTHON",
         venv: "sdk-venv",
         requirement: SDK,
-        imports: "memgraph_sdk",
+        imports: "memgraph_sdk, mcp, httpx",
     }
     .python()
 }
@@ -111,4 +113,13 @@ async fn the_python_sdk_uses_every_memory_method_and_its_error_classes() {
     // Through the main listener's prefix, in a session of its own.
     let base = s.main_url("/_session/sdk/memgraph");
     run_sdk_check(&s, format!("{base}/v1"), &base, None).await;
+    // The SDK's requests fit the real API, but for the one it sends to check its 422 handling.
+    let deliberate = [(
+        422,
+        "invalid-value",
+        "`query.limit` must be at most 200, not 1000",
+    )];
+    for session in ["default", "sdk"] {
+        assert_only_deliberate_violations(&s, session, &deliberate).await;
+    }
 }

@@ -130,7 +130,10 @@ with MemgraphClient(api_key=api_key, base_url=base_url, max_retries=1, tenant_id
     health = client.health(user_id=user)
     check(health.get("status") == "healthy" and health.get("active_beliefs") == 2
           and health.get("total_beliefs") == 3, f"health: {health}")
-    check(client.contradictions(user_id=user).get("contradictions") == [], "contradictions")
+    # The supersede above recorded an open contradiction between the two versions.
+    report = client.contradictions(user_id=user)
+    check(report.get("count") == 1 and report["contradictions"][0]["key"] == key
+          and report["contradictions"][0]["belief_b_id"] == newer["id"], f"contradictions: {report}")
 
     # forget(): one belief; forget_all(): the rest, soft then hard.
     gone = client.forget(tea["id"])

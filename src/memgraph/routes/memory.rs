@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use super::Result;
 use crate::memgraph::auth::{Authorized, Editor, Viewer};
 use crate::memgraph::error::ApiError;
+use crate::memgraph::model::graph::ContextGraphOptions;
 use crate::memgraph::model::{
     BatchCreated, Belief, BeliefPage, BulkDeleted, DreamingHealth, Episode, EpisodeDetail, Event,
     Ingested, StatusId, Timeline, TimelineItem,
@@ -392,6 +393,7 @@ pub async fn create_beliefs(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "A page of beliefs", body = model::BeliefPage),
+        (status = 400, description = "Invalid cursor", body = openapi::HttpError),
         openapi::Authed,
     ),
 )]
@@ -694,7 +696,7 @@ fn read_context(body: &JsonObject, legacy: bool) -> Result<(String, Option<Strin
 /// The memories for a query, as `/v2/context` lists them, best first (`search.rs` says how they
 /// are scored). A superseded belief scores half and reads `[PREVIOUSLY] …`, as the real service
 /// shows archived memories (spec §7.5).
-async fn memories(
+pub(super) async fn memories(
     store: &Store,
     tenant_id: &str,
     query: &str,
@@ -776,8 +778,8 @@ fn round(score: f64) -> f64 {
     (score * 10_000.0).round() / 10_000.0
 }
 
-/// `POST /v2/context` (spec §6.10): ranked memories; the graph parts are empty, as the emulator
-/// keeps no entities or decisions.
+/// `POST /v2/context` (spec §6.10): ranked memories, with the entities, relationships and
+/// decisions around the query (`graph.rs`, `context_extras`).
 #[utoipa::path(
     post,
     path = "/v2/context",
@@ -795,20 +797,24 @@ pub async fn context_v2(
     body: JsonObject,
 ) -> Result<Json<Value>> {
     let (query, user_id, limit) = read_context(&body, false)?;
-    let (memories, terms) = memories(
+    let options: ContextGraphOptions = crate::memgraph::typed::from_object(&body.0)?;
+    let tenant = &auth.caller.tenant_id;
+    let (memories, terms) = memories(&store, tenant, &query, user_id.as_deref(), limit).await?;
+    let extras = super::graph::context_extras(
         &store,
-        &auth.caller.tenant_id,
+        tenant,
         &query,
         user_id.as_deref(),
-        limit,
+        &options,
+        &memories,
     )
     .await?;
     Ok(Json(json!({
         "memories": memories,
-        "entities": [],
-        "relationships": [],
-        "decisions": [],
-        "snapshot": null,
+        "entities": extras.entities,
+        "relationships": extras.relationships,
+        "decisions": extras.decisions,
+        "snapshot": extras.snapshot,
         "debug": {"query_terms": terms, "ranking": "bm25", "user_id": user_id},
     })))
 }
@@ -882,7 +888,9 @@ pub async fn intelligence_health(
     let tenant = &auth.caller.tenant_id;
     let (beliefs, active, episodes, events) =
         store.memory_counts(tenant, user_id.as_deref()).await?;
-    let contradictions = store.contradictions(tenant, user_id.as_deref()).await?;
+    let contradictions = store
+        .open_contradictions(tenant, user_id.as_deref())
+        .await?;
     Ok(Json(json!({
         "status": "healthy",
         "user_id": user_id,
@@ -891,41 +899,6 @@ pub async fn intelligence_health(
         "inactive_beliefs": beliefs - active,
         "total_episodes": episodes,
         "total_events": events,
-        "contradictions": contradictions.len(),
-    })))
-}
-
-/// `GET /v1/intelligence/contradictions`: active beliefs of one subject and key that disagree.
-#[utoipa::path(
-    get,
-    path = "/v1/intelligence/contradictions",
-    tag = "memory",
-    params(openapi::UserQuery),
-    security(("bearer" = []), ("api_key" = [])),
-    responses(
-        (status = 200, description = "Active beliefs of one subject and key that disagree", body = openapi::Contradictions),
-        openapi::Authed,
-    ),
-)]
-pub async fn contradictions(
-    auth: Authorized<Viewer>,
-    store: Store,
-    query: QueryParams,
-) -> Result<Json<Value>> {
-    let mut q = query.read();
-    let user_id = q.opt_string("user_id");
-    q.finish()?;
-    let groups = store
-        .contradictions(&auth.caller.tenant_id, user_id.as_deref())
-        .await?;
-    let contradictions: Vec<Value> = groups
-        .into_iter()
-        .map(|(subject_id, key, beliefs)| {
-            json!({"subject_id": subject_id, "key": key, "beliefs": beliefs})
-        })
-        .collect();
-    Ok(Json(json!({
         "contradictions": contradictions,
-        "count": contradictions.len(),
     })))
 }

@@ -17,7 +17,7 @@ const EVENT_COLUMNS: &str = "id, tenant_id, user_id, agent_id, thread_id, event_
 const EPISODE_COLUMNS: &str = "id, tenant_id, user_id, agent_id, thread_id, summary, tags, outcome,
     (SELECT count(*) FROM memgraph_events e WHERE e.episode_id = memgraph_episodes.id) AS event_count,
     start_time, end_time, consolidation_status, created_at";
-const BELIEF_COLUMNS: &str =
+pub(super) const BELIEF_COLUMNS: &str =
     "id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
     epistemic_status, is_active, version, source, supersedes_id, created_at, updated_at";
 
@@ -83,6 +83,8 @@ pub struct Import {
     pub beliefs: Vec<Belief>,
     /// Overwrite records of this tenant that have the same id, instead of skipping them.
     pub replace: bool,
+    /// Entities, relationships, decisions, contradictions, saved scores.
+    pub v2: super::v2_records::V2Import,
 }
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -90,6 +92,8 @@ pub struct ImportCounts {
     pub events: u64,
     pub episodes: u64,
     pub beliefs: u64,
+    #[serde(flatten)]
+    pub v2: super::v2_records::V2Counts,
 }
 
 fn new_id() -> String {
@@ -286,7 +290,7 @@ impl Store {
             return Ok(timing);
         }
         let closed_before = self.ago(timing.gap);
-        let done_before = self.ago(timing.gap + self.timing.consolidation);
+        let done_before = self.ago(timing.gap.saturating_add(self.timing.consolidation));
         sqlx::query(
             "UPDATE memgraph_episodes
                 SET consolidation_status =
@@ -379,8 +383,8 @@ impl Store {
                     .ok()
             })
             .map(|end| {
-                let span = timing.gap + self.timing.consolidation;
-                iso(end + time::Duration::try_from(span).unwrap_or(time::Duration::ZERO))
+                let span = timing.gap.saturating_add(self.timing.consolidation);
+                iso(crate::clock::later(end, span))
             });
         Ok(DreamingHealth {
             status: "healthy",
@@ -573,37 +577,6 @@ impl Store {
         .await?)
     }
 
-    /// Active beliefs of one subject and key that disagree. The supersede rule keeps one active
-    /// version per key, so this only finds something in data that bypassed it.
-    pub async fn contradictions(
-        &self,
-        tenant_id: &str,
-        subject_id: Option<&str>,
-    ) -> Result<Vec<(String, String, Vec<Belief>)>, Internal> {
-        let beliefs: Vec<Belief> = sqlx::query_as(&format!(
-            "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs b
-              WHERE tenant_id = ?1 AND is_active AND (?2 IS NULL OR subject_id = ?2)
-                AND EXISTS (SELECT 1 FROM memgraph_beliefs o
-                             WHERE o.tenant_id = b.tenant_id AND o.subject_id = b.subject_id
-                               AND o.key = b.key AND o.is_active AND o.value <> b.value)
-              ORDER BY subject_id, key, created_at"
-        ))
-        .bind(tenant_id)
-        .bind(subject_id)
-        .fetch_all(self.session.db())
-        .await?;
-        let mut groups: Vec<(String, String, Vec<Belief>)> = Vec::new();
-        for belief in beliefs {
-            match groups.last_mut() {
-                Some((s, k, group)) if *s == belief.subject_id && *k == belief.key => {
-                    group.push(belief)
-                }
-                _ => groups.push((belief.subject_id.clone(), belief.key.clone(), vec![belief])),
-            }
-        }
-        Ok(groups)
-    }
-
     /// Counts for `/v1/intelligence/health`: (beliefs, active beliefs, episodes, events).
     pub async fn memory_counts(
         &self,
@@ -761,6 +734,15 @@ impl Store {
             .rows_affected();
             count(written, &mut imported.beliefs, &mut skipped.beliefs);
         }
+        super::v2_records::import_v2(
+            &mut tx,
+            tenant_id,
+            &mut data.v2,
+            data.replace,
+            &mut imported.v2,
+            &mut skipped.v2,
+        )
+        .await?;
         tx.commit().await?;
         Ok((imported, skipped))
     }
@@ -889,7 +871,7 @@ async fn upsert_belief(
         is_active: true,
         version,
         source: "api".to_owned(),
-        supersedes_id: active.map(|(id, _)| id),
+        supersedes_id: active.as_ref().map(|(id, _)| id.clone()),
         created_at: now.to_owned(),
         updated_at: now.to_owned(),
     };
@@ -911,5 +893,15 @@ async fn upsert_belief(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    if let Some((older_id, older_value)) = &active {
+        super::contradictions::record_on_supersede(
+            tx,
+            tenant_id,
+            (older_id, older_value),
+            &belief,
+            now,
+        )
+        .await?;
+    }
     Ok(belief)
 }

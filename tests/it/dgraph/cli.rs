@@ -289,4 +289,6 @@ async fn the_slash_graphql_cli_manages_backends_schemas_data_and_lambdas() {
     assert!(out.contains("myorg"), "{out}");
     let out = cli.ok(&["logout", "-a"]).await;
     assert!(out.contains("Logged out of 1 devices"), "{out}");
+    // The CLI's requests (and this test's own) fit the real API's descriptions.
+    crate::contract::assert_only_deliberate_violations(&s, "default", &[]).await;
 }

@@ -55,5 +55,6 @@ async fn python_gql_runs_the_documented_operations() {
     );
     assert_eq!(results["deleteTenant"], json!({"status": "deleted"}));
     assert_eq!(results["schemaQueryType"], "query_root");
+    crate::contract::assert_only_deliberate_violations(&s, "default", &[]).await;
     s.stop().await;
 }

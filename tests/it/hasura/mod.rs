@@ -6,6 +6,8 @@ mod collaborators;
 mod env;
 mod errors;
 mod gql_client;
+mod hostile;
 mod preview_apps;
 mod projects;
 mod replays;
+mod schema;

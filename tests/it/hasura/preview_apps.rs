@@ -149,6 +149,8 @@ async fn jobs_progress_with_the_clock_to_success() {
         .map(|t| str_of(&t["name"]))
         .collect();
     assert_eq!(got, names);
+    // The Action's documents fit the schema Hasura publishes.
+    crate::contract::assert_only_deliberate_violations(&s, "default", &[]).await;
     s.stop().await;
 }
 

@@ -212,13 +212,17 @@ async fn intelligence_reads_count_stored_beliefs() {
     assert_eq!(
         health,
         json!({"status": "healthy", "user_id": "alice", "total_beliefs": 2, "active_beliefs": 1,
-               "inactive_beliefs": 1, "total_episodes": 1, "total_events": 1, "contradictions": 0})
+               "inactive_beliefs": 1, "total_episodes": 1, "total_events": 1, "contradictions": 1})
     );
     let (_, all) = s.get("/v1/intelligence/health", a.key()).await;
     assert_eq!(all["total_beliefs"], 3);
-    let contradictions = s.get("/v1/intelligence/contradictions", a.key()).await;
-    assert_eq!(
-        contradictions,
-        (StatusCode::OK, json!({"contradictions": [], "count": 0}))
-    );
+    // Superseding alice's `k` recorded a contradiction (the v2 records cover the rest).
+    let (status, contradictions) = s.get("/v1/intelligence/contradictions", a.key()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(contradictions["count"], 1);
+    assert_eq!(contradictions["contradictions"][0]["key"], "k");
+    let (_, of_bob) = s
+        .get("/v1/intelligence/contradictions?user_id=bob", a.key())
+        .await;
+    assert_eq!(of_bob, json!({"contradictions": [], "count": 0}));
 }

@@ -171,7 +171,8 @@ async fn stats_count_real_rows() {
     assert_eq!(
         stats,
         json!({"tenant_id": a.tenant_id, "total_events": 2, "total_episodes": 2, "total_beliefs": 2,
-               "active_beliefs": 1, "pending_episodes": 2, "total_users": 3})
+               "active_beliefs": 1, "pending_episodes": 2, "total_users": 3, "total_entities": 0,
+               "total_relationships": 0, "total_decisions": 0, "open_contradictions": 1})
     );
 }
 

@@ -12,6 +12,7 @@ use offcloud::config::Ttl;
 use serde_json::Value;
 
 use super::{Credentials, api_token, clusters, url};
+use crate::contract::assert_only_deliberate_violations;
 use crate::support::{PythonClient, TestServer, test_config};
 
 /// The version the spec's client observations were made with.
@@ -93,6 +94,7 @@ async fn curl_as_the_docs_write_it_exchanges_and_lists() {
     let error: Value = serde_json::from_str(&again).unwrap();
     assert_eq!(error["code"], "ALREADY_EXISTS");
     assert!(error["message"].is_string());
+    assert_only_deliberate_violations(&s, "default", &[]).await;
 }
 
 #[tokio::test]
@@ -114,4 +116,5 @@ async fn python_requests_runs_the_tutorial_deploy_flow() {
     let python = tokio::task::spawn_blocking(python).await.unwrap();
     let (ok, output) = run(python, vec![script.display().to_string()], env).await;
     assert!(ok && output.contains("checks passed"), "{output}");
+    assert_only_deliberate_violations(&s, "default", &[]).await;
 }
