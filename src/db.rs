@@ -240,11 +240,6 @@ pub fn schema_version() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
-/// Tables whose rows are derived from other tables' rows by triggers (migration 0007: Memgraph's
-/// kept stats counts). A snapshot leaves them out, and the triggers rebuild them as the rows they
-/// count are loaded: copying them too would count everything twice.
-pub const DERIVED_TABLES: &[&str] = &["memgraph_tenant_counts", "memgraph_tenant_users"];
-
 /// Deletes every row of every table (the schema stays), in one transaction.
 pub async fn wipe(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     let mut conn = pool.acquire().await?;

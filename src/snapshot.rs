@@ -18,7 +18,7 @@
 //!   services list things, so that order survives a load.
 //! - Values keep their SQLite type: INTEGER as a JSON integer, REAL as a number (written so that it
 //!   reads back to the same float), TEXT as a string, BLOB as `{"base64": "..."}`, NULL as null.
-//! - Tables derived from others by triggers (`db::DERIVED_TABLES`) are left out: loading the rows
+//! - Tables derived from others by triggers (`Service::derived_tables`) are left out: loading the rows
 //!   they count rebuilds them.
 //! - `offcloud_secrets` (the per-session signing keys) is included, so tokens issued before an
 //!   export still verify after loading it: the document holds secrets, like the database does.
@@ -190,7 +190,7 @@ async fn schema(conn: &mut SqliteConnection) -> Result<Vec<TableSchema>, sqlx::E
     .await?;
     let mut schema = Vec::with_capacity(tables.len());
     for (name, without_rowid) in tables {
-        if crate::db::DERIVED_TABLES.contains(&name.as_str()) {
+        if crate::service::is_derived_table(&name) {
             continue;
         }
         let columns: Vec<(String, String, i64)> =
@@ -297,7 +297,7 @@ pub async fn row_counts(pool: &SqlitePool) -> Result<BTreeMap<String, i64>, sqlx
     .await?;
     let counted: Vec<String> = tables
         .into_iter()
-        .filter(|name| !crate::db::DERIVED_TABLES.contains(&name.as_str()))
+        .filter(|name| !crate::service::is_derived_table(name))
         .collect();
     if counted.is_empty() {
         return Ok(BTreeMap::new());
@@ -354,7 +354,9 @@ pub async fn load(targets: &[(Session, Option<&SessionState>)]) -> Result<(), Lo
         sqlx::query("PRAGMA defer_foreign_keys = ON")
             .execute(&mut *tx)
             .await?;
-        let derived = crate::db::DERIVED_TABLES.iter().map(|t| t.to_string());
+        let derived = crate::service::derived_tables()
+            .iter()
+            .map(|t| t.to_string());
         // Derived tables last: deleting the rows they count updates them on the way.
         for table in tables.iter().map(|t| t.name.clone()).chain(derived) {
             sqlx::query(&format!("DELETE FROM {}", quote(&table)))

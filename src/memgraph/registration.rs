@@ -56,6 +56,11 @@ impl Service for Memgraph {
         super::router(state.clone())
     }
 
+    /// The stats counts its triggers keep (migration 0007).
+    fn derived_tables(&self) -> &'static [&'static str] {
+        &["memgraph_tenant_counts", "memgraph_tenant_users"]
+    }
+
     /// FastAPI's `{"detail": ...}`.
     fn error_response(&self, status: StatusCode) -> Response {
         detail_response(status, json!(reason(status)))
