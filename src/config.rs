@@ -44,10 +44,10 @@ pub struct Config {
     )]
     pub bind: IpAddr,
 
-    /// Bearer token the control API (everything under /_offcloud except /_offcloud/health, the
-    /// dashboard included) requires: `Authorization: Bearer TOKEN`. A browser opens the dashboard
-    /// once with `/_offcloud/ui/?token=TOKEN`, which sets a cookie for the rest. Unset: the
-    /// control API and the dashboard are open to whoever reaches the main listener.
+    /// Bearer token the control API (everything under /_offcloud but /_offcloud/health and the
+    /// dashboard's page, which asks for the token) requires: `Authorization: Bearer TOKEN`.
+    /// Unset: the control API is open to whoever reaches the main listener. Either way, a web
+    /// page of another origin cannot change state through it.
     #[arg(
         long,
         env = "OFFCLOUD_CONTROL_TOKEN",

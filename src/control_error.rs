@@ -54,7 +54,7 @@ impl ControlError {
         ControlError(Box::new(response(status, message)))
     }
 
-    /// A response already in the control API's shape.
+    /// A response already in the control API's shape (with headers of its own).
     pub fn from_response(response: Response) -> ControlError {
         ControlError(Box::new(response))
     }

@@ -13,7 +13,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use tower::ServiceExt;
 
@@ -23,7 +23,7 @@ use crate::contract::{self, Contracts};
 use crate::control;
 use crate::control::faults::{Faults, Outcome, Target};
 use crate::control::journal::{Capture, Entry, Journal};
-use crate::control_error::{self, ControlError};
+use crate::control_error;
 use crate::secrets::Secrets;
 use crate::service::Service;
 use crate::session::{OpenError, SESSION_HEADER, SessionName, Sessions};
@@ -163,22 +163,17 @@ impl FrontDoor {
         }
         req.extensions_mut().insert(session.clone());
         let Some(service) = service else {
-            let set_cookie = match self.check_control_token(&req, rest) {
-                Ok(set_cookie) => set_cookie,
-                Err(refused) => return refused.into_response(),
-            };
+            if let Err(refused) = control::guard::check(&self.config, &req, rest) {
+                return refused.into_response();
+            }
             // A provisioning route (`/_offcloud/typedb/tokens`, ...) issues secrets in the
             // request's session, which it may open: they are collected, then remembered there.
             let collected = Arc::new(Secrets::default());
-            let mut response =
-                crate::secrets::scope(collected.clone(), run(router, req, None)).await;
+            let response = crate::secrets::scope(collected.clone(), run(router, req, None)).await;
             if !collected.is_empty()
                 && let Some(secrets) = self.sessions.secrets_of(&session)
             {
                 secrets.absorb(&collected);
-            }
-            if let Some(cookie) = set_cookie {
-                response.headers_mut().append(header::SET_COOKIE, cookie);
             }
             return response;
         };
@@ -323,41 +318,6 @@ impl FrontDoor {
         response
     }
 
-    /// With `--control-token`, the control API (but its health route, which Docker's and
-    /// `offcloud healthcheck`'s probes use) wants the token: as a bearer token, or in the cookie
-    /// that a visit with `?token=` sets (for the dashboard, a page a browser opens). Answers the
-    /// cookie to set when the token came in the query string.
-    fn check_control_token(
-        &self,
-        req: &Request,
-        path: &str,
-    ) -> Result<Option<HeaderValue>, ControlError> {
-        let Some(expected) = self.config.control_token.as_deref() else {
-            return Ok(None);
-        };
-        if path == "/health" {
-            return Ok(None);
-        }
-        let is = |token: &str| same_secret(token.as_bytes(), expected.as_bytes());
-        if bearer_token(req.headers()).is_some_and(is) || cookie(req.headers()).is_some_and(is) {
-            return Ok(None);
-        }
-        if query_token(req.uri()).is_some_and(|token| is(&token)) {
-            let cookie = format!("{CONTROL_COOKIE}={expected}; Path=/; HttpOnly; SameSite=Strict");
-            return Ok(HeaderValue::from_str(&cookie).ok());
-        }
-        let mut refused = control_error::response(
-            StatusCode::UNAUTHORIZED,
-            "the control API needs the token offcloud was started with (--control-token): \
-             send it as `Authorization: Bearer TOKEN`",
-        );
-        refused.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"offcloud\""),
-        );
-        Err(ControlError::from_response(refused))
-    }
-
     /// The service (none for the control API), its router, and the path it should see.
     fn pick<'p>(
         &self,
@@ -430,45 +390,6 @@ async fn run(router: &Router, req: Request, service: Option<&dyn Service>) -> Re
         }
     }
     shaped
-}
-
-/// The name of the cookie that carries the control token in a browser.
-const CONTROL_COOKIE: &str = "offcloud_control_token";
-
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-fn cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == CONTROL_COOKIE).then_some(value)
-        })
-}
-
-fn query_token(uri: &Uri) -> Option<String> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(uri.query()?).ok()?;
-    pairs
-        .into_iter()
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v)
-}
-
-/// Compares in time that does not depend on where the two differ.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    use sha2::Digest;
-    let (a, b) = (sha2::Sha256::digest(a), sha2::Sha256::digest(b));
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |diff, (x, y)| diff | (x ^ y))
-        == 0
 }
 
 impl Routers {

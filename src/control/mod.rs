@@ -9,6 +9,7 @@ mod clock;
 mod coverage;
 pub mod faults;
 pub mod fixtures;
+pub mod guard;
 pub mod journal;
 mod provider_states;
 pub mod redact;

@@ -1,12 +1,12 @@
-//! Who can reach what: offcloud binds loopback unless told otherwise, and `--control-token`
-//! protects the control API (everything under `/_offcloud` but the health route) with a bearer
-//! token, or the cookie a `?token=` visit sets for a browser.
+//! Who can reach what: offcloud binds loopback unless told otherwise, `--control-token` protects
+//! the control API (everything under `/_offcloud` but the health route and the dashboard's static
+//! files) with a bearer token, and a web page of another origin cannot change state through it.
 
 use std::net::{IpAddr, Ipv4Addr};
 
 use offcloud::config::PortSetting;
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, SET_COOKIE, WWW_AUTHENTICATE};
+use reqwest::header::{CONTENT_TYPE, ORIGIN, WWW_AUTHENTICATE};
 use serde_json::json;
 
 use crate::support::{TestServer, send, test_config};
@@ -42,7 +42,7 @@ async fn the_control_api_wants_the_token_but_health_does_not() {
         ("GET", "/_offcloud/requests"),
         ("POST", "/_offcloud/reset"),
         ("POST", "/_offcloud/dgraph/accounts"),
-        ("GET", "/_offcloud/ui/"),
+        ("GET", "/_offcloud/tables"),
         ("GET", "/_offcloud/no-such-route"),
         ("GET", "/_session/job/_offcloud/info"),
     ] {
@@ -90,35 +90,95 @@ async fn the_control_api_wants_the_token_but_health_does_not() {
 }
 
 #[tokio::test]
-async fn a_visit_with_the_token_sets_a_cookie_for_the_browser() {
+async fn the_dashboard_page_loads_without_the_token_but_its_data_does_not() {
     let s = start().await;
-    let response = s
-        .http
-        .get(s.main_url(&format!("/_offcloud/info?token={TOKEN}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
-    assert_eq!(
-        cookie,
-        format!("offcloud_control_token={TOKEN}; Path=/; HttpOnly; SameSite=Strict")
-    );
-    let pair = cookie.split(';').next().unwrap();
+    for path in ["/_offcloud/ui/", "/_offcloud/ui/app.js"] {
+        let response = s.http.get(s.main_url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let content_type = response.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(content_type.starts_with("text/"), "{path}: {content_type}");
+    }
+    // Only reading: a POST to the page's path is the control API's, and wants the token.
+    let (status, _) = send(s.http.post(s.main_url("/_offcloud/ui/"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = send(s.http.get(s.main_url("/_offcloud/tables/memgraph/tenants"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = send(
         s.http
-            .get(s.main_url("/_offcloud/sessions"))
-            .header(COOKIE, pair),
+            .get(s.main_url("/_offcloud/tables/memgraph/tenants"))
+            .bearer_auth(TOKEN),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = send(
-        s.http
-            .get(s.main_url("/_offcloud/sessions"))
-            .header(COOKIE, "offcloud_control_token=wrong"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_page_of_another_origin_cannot_change_state() {
+    for token in [None, Some(TOKEN)] {
+        let mut config = test_config();
+        config.control_token = token.map(str::to_owned);
+        let s = TestServer::start_with(config).await;
+        let with_token = |request: reqwest::RequestBuilder| match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        let own_origin = format!("http://{}", s.main);
+        for (method, path) in [
+            ("POST", "/_offcloud/reset"),
+            ("POST", "/_offcloud/clock"),
+            ("PUT", "/_offcloud/state"),
+            ("DELETE", "/_offcloud/sessions/default"),
+            ("POST", "/_offcloud/typedb/tokens"),
+        ] {
+            for origin in ["http://evil.example", "null", "http://localhost:1"] {
+                let (status, body) = send(with_token(
+                    s.http
+                        .request(method.parse().unwrap(), s.main_url(path))
+                        .header(ORIGIN, origin)
+                        .json(&json!({"advance": "1h"})),
+                ))
+                .await;
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{method} {path} from {origin}"
+                );
+                assert_eq!(
+                    body,
+                    json!({"error": format!("a request from the web page at {origin:?} cannot change the control API of another origin")})
+                );
+            }
+        }
+        let (_, clock) = send(with_token(s.http.get(s.main_url("/_offcloud/clock")))).await;
+        assert_eq!(clock["offset_ms"], 0, "nothing changed: {clock}");
+        // Reading from elsewhere is the browser's business (no CORS headers are given); a page of
+        // the same origin, and a client that sends no Origin, act.
+        let (status, _) = send(with_token(
+            s.http
+                .get(s.main_url("/_offcloud/clock"))
+                .header(ORIGIN, "http://evil.example"),
+        ))
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = send(with_token(
+            s.http
+                .post(s.main_url("/_offcloud/clock"))
+                .header(ORIGIN, &own_origin)
+                .json(&json!({"advance": "1h"})),
+        ))
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, _) = send(with_token(
+            s.http
+                .post(s.main_url("/_offcloud/clock"))
+                .json(&json!({"advance": "1h"})),
+        ))
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
 }
 
 #[tokio::test]

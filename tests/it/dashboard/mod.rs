@@ -4,6 +4,7 @@
 
 mod seed;
 mod tables;
+mod token;
 mod webdriver;
 
 use reqwest::StatusCode;
