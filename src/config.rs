@@ -151,6 +151,17 @@ pub struct Config {
     )]
     pub max_sessions: usize,
 
+    /// Most sessions live at once, their database open (a SQLite connection and its thread,
+    /// about 1 MiB each); beyond it, the least recently used idle ones are parked at once rather
+    /// than after --session-park-after. 0 for no limit.
+    #[arg(
+        long,
+        env = "OFFCLOUD_MAX_LIVE_SESSIONS",
+        default_value_t = 64,
+        global = true
+    )]
+    pub max_live_sessions: usize,
+
     /// Park a session no request has used for this long (e.g. 10s, 5m, or `off`): its in-memory
     /// database is kept as a compact image and its connection (and thread) closed; a file's
     /// connection is closed. Its next request reopens it in about a millisecond, state intact.

@@ -1,7 +1,10 @@
 //! What happens to sessions nobody uses: after `--session-park-after` a session is parked (its
 //! database closed and, in memory, kept as a compact image: no thread, a few KiB; see
 //! `session.rs`), and after `--session-evict-after` an in-memory session is dropped with its state,
-//! as `DELETE /_offcloud/sessions/NAME` drops one. A task of the server sweeps them every second.
+//! as `DELETE /_offcloud/sessions/NAME` drops one. A task of the server sweeps them every second,
+//! and at once when more than `--max-live-sessions` are live: a live session holds a SQLite
+//! connection and its thread (about 0.9 MiB in memory), so a burst of new sessions would
+//! otherwise hold a thread and close to a megabyte each until their idle time has passed.
 
 use std::time::Duration;
 
@@ -26,6 +29,7 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
     loop {
         tokio::select! {
             _ = tick.tick() => {}
+            () = state.sessions.crowded() => {}
             _ = stop.wait_for(|stopped| *stopped) => return,
         }
         sweep(&state).await;
@@ -48,6 +52,7 @@ pub async fn sweep(state: &AppState) -> Swept {
     if let After(Some(idle)) = state.config.session_park_after {
         swept.parked = state.sessions.park_idle(idle).await;
     }
+    swept.parked += state.sessions.park_least_recent().await;
     if swept.parked + swept.evicted > 0 {
         tracing::debug!(
             parked = swept.parked,

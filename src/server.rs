@@ -98,7 +98,8 @@ impl Server {
         );
         let sessions = Sessions::new(storage, config.signing_secret.clone())
             .with_fixtures(fixtures.clone())
-            .with_limit(config.max_sessions);
+            .with_limit(config.max_sessions)
+            .with_live_limit(config.max_live_sessions);
         sessions
             .get(&SessionName::default_session())
             .await

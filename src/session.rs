@@ -434,6 +434,10 @@ pub struct Sessions {
     open: Arc<RwLock<HashMap<SessionName, Cell>>>,
     /// Set when a session was parked or dropped: memory to hand back (see `idle.rs`).
     freed: Arc<AtomicBool>,
+    /// Most sessions live at once (`--max-live-sessions`); 0 for no limit.
+    live_limit: usize,
+    /// Told when a session went live beyond `live_limit` (see `idle.rs`).
+    crowded: Arc<tokio::sync::Notify>,
 }
 
 impl Sessions {
@@ -445,6 +449,8 @@ impl Sessions {
             max: 0,
             open: Arc::default(),
             freed: Arc::default(),
+            live_limit: 0,
+            crowded: Arc::default(),
         }
     }
 
@@ -460,6 +466,13 @@ impl Sessions {
         self
     }
 
+    /// At most `max` sessions live at once (0: no limit): beyond it, the least recently used
+    /// idle ones are parked without waiting for their idle time.
+    pub fn with_live_limit(mut self, max: usize) -> Sessions {
+        self.live_limit = max;
+        self
+    }
+
     /// The session of that name, opening (and migrating) its database on first use, unparking it
     /// if it is parked.
     pub async fn get(&self, name: &SessionName) -> Result<Session, Internal> {
@@ -470,15 +483,24 @@ impl Sessions {
     pub async fn open(&self, name: &SessionName) -> Result<Session, OpenError> {
         loop {
             let cell = self.cell(name)?;
-            let inner = match cell.get_or_try_init(|| self.open_session(name)).await {
+            let mut created = false;
+            let opening = || {
+                created = true;
+                self.open_session(name)
+            };
+            let inner = match cell.get_or_try_init(opening).await {
                 Ok(inner) => inner.clone(),
                 Err(e) => {
                     self.forget_unopened(name, &cell);
                     return Err(e.into());
                 }
             };
+            let woke = created || !inner.is_live();
             // `None`: dropped since the lookup; the name now starts a new session.
             if let Some(session) = inner.lease().await? {
+                if woke {
+                    self.check_crowd();
+                }
                 return Ok(session);
             }
             self.forget_unopened(name, &cell);
@@ -580,6 +602,47 @@ impl Sessions {
             }
         }
         parked
+    }
+
+    /// Parks the least recently used idle sessions while more than `--max-live-sessions` are
+    /// live; answers how many.
+    pub async fn park_least_recent(&self) -> usize {
+        if self.live_limit == 0 {
+            return 0;
+        }
+        let mut live: Vec<Arc<SessionInner>> =
+            self.inners().into_iter().filter(|i| i.is_live()).collect();
+        let Some(mut excess) = live.len().checked_sub(self.live_limit) else {
+            return 0;
+        };
+        live.sort_by_key(|inner| std::cmp::Reverse(inner.idle_ms()));
+        let mut parked = 0;
+        for inner in live {
+            if excess == 0 {
+                break;
+            }
+            match inner.park(0).await {
+                Ok(true) => {
+                    parked += 1;
+                    excess -= 1;
+                    self.freed.store(true, Ordering::Relaxed);
+                }
+                Ok(false) => {}
+                Err(e) => e.log(),
+            }
+        }
+        parked
+    }
+
+    /// Completes when a session went live beyond `--max-live-sessions` since the last time.
+    pub async fn crowded(&self) {
+        self.crowded.notified().await;
+    }
+
+    fn check_crowd(&self) {
+        if self.live_limit > 0 && self.counts().1 > self.live_limit {
+            self.crowded.notify_one();
+        }
     }
 
     /// Whether a session was parked or dropped since the last call.

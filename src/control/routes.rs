@@ -67,6 +67,7 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
         "signing_secret": if config.signing_secret.is_some() { "configured" } else { "generated per session" },
         "control_token": if config.control_token.is_some() { "configured" } else { "none" },
         "max_sessions": config.max_sessions,
+        "max_live_sessions": config.max_live_sessions,
         "session_park_after": config.session_park_after,
         "session_evict_after": config.session_evict_after,
     });

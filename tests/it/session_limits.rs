@@ -215,3 +215,34 @@ async fn sessions_are_kept_without_an_eviction_delay() {
         .collect();
     assert_eq!(names, [json!("default"), json!("kept")]);
 }
+
+#[tokio::test]
+async fn beyond_the_live_limit_the_least_recently_used_sessions_are_parked_at_once() {
+    let mut config = test_config();
+    config.max_live_sessions = 2;
+    let s = TestServer::start_with(config).await;
+    let mut accounts = Vec::new();
+    for i in 0..5 {
+        let base = s.mg(&format!("/_session/burst-{i}"));
+        accounts.push(s.onboard_at(&base, &format!("burst-{i}@example.com")).await);
+    }
+    // Without waiting for --session-park-after (10 s): the sweep is told at once.
+    let started = std::time::Instant::now();
+    while counts(&s).1 > 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "still live: {:?}",
+            counts(&s)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(counts(&s).0, 6);
+    // The newest stayed live; every one still has its state.
+    for (i, account) in accounts.iter().enumerate() {
+        let (status, me) = s
+            .get(&format!("/_session/burst-{i}/v1/auth/me"), account.bearer())
+            .await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        assert_eq!(me["email"], format!("burst-{i}@example.com"));
+    }
+}
