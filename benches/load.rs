@@ -26,6 +26,8 @@ const CONCURRENCY: usize = 32;
 
 struct Options {
     quick: bool,
+    /// `--only sessions`: only the sessions section, printed, nothing written.
+    only_sessions: bool,
     out: Option<PathBuf>,
     binary: PathBuf,
 }
@@ -34,6 +36,7 @@ impl Options {
     fn parse() -> Options {
         let mut options = Options {
             quick: false,
+            only_sessions: false,
             out: Some(PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/bench/RESULTS.md"
@@ -45,6 +48,10 @@ impl Options {
             match arg.as_str() {
                 "--quick" => options.quick = true,
                 "--no-write" => options.out = None,
+                "--only" if args.next().as_deref() == Some("sessions") => {
+                    options.only_sessions = true;
+                    options.out = None;
+                }
                 "--out" => options.out = args.next().map(PathBuf::from),
                 "--binary" => {
                     if let Some(path) = args.next() {
@@ -86,6 +93,12 @@ fn main() {
 
 async fn run(options: &Options) -> String {
     eprintln!("binary: {}", options.binary.display());
+    if options.only_sessions {
+        let sessions = measure_sessions(&options.binary, SESSIONS).await;
+        let mut out = String::new();
+        sessions.markdown(&mut out);
+        return out;
+    }
     let load_before = load_average();
     let starts = if options.quick { 10 } else { 20 };
     let startup = measure_startup(&options.binary, starts).await;
@@ -114,9 +127,8 @@ async fn run(options: &Options) -> String {
 
     let hasura = hasura_state_sizes(&options.binary, options).await;
 
-    let sessions = if options.quick { 100 } else { 200 };
-    let new_session = measure_new_sessions(&options.binary, sessions).await;
-    eprintln!("new sessions: {new_session:?}");
+    let new_session = measure_sessions(&options.binary, SESSIONS).await;
+    eprintln!("sessions: {new_session:?}");
 
     let size = std::fs::metadata(&options.binary)
         .map(|m| m.len())
@@ -151,13 +163,19 @@ struct Offcloud {
 impl Offcloud {
     /// Starts offcloud in memory on free loopback ports; returns once it answers healthy.
     async fn start(binary: &Path) -> Offcloud {
-        let (server, _) = Offcloud::spawn(binary).await;
+        let (server, _) = Offcloud::spawn(binary, &[]).await;
+        server
+    }
+
+    /// Starts it with extra flags.
+    async fn start_with(binary: &Path, args: &[&str]) -> Offcloud {
+        let (server, _) = Offcloud::spawn(binary, args).await;
         server
     }
 
     /// Starts it and also says how long it took from spawning the process to the first healthy
     /// answer.
-    async fn spawn(binary: &Path) -> (Offcloud, Duration) {
+    async fn spawn(binary: &Path, args: &[&str]) -> (Offcloud, Duration) {
         let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
         let started = Instant::now();
         let child = Command::new(binary)
@@ -168,6 +186,7 @@ impl Offcloud {
             .args(["--hasura-port", &ports[3].to_string()])
             .args(["--dgraph-port", &ports[4].to_string()])
             .args(["--dgraph-backend-ports", "off"])
+            .args(args)
             .env_remove("OFFCLOUD_DATABASE_URL")
             .env_remove("OFFCLOUD_DATA_DIR")
             .env_remove("RUST_LOG")
@@ -242,6 +261,8 @@ struct Memory {
     /// The private part of VmRSS; the rest is mostly pages of the binary itself, shared with
     /// the page cache.
     anon_kib: u64,
+    /// OS threads of the process.
+    threads: u64,
 }
 
 impl Memory {
@@ -259,6 +280,7 @@ impl Memory {
             rss_kib: field("VmRSS:"),
             hwm_kib: field("VmHWM:"),
             anon_kib: field("RssAnon:"),
+            threads: field("Threads:"),
         }
     }
 }
@@ -662,7 +684,7 @@ struct Startup {
 async fn measure_startup(binary: &Path, starts: usize) -> Startup {
     let mut times = Vec::new();
     for _ in 0..starts {
-        let (_server, ready) = Offcloud::spawn(binary).await;
+        let (_server, ready) = Offcloud::spawn(binary, &[]).await;
         times.push(ready);
     }
     times.sort();
@@ -725,6 +747,9 @@ async fn state_size(binary: &Path, stored: usize, options: &Options) -> SizeResu
     SizeResult { load, loading }
 }
 
+/// Sessions created, left idle, and dropped: the figures of a shared CI fixture.
+const SESSIONS: usize = 1_000;
+
 #[derive(Debug)]
 struct NewSessions {
     count: usize,
@@ -732,34 +757,167 @@ struct NewSessions {
     p90: Duration,
     /// The same request on a session already open, for comparison.
     open_median: Duration,
-    rss_before: u64,
-    rss_after: u64,
+    /// The first request of a parked session (it is reopened from its image).
+    unpark_median: Duration,
+    before: Memory,
+    /// Right after `count` new sessions (at most `--max-live-sessions` of them live).
+    live: Memory,
+    /// The same with no limit on live sessions: each holds its SQLite connection and thread.
+    unlimited: Memory,
+    /// Once the idle sessions were parked.
+    parked: Memory,
+    /// After every session was dropped, and the allocator's next trim.
+    dropped: Memory,
 }
 
-/// The first request of a new `X-Offcloud-Session` (an unauthenticated Memgraph GET: it opens the
-/// session's store and answers 401), one after another.
-async fn measure_new_sessions(binary: &Path, count: usize) -> NewSessions {
+/// What `--session-park-after` is by default, and how long the bench waits past it.
+const PARK_AFTER: Duration = Duration::from_secs(10);
+
+/// `count` new sessions, one after another, each by the first request of a new
+/// `X-Offcloud-Session` (an unauthenticated Memgraph GET: it opens the session's store and
+/// answers 401); then idle until parked; then woken (a tenth of them); then dropped through the
+/// control API.
+async fn measure_sessions(binary: &Path, count: usize) -> NewSessions {
+    let unlimited = {
+        let server = Offcloud::start_with(binary, &["--max-live-sessions", "0"]).await;
+        let mut conn = Connection::open(server.memgraph).await;
+        for i in 0..count {
+            first_request(&mut conn, &format!("bench-{i}")).await;
+        }
+        server.memory()
+    };
+    eprintln!("sessions live, no limit: {unlimited:?}");
     let server = Offcloud::start(binary).await;
     let mut conn = Connection::open(server.memgraph).await;
     let mut open = Vec::new();
-    for _ in 0..count.min(100) {
+    for _ in 0..100 {
         open.push(first_request(&mut conn, "default").await);
     }
-    let rss_before = server.memory().rss_kib;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = server.memory();
     let mut fresh = Vec::new();
     for i in 0..count {
         fresh.push(first_request(&mut conn, &format!("bench-{i}")).await);
     }
-    let rss_after = server.memory().rss_kib;
-    open.sort();
-    fresh.sort();
+    let live = server.memory();
+    eprintln!("sessions live: {live:?}");
+    tokio::time::sleep(PARK_AFTER + Duration::from_secs(3)).await;
+    let parked = server.memory();
+    eprintln!("sessions parked: {parked:?}");
+    let mut unparked = Vec::new();
+    for i in (0..count).step_by(10) {
+        unparked.push(first_request(&mut conn, &format!("bench-{i}")).await);
+    }
+    let mut control = Connection::open(server.main).await;
+    for i in 0..count {
+        let request = build(
+            Method::DELETE,
+            &format!("/_offcloud/sessions/bench-{i}"),
+            &[],
+            None,
+        );
+        let (status, _) = control.send(request).await.expect("drop answered");
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    // The allocator's memory goes back at the next trim (every 5 s).
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let dropped = server.memory();
+    for list in [&mut open, &mut fresh, &mut unparked] {
+        list.sort();
+    }
     NewSessions {
         count,
         median: fresh[fresh.len() / 2],
         p90: fresh[fresh.len() * 9 / 10],
         open_median: open[open.len() / 2],
-        rss_before,
-        rss_after,
+        unpark_median: unparked[unparked.len() / 2],
+        before,
+        live,
+        unlimited,
+        parked,
+        dropped,
+    }
+}
+
+impl NewSessions {
+    fn markdown(&self, o: &mut String) {
+        let n = self;
+        let per_session =
+            |m: &Memory| m.rss_kib.saturating_sub(n.before.rss_kib) as f64 / n.count as f64;
+        let _ = writeln!(o, "\n## Sessions\n");
+        let _ = writeln!(
+            o,
+            "{} sessions, each opened by its first request, left idle until parked \
+             (`--session-park-after`, 10 s by default), a tenth of them woken, then all dropped \
+             (`DELETE /_offcloud/sessions/NAME`).\n",
+            n.count
+        );
+        let _ = writeln!(o, "| Measure | Result | Target |\n|---|---|---|");
+        let _ = writeln!(
+            o,
+            "| New session's store ready: first request of a new session (median of {}; p90 {}) | {} | < 5 ms, {} |",
+            n.count,
+            ms(n.p90),
+            ms(n.median),
+            verdict(n.median < Duration::from_millis(5))
+        );
+        let _ = writeln!(
+            o,
+            "| The same request on an open session (median) | {} | |",
+            ms(n.open_median)
+        );
+        let _ = writeln!(
+            o,
+            "| First request of a parked session (median of {}) | {} | |",
+            n.count / 10,
+            ms(n.unpark_median)
+        );
+        let _ = writeln!(
+            o,
+            "| Resident memory before / right after {} new sessions, at most `--max-live-sessions` (64) live; peak | {} / {}; {} | |",
+            n.count,
+            mib(n.before.rss_kib),
+            mib(n.live.rss_kib),
+            mib(n.live.hwm_kib)
+        );
+        let _ = writeln!(
+            o,
+            "| Threads before / right after | {} / {} | |",
+            n.before.threads, n.live.threads
+        );
+        let _ = writeln!(
+            o,
+            "| With no limit on live sessions (`--max-live-sessions 0`): resident memory and threads right after {} new sessions (one SQLite connection and its thread each) | {} ({:.0} KiB each), {} threads | |",
+            n.count,
+            mib(n.unlimited.rss_kib),
+            per_session(&n.unlimited),
+            n.unlimited.threads
+        );
+        let parked_growth = n.parked.rss_kib.saturating_sub(n.before.rss_kib);
+        let _ = writeln!(
+            o,
+            "| Resident memory with {} idle (parked) sessions | {} (+{}, {:.0} KiB each) | < 150 MiB in total, {} |",
+            n.count,
+            mib(n.parked.rss_kib),
+            mib(parked_growth),
+            per_session(&n.parked),
+            verdict(n.parked.rss_kib < 150 * 1024)
+        );
+        let _ = writeln!(
+            o,
+            "| Threads with {} idle sessions | {} | none per session, {} |",
+            n.count,
+            n.parked.threads,
+            verdict(n.parked.threads <= n.before.threads + 4)
+        );
+        let dropped_growth = n.dropped.rss_kib.saturating_sub(n.before.rss_kib);
+        let _ = writeln!(
+            o,
+            "| Resident memory after all were dropped | {} (+{}) | within 50 MiB of before, {} |",
+            mib(n.dropped.rss_kib),
+            mib(dropped_growth),
+            verdict(dropped_growth < 50 * 1024)
+        );
     }
 }
 
@@ -1019,27 +1177,6 @@ impl Report<'_> {
             "| Binary size (release, stripped) | {} | |",
             mib(self.binary_size / 1024)
         );
-        let n = &self.new_session;
-        let _ = writeln!(
-            o,
-            "| New session's store ready: first request of a new session (median of {}; p90 {}) | {} | < 5 ms, {} |",
-            n.count,
-            ms(n.p90),
-            ms(n.median),
-            verdict(n.median < Duration::from_millis(5))
-        );
-        let _ = writeln!(
-            o,
-            "| The same request on an open session (median) | {} | |",
-            ms(n.open_median)
-        );
-        let _ = writeln!(
-            o,
-            "| Resident memory per open session (VmRSS growth over {} new sessions) | {:.0} KiB | |",
-            n.count,
-            n.rss_after.saturating_sub(n.rss_before) as f64 / n.count as f64
-        );
-
         let _ = writeln!(o, "\n## Throughput at {CONCURRENCY} connections\n");
         let _ = writeln!(
             o,
@@ -1095,6 +1232,7 @@ impl Report<'_> {
             );
         }
         self.hasura_section(o);
+        self.new_session.markdown(o);
         out
     }
 
