@@ -118,14 +118,24 @@ impl Ledgers {
             .collect()
     }
 
-    pub fn violations(&self, session: &SessionName, service: Option<&str>) -> Vec<Violation> {
+    /// The session's violations of `service` (or every service), oldest first: the newest `limit`.
+    pub fn violations(
+        &self,
+        session: &SessionName,
+        service: Option<&str>,
+        limit: usize,
+    ) -> Vec<Violation> {
         self.lock().get(session).map_or_else(Vec::new, |ledger| {
-            ledger
+            let mut newest: Vec<Violation> = ledger
                 .violations
                 .iter()
+                .rev()
                 .filter(|v| service.is_none_or(|s| s == v.service))
+                .take(limit)
                 .cloned()
-                .collect()
+                .collect();
+            newest.reverse();
+            newest
         })
     }
 

@@ -156,8 +156,13 @@ impl Contracts {
             .collect()
     }
 
-    pub fn violations(&self, session: &SessionName, service: Option<&str>) -> Vec<Violation> {
-        self.ledgers.violations(session, service)
+    pub fn violations(
+        &self,
+        session: &SessionName,
+        service: Option<&str>,
+        limit: usize,
+    ) -> Vec<Violation> {
+        self.ledgers.violations(session, service, limit)
     }
 
     pub fn clear_violations(&self, session: &SessionName, service: Option<&str>) -> usize {

@@ -1,5 +1,6 @@
-//! `GET /_offcloud/contract/violations` (`?session=`, `?service=`): every request of the session
-//! that broke the real API's contract, and the rule it broke; `DELETE` clears them.
+//! `GET /_offcloud/contract/violations` (`?session=`, `?service=`, `?limit=` keeping the newest):
+//! every request of the session that broke the real API's contract, and the rule it broke;
+//! `DELETE` clears them.
 //! `GET`/`POST /_offcloud/contract`: the session's `strict` setting (docs/design.md, "Contract
 //! testing").
 
@@ -13,17 +14,18 @@ use crate::contract;
 use crate::control_error::ControlError;
 
 #[derive(Deserialize)]
-pub struct ServiceQuery {
+pub struct ViolationsQuery {
     service: Option<String>,
+    limit: Option<usize>,
 }
 
-fn service_of(state: &AppState, req: &Request) -> Result<Option<String>, ControlError> {
-    let query: ServiceQuery = Query::try_from_uri(req.uri())
+fn query_of(state: &AppState, req: &Request) -> Result<ViolationsQuery, ControlError> {
+    let query: ViolationsQuery = Query::try_from_uri(req.uri())
         .map(|Query(q)| q)
         .map_err(|e| ControlError::bad_request(&e.body_text()))?;
     contract::select(&state.services, query.service.as_deref())
         .map_err(|e| ControlError::bad_request(&e))?;
-    Ok(query.service)
+    Ok(query)
 }
 
 pub async fn list(
@@ -31,8 +33,11 @@ pub async fn list(
     req: Request,
 ) -> Result<Json<Value>, ControlError> {
     let session = super::session_name(&req)?;
-    let service = service_of(&state, &req)?;
-    let violations = state.contract.violations(&session, service.as_deref());
+    let query = query_of(&state, &req)?;
+    let limit = query.limit.unwrap_or(usize::MAX);
+    let violations = state
+        .contract
+        .violations(&session, query.service.as_deref(), limit);
     Ok(Json(json!({ "violations": violations })))
 }
 
@@ -41,10 +46,10 @@ pub async fn clear(
     req: Request,
 ) -> Result<Json<Value>, ControlError> {
     let session = super::session_name(&req)?;
-    let service = service_of(&state, &req)?;
+    let query = query_of(&state, &req)?;
     let cleared = state
         .contract
-        .clear_violations(&session, service.as_deref());
+        .clear_violations(&session, query.service.as_deref());
     Ok(Json(json!({ "cleared": cleared })))
 }
 

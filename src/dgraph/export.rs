@@ -1,5 +1,5 @@
 //! A backend's schema and data as files: the DQL schema derived from the GraphQL SDL (what `/query`
-//! `schema {}` answers), and the gzip files an export produces (spec §6.2).
+//! `schema {}` answers), and the gzip files an export produces (docs/spec/dgraph.md §6.2).
 
 use async_graphql::parser::parse_schema;
 use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
@@ -71,9 +71,9 @@ fn dql_type(ty: &Type, enums: &[String]) -> String {
     }
 }
 
-/// The answer to DQL `schema {}` (spec §7): predicates and types of the GraphQL schema, plus
-/// those only the stored data uses (as Dgraph creates predicates on mutation; the CLI's `drop -l`
-/// lists them as unused).
+/// The answer to DQL `schema {}` (docs/spec/dgraph.md §7): predicates and types of the GraphQL
+/// schema, plus those only the stored data uses (as Dgraph creates predicates on mutation; the
+/// CLI's `drop -l` lists them as unused).
 pub fn schema_response(sdl: Option<&str>, nodes: &[(i64, String)]) -> Value {
     let mut types = dql_types(sdl);
     for (_, body) in nodes {

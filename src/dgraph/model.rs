@@ -13,7 +13,9 @@ pub struct Account {
     pub name: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A deployment's row. A list reads only the columns it needs, as JSON: the others are empty.
+#[derive(Debug, Clone, Default, sqlx::FromRow, Deserialize)]
+#[serde(default)]
 pub struct Deployment {
     pub uid: String,
     pub owner: String,
@@ -32,19 +34,51 @@ pub struct Deployment {
     pub ready_at: String,
 }
 
+/// The `port` of a deployment that should get its own port when its `url` is next read (a
+/// fixture's): not a port, so it is never bound as one.
+pub const PORT_WANTED: i64 = -1;
+
 impl Deployment {
-    /// The bare host (no scheme) clients reach the data plane at (spec §2, emulator choice 20):
-    /// its own port when it has one, otherwise the real host name, served by Host header.
+    /// The bare host (no scheme) clients reach the data plane at (docs/spec/dgraph.md §2, §11
+    /// choice 20): its own port when it has one, otherwise the real host name, served by Host
+    /// header.
     pub fn url(&self, public_host: &str) -> String {
         match self.port {
-            Some(port) => format!("{public_host}:{port}"),
-            None => format!("{}.{}.aws.cloud.dgraph.io", self.subdomain, self.zone),
+            Some(port) if port > 0 => format!("{public_host}:{port}"),
+            _ => format!("{}.{}.aws.cloud.dgraph.io", self.subdomain, self.zone),
         }
     }
 
     pub fn is_dedicated(&self) -> bool {
         self.deployment_type == "dedicated"
     }
+}
+
+// The description below is published as written, in `/_offcloud/schema/dgraph.graphql` and
+// `/_offcloud/openapi/dgraph.json` (docs/spec/dgraph.md §4.4).
+/// A deployment as Cerebro lists it (docs/spec/dgraph.md §4.4).
+#[derive(async_graphql::SimpleObject, Serialize, utoipa::ToSchema)]
+#[graphql(name = "Deployment")]
+#[schema(as = Deployment)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentOut {
+    pub uid: String,
+    pub name: String,
+    pub zone: String,
+    pub subdomain: String,
+    pub url: String,
+    pub owner: String,
+    pub jwt_token: String,
+    pub deployment_mode: String,
+    pub deployment_type: String,
+    pub lambda_script: String,
+    #[graphql(name = "tenantID")]
+    #[serde(rename = "tenantID")]
+    pub tenant_id: i64,
+    pub size: Option<String>,
+    #[graphql(name = "organizationUID")]
+    #[serde(rename = "organizationUID")]
+    pub organization_uid: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +129,7 @@ pub const DEPLOYMENT_MODES: &[&str] = &["graphql", "readonly", "flexible"];
 pub const DEPLOYMENT_TYPES: &[&str] = &["free", "shared", "dedicated"];
 pub const SIZES: &[&str] = &["small", "medium", "large", "xlarge"];
 
-/// A Dgraph uid: `0x` and lowercase hex (spec §9.2).
+/// A Dgraph uid: `0x` and lowercase hex (docs/spec/dgraph.md §9.2).
 pub fn new_uid() -> String {
     format!("0x{:x}", rand::rng().random_range(0x1000u32..0x7fff_ffff))
 }
@@ -130,7 +164,7 @@ impl jwt::Expiring for DeploymentClaims {
     }
 }
 
-/// Claims of an export file's signed URL token: 48 hours (spec §3.3).
+/// Claims of an export file's signed URL token: 48 hours (docs/spec/dgraph.md §3.3).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ExportUrlClaims {
     pub task: String,
@@ -143,7 +177,7 @@ impl jwt::Expiring for ExportUrlClaims {
     }
 }
 
-/// Go's `time.Time.String()` in UTC, as lambda log lines start (spec §4.8):
+/// Go's `time.Time.String()` in UTC, as lambda log lines start (docs/spec/dgraph.md §4.8):
 /// `2021-04-16 19:03:54.009209524 +0000 UTC`, trailing zeros of the fraction dropped.
 pub fn go_time(t: OffsetDateTime) -> String {
     let t = crate::clock::utc(t);

@@ -1,8 +1,9 @@
 //! The OpenAPI document of Dgraph Cloud's REST routes (`/_offcloud/openapi/dgraph.json`): the
 //! Cerebro origin's `/graphql` and the routes the slash-graphql CLI calls beside it. The
-//! operations are the `#[utoipa::path]` annotations on the handlers in `rest.rs`; the bodies they
-//! read field by field are written out here as types so the document can show them. Each
-//! deployment's data plane (`/admin`, `/graphql`, `/query`...) is not part of it.
+//! operations are the `#[utoipa::path]` annotations on the handlers in `routes/cerebro.rs` and
+//! `routes/cli.rs`; the bodies they read field by field are written out here as types so the
+//! document can show them. Each deployment's data plane (`/admin`, `/graphql`, `/query`...) is not
+//! part of it.
 
 // The request and response types below exist to be described, never built or read.
 #![allow(dead_code)]
@@ -11,21 +12,21 @@ use serde_json::{Map, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
-use super::rest;
+use super::routes::{cerebro, cli};
 
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        rest::graphql,
-        rest::device_code,
-        rest::access_token,
-        rest::refresh,
-        rest::revoke,
-        rest::revoke_all,
-        rest::create_deployment,
-        rest::update_deployment,
-        rest::delete_deployment,
-        rest::create_api_key,
+        cerebro::graphql,
+        cli::device_code,
+        cli::access_token,
+        cli::refresh,
+        cli::revoke,
+        cli::revoke_all,
+        cli::create_deployment,
+        cli::update_deployment,
+        cli::delete_deployment,
+        cli::create_api_key,
     ),
     components(schemas(RestError)),
     modifiers(&Security),
@@ -90,6 +91,14 @@ pub enum OneDeployment {
     /// No such deployment of the caller's, or no such organization
     #[response(status = 404)]
     NotFound(RestError),
+}
+
+/// The refusals of a deployment mode the backend's tier does not offer.
+#[derive(IntoResponses)]
+pub enum ModeOfTier {
+    /// "deploymentMode … is only available on dedicated backends"
+    #[response(status = 403)]
+    Forbidden(RestError),
 }
 
 /// The errors of a route that names an organization.
@@ -171,11 +180,16 @@ pub struct CreateDeployment {
     /// Not blank.
     #[schema(pattern = "\\S")]
     pub name: String,
+    /// `us-west-2` when left out or blank.
+    #[schema(pattern = "^(\\s*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$")]
     pub zone: Option<String>,
+    /// The name, slugified, when left out or empty; taken is a 409.
+    #[schema(pattern = "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$")]
     pub subdomain: Option<String>,
     /// `free` when left out.
     pub deployment_type: Option<DeploymentType>,
-    /// `graphql` when left out; `readonly` and `flexible` are for dedicated backends only.
+    /// `graphql` when left out; `readonly` and `flexible` are for dedicated backends only (a 403
+    /// for the others).
     pub deployment_mode: Option<DeploymentMode>,
     /// An organization of the caller's; empty for none.
     pub organization_id: Option<String>,
@@ -223,6 +237,10 @@ pub struct UpdateDeployment {
     pub name: Option<String>,
     pub deployment_mode: Option<DeploymentMode>,
     pub organization_id: Option<String>,
+    /// The script, base64 (standard alphabet, padded); blank removes it.
+    #[schema(
+        pattern = "^\\s*(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?)\\s*$"
+    )]
     pub lambda_script: Option<String>,
 }
 

@@ -1,11 +1,17 @@
 //! Dgraph Cloud as the core sees it: its entry in the registry (`crate::services`).
 
+use std::sync::OnceLock;
+
+use axum::Json;
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::{GraphqlApi, backends, dataplane, sdl};
+use super::error::{BackendShape, Front};
+use super::routes::dataplane;
+use super::schema::Schemas;
+use super::{GraphqlApi, backends, sdl};
 use crate::AppState;
 use crate::apidocs::ApiDoc;
 use crate::config::Config;
@@ -30,10 +36,12 @@ const ZONES: &[&str] = &[
     "ap-southeast-1",
 ];
 
-/// Dgraph Cloud, with what its sessions share: the backends' own listeners.
+/// Dgraph Cloud, with what its sessions share: the backends' own ports, and the GraphQL schemas,
+/// built once.
 #[derive(Default)]
 pub struct Dgraph {
     pub(super) backends: backends::Registry,
+    schemas: OnceLock<Schemas>,
 }
 
 impl Dgraph {
@@ -44,6 +52,10 @@ impl Dgraph {
             .services
             .get::<Dgraph>()
             .expect("Dgraph is registered in services.rs")
+    }
+
+    pub(super) fn schemas(&self) -> &Schemas {
+        self.schemas.get_or_init(Schemas::build)
     }
 }
 
@@ -85,8 +97,9 @@ impl Service for Dgraph {
         super::router(state.clone())
     }
 
+    /// In a backend's shape, `{"errors":[{"message"}]}`, which Cerebro's clients read too.
     fn error_response(&self, status: StatusCode) -> Response {
-        dataplane::error(status, reason(status))
+        (status, Json(BackendShape::body(reason(status)))).into_response()
     }
 
     /// Cerebro's `/graphql`, and each backend's `/admin` and `/admin/slash` (its own `/graphql`
@@ -105,7 +118,8 @@ impl Service for Dgraph {
     }
 
     fn contract_refusal(&self, messages: &[String]) -> Response {
-        dataplane::error(StatusCode::BAD_REQUEST, &messages.join("; "))
+        let body = BackendShape::body(&messages.join("; "));
+        (StatusCode::BAD_REQUEST, Json(body)).into_response()
     }
 
     fn control_router(&self) -> Option<Router<AppState>> {

@@ -74,6 +74,19 @@ pub struct Settings {
     )]
     pub backend_ports: PortRange,
 
+    /// Dgraph: most backend ports one session holds at once, so that no session can take the
+    /// whole --dgraph-backend-ports range from the others. A create past it is refused; a backend
+    /// listed past it (a fixture's, or after a restart) is reached by Host header or
+    /// `/backends/<subdomain>` instead, its `url` the real host name.
+    #[arg(
+        id = "dgraph_backend_ports_per_session",
+        long = "dgraph-backend-ports-per-session",
+        env = "OFFCLOUD_DGRAPH_BACKEND_PORTS_PER_SESSION",
+        default_value_t = 10,
+        global = true
+    )]
+    pub backend_ports_per_session: usize,
+
     /// Dgraph: the host name put in a backend's `url` when it has its own port (inside docker,
     /// the name other containers reach offcloud by).
     #[arg(

@@ -1,12 +1,11 @@
-//! A small part of the GraphQL API Dgraph generates from the user's schema (spec §7 leaves it
-//! unspecified): for each object type `T`, `queryT(first, offset)`, `getT(id)`,
+//! A small part of the GraphQL API Dgraph generates from the user's schema (docs/spec/dgraph.md
+//! §7 leaves it unspecified): for each object type `T`, `queryT(first, offset)`, `getT(id)`,
 //! `addT(input: [AddTInput!]!) { t numUids }` and `deleteT(filter: { id: [...] }) { msg numUids }`,
 //! over the objects stored as `{"dgraph.type": "T", "T.field": ...}`. Scalar fields only; any
 //! other argument or field answers an error saying it is not emulated.
 
 use std::collections::HashMap;
 
-use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{
     BaseType, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
     TypeKind, TypeSystemDefinition,
@@ -75,13 +74,17 @@ pub async fn execute(
     deployment_uid: &str,
     sdl: &str,
     read_only: bool,
-    request: &async_graphql::Request,
+    request: &mut async_graphql::Request,
 ) -> Result<Value, Internal> {
-    let doc = match parse_query(&request.query) {
+    let operation_name = request.operation_name.clone();
+    let variables = request.variables.clone();
+    // Parsed once, within the document limits (`graphql::read`), which also refuse a fragment
+    // that spreads itself: the walks below recurse through fragments.
+    let doc = match request.parsed_query() {
         Ok(doc) => doc,
-        Err(e) => return Ok(json!({"errors": [{"message": e.to_string()}], "data": null})),
+        Err(e) => return Ok(json!({"errors": [{"message": e.message}], "data": null})),
     };
-    let op = match (&doc.operations, &request.operation_name) {
+    let op = match (&doc.operations, &operation_name) {
         (DocumentOperations::Single(op), _) => Some(op),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
@@ -92,7 +95,7 @@ pub async fn execute(
             json!({"errors": [{"message": "unknown or ambiguous operation"}], "data": null}),
         );
     };
-    let mut variables = request.variables.clone();
+    let mut variables = variables;
     for def in &op.node.variable_definitions {
         let name = Name::new(def.node.name.node.as_str());
         if !variables.contains_key(&name)
@@ -108,7 +111,7 @@ pub async fn execute(
         );
     }
     let mut run = Run {
-        doc: &doc,
+        doc,
         types: Types::parse(sdl),
         store,
         uid: deployment_uid,
@@ -218,42 +221,41 @@ impl<'a> Run<'a> {
                 format!("argument {bad} of {} is not emulated by offcloud", f.name),
             ));
         }
-        let nodes = self.nodes_of(ty).await?;
         match verb {
             "query" => {
                 let offset = int_arg(&f.args, "offset").unwrap_or(0);
                 let first = int_arg(&f.args, "first").unwrap_or(usize::MAX);
-                let items: Vec<Value> = nodes
-                    .iter()
-                    .skip(offset)
-                    .take(first)
-                    .map(|n| self.project(ty, n, f.selection))
+                let page = self
+                    .store
+                    .nodes_of_type(self.uid, ty, first, offset)
+                    .await?;
+                let items: Vec<Value> = page
+                    .into_iter()
+                    .filter_map(|(id, body)| object_of(ty, id, &body))
+                    .map(|n| self.project(ty, &n, f.selection))
                     .collect();
                 Ok(Value::Array(items))
             }
             "get" => {
-                let id = string_arg(&f.args, "id");
-                Ok(nodes
-                    .iter()
-                    .find(|(nid, _)| Some(node_uid(*nid)) == id)
-                    .map_or(Value::Null, |n| self.project(ty, n, f.selection)))
+                let node = match string_arg(&f.args, "id").as_deref().and_then(node_id) {
+                    Some(id) => self.node_of(ty, id).await?,
+                    None => None,
+                };
+                Ok(node.map_or(Value::Null, |n| self.project(ty, &n, f.selection)))
             }
             "add" => self.add(ty, f).await,
-            _ => self.delete(ty, f, &nodes).await,
+            _ => self.delete(ty, f).await,
         }
     }
 
-    async fn nodes_of(&self, ty: &str) -> Result<Vec<(i64, Map<String, Value>)>, Internal> {
-        Ok(self
-            .store
-            .nodes(self.uid)
-            .await?
-            .into_iter()
-            .filter_map(|(id, body)| match serde_json::from_str::<Value>(&body) {
-                Ok(Value::Object(map)) if has_type(&map, ty) => Some((id, map)),
-                _ => None,
-            })
-            .collect())
+    /// The object with this id, when it is of type `ty`.
+    async fn node_of(
+        &self,
+        ty: &str,
+        id: i64,
+    ) -> Result<Option<(i64, Map<String, Value>)>, Internal> {
+        let body = self.store.node(self.uid, id).await?;
+        Ok(body.and_then(|body| object_of(ty, id, &body)))
     }
 
     /// The node as the selection asks for it: `T.f` predicates under the field names.
@@ -307,6 +309,7 @@ impl<'a> Run<'a> {
             _ => return Ok(self.error(&f.key, format!("{} needs an input list", f.name))),
         };
         let mut bodies = Vec::new();
+        let mut nodes = Vec::new();
         for input in inputs {
             let ConstValue::Object(fields) = input else {
                 return Ok(self.error(&f.key, "each input must be an object".into()));
@@ -330,21 +333,11 @@ impl<'a> Run<'a> {
                     }
                 }
             }
-            bodies.push(Value::Object(node).to_string());
+            bodies.push(Value::Object(node.clone()).to_string());
+            nodes.push(node);
         }
-        let before = self
-            .store
-            .nodes(self.uid)
-            .await?
-            .last()
-            .map_or(0, |(id, _)| *id);
-        self.store.insert_nodes(self.uid, &bodies).await?;
-        let added: Vec<(i64, Map<String, Value>)> = self
-            .nodes_of(ty)
-            .await?
-            .into_iter()
-            .filter(|(id, _)| *id > before)
-            .collect();
+        let ids = self.store.insert_nodes(self.uid, &bodies).await?;
+        let added: Vec<(i64, Map<String, Value>)> = ids.into_iter().zip(nodes).collect();
         let mut out = Map::new();
         for (key, sub) in self.fields(f.selection) {
             let value = match sub.name.as_str() {
@@ -362,12 +355,7 @@ impl<'a> Run<'a> {
         Ok(Value::Object(out))
     }
 
-    async fn delete(
-        &mut self,
-        ty: &str,
-        f: &Selected<'a>,
-        nodes: &[(i64, Map<String, Value>)],
-    ) -> Result<Value, Internal> {
+    async fn delete(&mut self, ty: &str, f: &Selected<'a>) -> Result<Value, Internal> {
         let ids: Vec<String> = match f.args.get("filter") {
             Some(ConstValue::Object(filter)) => match filter.get("id") {
                 Some(ConstValue::List(ids)) => ids
@@ -386,11 +374,13 @@ impl<'a> Run<'a> {
             },
             _ => return Ok(self.error(&f.key, format!("{} needs a filter", f.name))),
         };
-        let doomed: Vec<i64> = nodes
-            .iter()
-            .filter(|(id, _)| ids.contains(&node_uid(*id)))
-            .map(|(id, _)| *id)
-            .collect();
+        // One lookup per id named (the document's size bounds them), each once.
+        let mut doomed: Vec<i64> = Vec::new();
+        for id in ids.iter().filter_map(|id| node_id(id)) {
+            if !doomed.contains(&id) && self.node_of(ty, id).await?.is_some() {
+                doomed.push(id);
+            }
+        }
         self.store.rewrite_nodes(self.uid, &[], &doomed).await?;
         let mut out = Map::new();
         for (key, sub) in self.fields(f.selection) {
@@ -420,6 +410,21 @@ fn split_verb(field: &str) -> (&str, &str) {
 
 fn node_uid(id: i64) -> String {
     format!("0x{id:x}")
+}
+
+/// The id in a uid `node_uid` wrote (`0x1f`); `None` for anything else, which names no object.
+fn node_id(uid: &str) -> Option<i64> {
+    let hex = uid.strip_prefix("0x")?;
+    let id = i64::from_str_radix(hex, 16).ok()?;
+    (node_uid(id) == uid).then_some(id)
+}
+
+/// A stored body as an object of type `ty`; `None` when it is not one.
+fn object_of(ty: &str, id: i64, body: &str) -> Option<(i64, Map<String, Value>)> {
+    match serde_json::from_str::<Value>(body) {
+        Ok(Value::Object(map)) if has_type(&map, ty) => Some((id, map)),
+        _ => None,
+    }
 }
 
 fn has_type(node: &Map<String, Value>, ty: &str) -> bool {

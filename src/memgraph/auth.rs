@@ -1,6 +1,6 @@
-//! Who is calling, and may they (spec §5). A handler's signature says who may call it:
-//! [`Caller`] for anyone authenticated, [`Authorized<R>`] for a minimum role, [`Dashboard<R>`] for
-//! routes that API keys may not use (key management, users, tenant settings, export).
+//! Who is calling, and may they (docs/spec/memgraph.md §5). A handler's signature says who may call
+//! it: [`Caller`] for anyone authenticated, [`Authorized<R>`] for a minimum role, [`Dashboard<R>`]
+//! for routes that API keys may not use (key management, users, tenant settings, export).
 
 use std::marker::PhantomData;
 
@@ -37,7 +37,7 @@ pub enum Via {
     Anonymous,
 }
 
-/// Claims of the tokens `/v1/auth/login` issues (spec §5.4).
+/// Claims of the tokens `/v1/auth/login` issues (docs/spec/memgraph.md §5.4).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
@@ -59,7 +59,8 @@ pub async fn issue_token(store: &Store, claims: &Claims) -> Result<String, Inter
     jwt::sign(claims, &key)
 }
 
-/// The emulator's choice for the role of an API key (spec §5.6): one switch, `--memgraph-api-key-role`.
+/// The emulator's choice for the role of an API key (docs/spec/memgraph.md §5.6): one switch,
+/// `--memgraph-api-key-role`.
 fn api_key_role(setting: ApiKeyRole) -> Role {
     match setting {
         ApiKeyRole::Editor => Role::Editor,
@@ -70,7 +71,7 @@ fn api_key_role(setting: ApiKeyRole) -> Role {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    /// JWT first, then `X-API-KEY`, then development mode, else 401 (spec §5.3).
+    /// JWT first, then `X-API-KEY`, then development mode, else 401 (docs/spec/memgraph.md §5.3).
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
@@ -200,7 +201,7 @@ impl<R: MinRole> FromRequestParts<AppState> for Authorized<R> {
 }
 
 /// A caller who is not an API key (a dashboard user, or anonymous in development mode) with at
-/// least role `R`. API keys get the same 401 as no credentials at all (spec §5.6).
+/// least role `R`. API keys get the same 401 as no credentials at all (docs/spec/memgraph.md §5.6).
 pub struct Dashboard<R> {
     pub caller: Caller,
     role: PhantomData<R>,

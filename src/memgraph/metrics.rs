@@ -1,5 +1,5 @@
 //! `GET /metrics`: Prometheus counters and latency histograms of the Memgraph API's own traffic,
-//! by method, route template and status (spec §6.1; metric names inferred).
+//! by method, route template and status (docs/spec/memgraph.md §6.1; metric names inferred).
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -1,8 +1,9 @@
 //! Memgraph, the AI-memory platform at `api.memgraph.ai` (not the graph database): a FastAPI
-//! service. Spec: `shared/spec/memgraph.md`. This module holds the accounts and access part
+//! service. Spec: `docs/spec/memgraph.md`. This module holds the accounts and access part
 //! (onboarding, login, API keys, users, tenant, stats, export/import), the memory API (events,
-//! episodes, beliefs, context; `routes/memory.rs`) and FastAPI's router behaviour:
-//! 404 `{"detail":"Not Found"}`, 405 with `Allow`, 307 to drop a trailing slash (spec §4.2).
+//! episodes, beliefs, context; `routes/memory.rs`) and FastAPI's router behaviour: 404
+//! `{"detail":"Not Found"}`, 405 with `Allow`, 307 to drop a trailing slash (docs/spec/memgraph.md
+//! §4.2).
 
 mod auth;
 mod error;
@@ -17,7 +18,6 @@ mod routes;
 mod search;
 mod settings;
 pub(crate) mod store;
-mod typed;
 mod validation;
 
 use std::sync::Arc;
@@ -61,10 +61,11 @@ fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/v1/tenant", get(get_tenant).patch(update_tenant)),
         ("/v1/stats", get(stats)),
-        // The real method is unknown; POST is served too (spec §6.9, emulator choice).
+        // The real method is unknown; POST is served too (docs/spec/memgraph.md §6.9, emulator
+        // choice).
         ("/v1/admin/export", get(export).post(export)),
         ("/v1/admin/import", post(import)),
-        // Memory (spec §6.3–6.6, 6.10).
+        // Memory (docs/spec/memgraph.md §6.3–6.6, 6.10).
         ("/v1/events", get(list_events).post(create_event)),
         ("/v1/events/{event_id}", get(get_event).delete(delete_event)),
         ("/v1/ingest", post(ingest)),
@@ -89,7 +90,8 @@ fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/v1/context", post(context_v1)),
         ("/v1/intelligence/health", get(intelligence_health)),
         ("/v1/intelligence/contradictions", get(contradictions)),
-        // Intelligence, benchmarks, sidecar, knowledge graph, decisions (spec §7.3).
+        // Intelligence, benchmarks, sidecar, knowledge graph, decisions
+        // (docs/spec/memgraph.md §7.3).
         ("/v1/intelligence/evaluate", post(evaluate)),
         ("/v1/intelligence/mcis", get(mcis)),
         ("/v1/intelligence/mcis/history", get(mcis_history)),

@@ -1,11 +1,18 @@
-//! Memgraph's wire types (spec §6) and the rows they are read from. Fields the spec marks
-//! [inferred] are here because a client of the real service would plausibly read them.
+//! Memgraph's wire types (docs/spec/memgraph.md §6): the request bodies and query strings, each
+//! read by its handler and described in the OpenAPI document from the same type, and the
+//! responses with the rows they are read from. Fields the spec marks [inferred] are here because
+//! a client of the real service would plausibly read them.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use utoipa::{IntoParams, ToSchema};
 
-/// Roles and their levels (spec §5.2): a check passes when the caller's level is at least the
+use super::validation::{Records, Upload};
+
+/// Roles and their levels: a check passes when the caller's level is at least the
 /// required one, which the derived ordering gives.
+// docs/spec/memgraph.md §5.2. The derived ordering follows the levels, not the declaration, which
+// is the service's own order: its 422 messages list `'admin', 'editor' or 'viewer'`.
 #[derive(
     Debug,
     Clone,
@@ -22,9 +29,9 @@ use serde_json::{Map, Value, json};
 #[serde(rename_all = "lowercase")]
 #[sqlx(rename_all = "lowercase")]
 pub enum Role {
-    Viewer = 1,
-    Editor = 2,
     Admin = 3,
+    Editor = 2,
+    Viewer = 1,
 }
 
 impl Role {
@@ -38,8 +45,8 @@ impl Role {
     }
 }
 
-/// Tenant settings before any PATCH (spec §6.8, emulator choice). The episode gap starts as
-/// `--memgraph-episode-gap`; the memory API then follows the tenant's own value.
+/// Tenant settings before any PATCH (docs/spec/memgraph.md §6.8, emulator choice). The episode
+/// gap starts as `--memgraph-episode-gap`; the memory API then follows the tenant's own value.
 pub fn default_tenant_settings(episode_gap: std::time::Duration) -> Value {
     let secs = episode_gap.as_secs();
     let gap_minutes = if secs.is_multiple_of(60) {
@@ -88,6 +95,12 @@ pub struct ApiKey {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub is_active: bool,
+}
+
+/// What listings show of a key (`key_prefix`): its first characters.
+pub fn key_prefix(plaintext: &str) -> String {
+    const SHOWN: usize = 12;
+    plaintext.chars().take(SHOWN).collect()
 }
 
 /// `POST /v1/api-keys`: the one response that carries the plaintext.
@@ -161,7 +174,8 @@ pub struct StatusId {
     pub id: String,
 }
 
-/// The export document (spec §6.9), which `POST /v1/admin/import` reads back.
+/// The export document, which `POST /v1/admin/import` reads back.
+// docs/spec/memgraph.md §6.9
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Export {
     pub version: u32,
@@ -198,8 +212,9 @@ pub struct ExportUser {
 
 // ---- memory ----------------------------------------------------------------------------------
 
-/// An event (spec §6.3). The request field is `content`; the stored and returned one is
+/// An event. The request field is `content`; the stored and returned one is
 /// `content_payload`, the only name a client of the real service is seen reading.
+// docs/spec/memgraph.md §6.3
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Event {
     pub id: String,
@@ -216,7 +231,8 @@ pub struct Event {
     pub timestamp: String,
 }
 
-/// An episode (spec §6.4): derived from events, never written by clients.
+/// An episode: derived from events, never written by clients.
+// docs/spec/memgraph.md §6.4
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Episode {
     pub id: String,
@@ -246,7 +262,8 @@ pub struct EpisodeDetail {
     pub events: Vec<Event>,
 }
 
-/// A belief version (spec §6.5).
+/// A belief version.
+// docs/spec/memgraph.md §6.5
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Belief {
     pub id: String,
@@ -267,7 +284,8 @@ pub struct Belief {
     pub updated_at: String,
 }
 
-/// `POST /v1/ingest` (spec §6.3): `event_id` is what the SDK's tests read.
+/// `POST /v1/ingest`: `event_id` is what the SDK's tests read.
+// docs/spec/memgraph.md §6.3
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Ingested {
     pub event_id: String,
@@ -326,6 +344,449 @@ pub struct DreamingHealth {
     pub pending_episodes: i64,
     pub processing_episodes: i64,
     pub consolidated_episodes: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+    pub database: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Imported {
+    pub status: &'static str,
+    pub imported: ImportCounts,
+    pub skipped: ImportCounts,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ImportCounts {
+    pub events: i64,
+    pub episodes: i64,
+    pub beliefs: i64,
+    pub entities: i64,
+    pub relationships: i64,
+    pub decisions: i64,
+    pub contradictions: i64,
+    pub mcis_history: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContextV2 {
+    /// Ranked memories.
+    #[schema(value_type = Vec<Object>)]
+    pub memories: Vec<Value>,
+    /// The caller's entities named in the query, and those reached from them.
+    pub entities: Vec<graph::Reached>,
+    pub relationships: Vec<graph::Relationship>,
+    /// Decisions whose goals are most like the query, each with its `score`.
+    #[schema(value_type = Vec<Object>)]
+    pub decisions: Vec<Value>,
+    /// With `create_snapshot`.
+    pub snapshot: Option<graph::ContextSnapshot>,
+    #[schema(value_type = Object)]
+    pub debug: Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContextV1 {
+    /// One system message listing the memories.
+    #[schema(value_type = Vec<Object>)]
+    pub messages: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub retrieved_items: Vec<Value>,
+    #[schema(value_type = Object)]
+    pub debug: Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntelligenceHealth {
+    pub status: &'static str,
+    pub user_id: Option<String>,
+    pub total_beliefs: i64,
+    pub active_beliefs: i64,
+    pub inactive_beliefs: i64,
+    pub total_episodes: i64,
+    pub total_events: i64,
+    pub contradictions: i64,
+}
+
+// ---- request bodies ------------------------------------------------------------------------
+// Read field by field in this order, as pydantic reads the service's models (`validation.rs`);
+// the `#[schema]` bounds and formats are what the request is held to.
+
+#[derive(Deserialize, ToSchema)]
+pub struct OnboardRequest {
+    #[schema(format = "email")]
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+    pub cluster_name: String,
+    pub sector: String,
+}
+
+/// OAuth2's password flow form.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)] // OAuth2's fields beside the credentials are checked, then ignored
+pub struct LoginForm {
+    /// The account's email.
+    pub username: String,
+    pub password: String,
+    #[schema(pattern = "^password$")]
+    pub grant_type: Option<String>,
+    pub scope: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateApiKey {
+    pub name: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateUser {
+    #[schema(format = "email")]
+    pub email: String,
+    pub password: String,
+    pub full_name: Option<String>,
+    /// `viewer` when left out.
+    pub role: Option<Role>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateUser {
+    pub role: Option<Role>,
+    pub full_name: Option<String>,
+    pub is_active: Option<bool>,
+    pub password: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateTenant {
+    pub name: Option<String>,
+    pub sector: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub settings: Option<Map<String, Value>>,
+}
+
+/// An export document (`GET /v1/admin/export`); only `version` is required.
+#[derive(Deserialize, ToSchema)]
+pub struct ImportRequest {
+    /// Must be 1.
+    pub version: i64,
+    #[schema(value_type = Option<Vec<Event>>)]
+    pub events: Option<Records<Event>>,
+    #[schema(value_type = Option<Vec<Episode>>)]
+    pub episodes: Option<Records<Episode>>,
+    #[schema(value_type = Option<Vec<Belief>>)]
+    pub beliefs: Option<Records<Belief>>,
+    #[schema(value_type = Option<Vec<graph::Entity>>)]
+    pub entities: Option<Records<graph::Entity>>,
+    #[schema(value_type = Option<Vec<graph::Relationship>>)]
+    pub relationships: Option<Records<graph::Relationship>>,
+    #[schema(value_type = Option<Vec<decisions::Decision>>)]
+    pub decisions: Option<Records<decisions::Decision>>,
+    #[schema(value_type = Option<Vec<decisions::ContradictionRecord>>)]
+    pub contradictions: Option<Records<decisions::ContradictionRecord>>,
+    #[schema(value_type = Option<Vec<intelligence::McisSnapshot>>)]
+    pub mcis_history: Option<Records<intelligence::McisSnapshot>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateEvent {
+    pub user_id: String,
+    pub event_type: String,
+    #[schema(value_type = Object)]
+    pub content: Map<String, Value>,
+    pub agent_id: Option<String>,
+    pub thread_id: Option<String>,
+    /// Accepted and ignored: the tenant is the caller's.
+    #[allow(dead_code)]
+    pub tenant_id: Option<String>,
+}
+
+/// Text, a file, or both.
+#[derive(Deserialize, ToSchema)]
+pub struct IngestForm {
+    pub user_id: String,
+    pub text: Option<String>,
+    #[schema(value_type = Option<String>, format = Binary)]
+    pub file: Option<Upload>,
+    pub agent_id: Option<String>,
+    pub thread_id: Option<String>,
+    /// Accepted and ignored: the tenant is the caller's.
+    #[allow(dead_code)]
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateBelief {
+    pub subject_id: String,
+    pub key: String,
+    pub value: String,
+    /// 0..=1, 0.9 when left out.
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub confidence: Option<f64>,
+    /// `belief` when left out.
+    pub belief_type: Option<BeliefType>,
+    /// `general` when left out.
+    pub domain: Option<String>,
+    #[allow(dead_code)] // accepted and ignored: the tenant is the caller's
+    pub tenant_id: Option<String>,
+}
+
+/// What a belief written without them is (docs/spec/memgraph.md §6.5): the API's and the
+/// fixtures' default.
+pub const DEFAULT_CONFIDENCE: f64 = 0.9;
+pub const DEFAULT_BELIEF_TYPE: BeliefType = BeliefType::Belief;
+pub const DEFAULT_DOMAIN: &str = "general";
+
+// docs/spec/memgraph.md §3.3
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BeliefType {
+    Fact,
+    Belief,
+    Preference,
+    Tenet,
+}
+
+impl BeliefType {
+    pub const ALL: [BeliefType; 4] = [
+        BeliefType::Fact,
+        BeliefType::Belief,
+        BeliefType::Preference,
+        BeliefType::Tenet,
+    ];
+
+    pub fn parse(name: &str) -> Option<BeliefType> {
+        BeliefType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BeliefType::Fact => "fact",
+            BeliefType::Belief => "belief",
+            BeliefType::Preference => "preference",
+            BeliefType::Tenet => "tenet",
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateBeliefs {
+    /// At most 100, created all or none.
+    #[schema(max_items = 100)]
+    pub beliefs: Vec<CreateBelief>,
+    #[allow(dead_code)] // accepted and ignored: the tenant is the caller's
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateBelief {
+    pub value: Option<String>,
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub confidence: Option<f64>,
+    /// The old clients' name for `confidence`.
+    #[schema(minimum = 0.0, maximum = 1.0, deprecated)]
+    pub confidence_score: Option<f64>,
+    pub domain: Option<String>,
+    pub belief_type: Option<BeliefType>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ContextRequest {
+    /// `/v1/context` also takes it as `task`.
+    pub query: String,
+    pub user_id: Option<String>,
+    #[schema(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    #[allow(dead_code)] // accepted and ignored: memories are the tenant's, not an agent's
+    pub agent_id: Option<String>,
+    #[allow(dead_code)] // accepted and ignored: the tenant is the caller's
+    pub tenant_id: Option<String>,
+    // What `/v2/context` reads besides the query (`get_context_graph`'s parameters);
+    // `/v1/context` accepts and ignores them.
+    /// Similar past decisions (true by default).
+    pub include_decisions: Option<bool>,
+    /// Entities named in the query and their relationships (true by default).
+    pub include_graph: Option<bool>,
+    /// Answer with a snapshot of what was retrieved.
+    pub create_snapshot: Option<bool>,
+    /// How far relationships are followed from the entities found (1 by default).
+    #[schema(minimum = 1, maximum = 3, default = 1)]
+    pub max_depth: Option<i64>,
+}
+
+// ---- query strings ---------------------------------------------------------------------------
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// The parts to export, comma-separated (all by default). Read by the handler, which names
+    /// a part it does not know as pydantic names a bad `Literal`.
+    #[param(value_type = Option<Vec<ExportPart>>, inline, style = Form, explode = false, min_items = 1)]
+    pub include: Option<String>,
+}
+
+/// What `?include=` may name: the memory records and the v2 ones (docs/spec/memgraph.md §6.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ExportPart {
+    Events,
+    Episodes,
+    Beliefs,
+    Entities,
+    Relationships,
+    Decisions,
+    Contradictions,
+    McisHistory,
+}
+
+impl ExportPart {
+    pub const ALL: [ExportPart; 8] = [
+        ExportPart::Events,
+        ExportPart::Episodes,
+        ExportPart::Beliefs,
+        ExportPart::Entities,
+        ExportPart::Relationships,
+        ExportPart::Decisions,
+        ExportPart::Contradictions,
+        ExportPart::McisHistory,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportPart::Events => "events",
+            ExportPart::Episodes => "episodes",
+            ExportPart::Beliefs => "beliefs",
+            ExportPart::Entities => "entities",
+            ExportPart::Relationships => "relationships",
+            ExportPart::Decisions => "decisions",
+            ExportPart::Contradictions => "contradictions",
+            ExportPart::McisHistory => "mcis_history",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ExportPart> {
+        ExportPart::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// `skip` (default) keeps existing ids, `replace` overwrites them.
+    #[param(inline)]
+    pub mode: Option<ImportMode>,
+}
+
+/// How an import treats ids that exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportMode {
+    Skip,
+    Replace,
+}
+
+/// Where an episode is in the dreaming worker's run (docs/spec/memgraph.md §6.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsolidationStatus {
+    Pending,
+    Processing,
+    Consolidated,
+}
+
+impl ConsolidationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsolidationStatus::Pending => "pending",
+            ConsolidationStatus::Processing => "processing",
+            ConsolidationStatus::Consolidated => "consolidated",
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    pub user_id: Option<String>,
+    pub thread_id: Option<String>,
+    pub event_type: Option<String>,
+    pub episode_id: Option<String>,
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0, default = 0)]
+    pub offset: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EpisodeQuery {
+    pub user_id: Option<String>,
+    pub thread_id: Option<String>,
+    #[param(inline)]
+    pub consolidation_status: Option<ConsolidationStatus>,
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0, default = 0)]
+    pub offset: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BeliefQuery {
+    /// Also read as `user_id`.
+    pub subject_id: Option<String>,
+    pub user_id: Option<String>,
+    pub domain: Option<String>,
+    pub belief_type: Option<String>,
+    pub include_inactive: Option<bool>,
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Accepted and ignored: the tenant is the caller's.
+    #[allow(dead_code)]
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BulkDeleteQuery {
+    pub subject_id: String,
+    pub domain: Option<String>,
+    /// Deactivate instead of deleting.
+    pub soft: Option<bool>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    #[param(default = true)]
+    pub include_inactive: Option<bool>,
+    /// The versions as they stood at that time (ISO 8601).
+    #[param(format = DateTime)]
+    pub as_of: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    pub domain: Option<String>,
+    #[param(format = DateTime)]
+    pub since: Option<String>,
+    #[param(minimum = 1, maximum = 1000, default = 50)]
+    pub limit: Option<i64>,
+}
+
+/// An optional end user (subject) to narrow a report to.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    pub user_id: Option<String>,
 }
 
 // ---- v2: knowledge graph, decisions, sidecar, intelligence -------------------------------------

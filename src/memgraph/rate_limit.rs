@@ -1,4 +1,4 @@
-//! The real service's per-key rate limit (120 requests a minute, spec §6.11), when
+//! The real service's per-key rate limit (120 requests a minute, docs/spec/memgraph.md §6.11), when
 //! `--memgraph-rate-limit` is on: a token bucket per API key (and session) that refills
 //! steadily, so a client that waits the `Retry-After` it was told gets its next request in.
 //! Counters are transient, like the real service's: they are not part of the stored state.

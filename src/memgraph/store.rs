@@ -14,7 +14,8 @@ use crate::clock::iso;
 use crate::error::{Internal, is_unique_violation};
 use crate::session::Session;
 
-/// The tenant anonymous callers belong to in development mode (spec §5.3, emulator choice).
+/// The tenant anonymous callers belong to in development mode (docs/spec/memgraph.md §5.3, emulator
+/// choice).
 pub const DEV_TENANT_ID: &str = "00000000-0000-4000-8000-000000000000";
 
 mod contradictions;
@@ -28,7 +29,7 @@ pub use decisions::{DecisionFilter, NewDecision, belief_snapshot};
 pub use graph::{NewEntity, NewRelationship, Walk};
 pub use intelligence::PROSPECTIVE_DOMAIN;
 pub use memory::{
-    BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, Import, NewBelief, NewEvent,
+    BeliefFilter, BeliefPatch, EpisodeFilter, EventFilter, Import, Kind, Match, NewBelief, NewEvent,
 };
 pub use v2_records::{
     V2Import, insert_fixture_decision, insert_fixture_entity, insert_fixture_relationship,
@@ -39,8 +40,8 @@ pub struct Store {
     timing: Timing,
 }
 
-/// The configured durations of an episode's life (spec §6.4; `--memgraph-episode-gap`,
-/// `--memgraph-consolidation-time`).
+/// The configured durations of an episode's life (docs/spec/memgraph.md §6.4;
+/// `--memgraph-episode-gap`, `--memgraph-consolidation-time`).
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
     pub episode_gap: std::time::Duration,
@@ -389,7 +390,7 @@ impl Store {
             }
         };
         let now = self.session.clock().now();
-        let stale = iso(now - time::Duration::minutes(1));
+        let stale = iso(now.saturating_sub(time::Duration::minutes(1)));
         let last_used_at = match last_used_at {
             Some(used) if used >= stale => Some(used),
             _ => {
@@ -585,8 +586,9 @@ pub async fn insert_fixture_belief(
     sqlx::query(
         "INSERT INTO memgraph_beliefs
             (id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
-             epistemic_status, is_active, version, source, supersedes_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, 1, 'api', NULL, ?, ?)",
+             epistemic_status, is_active, version, source, supersedes_id, created_at, updated_at,
+             search_bag)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, 1, 'api', NULL, ?, ?, ?)",
     )
     .bind(&b.id)
     .bind(tenant_id)
@@ -598,6 +600,9 @@ pub async fn insert_fixture_belief(
     .bind(&b.domain)
     .bind(now)
     .bind(now)
+    .bind(super::search::bag_json(&super::search::bag(
+        &b.key, &b.value,
+    )))
     .execute(conn)
     .await?;
     Ok(())

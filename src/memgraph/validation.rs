@@ -1,28 +1,40 @@
-//! FastAPI's request validation, written once (spec §4.4, §9.5): how a JSON body is read for a
-//! pydantic model, how form fields are read, and the 422 error objects pydantic v2 produces
-//! (`type`, `loc`, `msg`, `input`, `ctx`; no `url`).
+//! FastAPI's request validation, written once (docs/spec/memgraph.md §4.4, §9.5): how a JSON
+//! body, form fields and a query string are read into a model ([`Body`], [`Form`], [`Query`];
+//! `de.rs` reads them as pydantic does), and the 422 error objects pydantic v2 produces (`type`,
+//! `loc`, `msg`, `input`, `ctx`; no `url`).
+
+mod de;
+
+use std::any::TypeId;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Multipart, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use serde_json::{Map, Value, json};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::schema::{ObjectBuilder, Schema};
+use utoipa::{IntoParams, ToSchema};
 
-use super::error::ApiError;
-use super::model::Role;
+use super::error::{ApiError, ValidationError};
+use de::{Input, Schemas, TextFields};
 
-/// A `str` path parameter. (axum's own rejection, for a path that does not decode, would be
-/// plain text; FastAPI's router finds no such route.)
+/// A `str` path parameter.
 pub struct PathParam(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathParam {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<String>::from_request_parts(parts, state)
-            .await
-            .map(|Path(value)| PathParam(value))
-            .map_err(|_| ApiError::NotFound("Not Found"))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        match path_params(parts).as_slice() {
+            [value] => Ok(PathParam(value.clone())),
+            _ => Err(ApiError::NotFound("Not Found")),
+        }
     }
 }
 
@@ -32,31 +44,93 @@ pub struct PathPair(pub String, pub String);
 impl<S: Send + Sync> FromRequestParts<S> for PathPair {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<(String, String)>::from_request_parts(parts, state)
-            .await
-            .map(|Path((a, b))| PathPair(a, b))
-            .map_err(|_| ApiError::NotFound("Not Found"))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        match path_params(parts).as_slice() {
+            [a, b] => Ok(PathPair(a.clone(), b.clone())),
+            _ => Err(ApiError::NotFound("Not Found")),
+        }
     }
 }
 
-/// One pydantic error object.
-pub fn error(kind: &str, loc: Value, msg: &str, input: Value, ctx: Option<Value>) -> Value {
-    let mut e = json!({ "type": kind, "loc": loc, "msg": msg, "input": input });
-    if let (Some(ctx), Some(obj)) = (ctx, e.as_object_mut()) {
-        obj.insert("ctx".into(), ctx);
-    }
-    e
+/// The path's parameters, percent-decoded as uvicorn decodes a path: bytes that are not UTF-8
+/// become U+FFFD, and the route answers for that text. (axum's own extractor refuses them, in
+/// plain text.)
+fn path_params(parts: &Parts) -> Vec<String> {
+    let Some(template) = parts.extensions.get::<MatchedPath>() else {
+        return Vec::new();
+    };
+    // From the end: a prefix the path was routed under may be in one and not the other.
+    let mut params: Vec<String> = template
+        .as_str()
+        .rsplit('/')
+        .zip(parts.uri.path().rsplit('/'))
+        .filter(|(segment, _)| segment.starts_with('{'))
+        .map(|(_, raw)| percent_decode_lossy(raw))
+        .collect();
+    params.reverse();
+    params
 }
 
-pub fn missing(loc: Value, input: Value) -> Value {
+fn percent_decode_lossy(raw: &str) -> String {
+    let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%'
+            && let (Some(high), Some(low)) = (hex(bytes.get(i + 1)), hex(bytes.get(i + 2)))
+        {
+            decoded.extend(u8::try_from(high * 16 + low).ok());
+            i += 3;
+        } else {
+            decoded.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+/// One pydantic error object; `loc` is a JSON array (`["body", "email"]`).
+pub fn error(
+    kind: &str,
+    loc: Value,
+    msg: &str,
+    input: Value,
+    ctx: Option<Value>,
+) -> ValidationError {
+    let loc = match loc {
+        Value::Array(loc) => loc,
+        other => vec![other],
+    };
+    ValidationError {
+        kind: kind.to_owned(),
+        loc,
+        msg: msg.to_owned(),
+        input,
+        ctx,
+    }
+}
+
+pub fn missing(loc: Value, input: Value) -> ValidationError {
     error("missing", loc, "Field required", input, None)
 }
 
-/// A JSON request body for a pydantic model: always an object once extracted.
-pub struct JsonObject(pub Map<String, Value>);
+/// A JSON request body, read as the model `T`.
+pub struct Body<T>(pub T);
 
-impl<S: Send + Sync> FromRequest<S> for JsonObject {
+impl<S: Send + Sync, T: DeserializeOwned + ToSchema + 'static> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let JsonBody(value) = JsonBody::from_request(req, state).await?;
+        read_json(&value).map(Body)
+    }
+}
+
+/// A request body as FastAPI parses it for a model, before the model reads it.
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
@@ -76,35 +150,162 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
             essence.ends_with("/json") || essence.ends_with("+json")
         });
         let value = if is_json {
-            serde_json::from_slice::<Value>(&bytes).map_err(|e| json_invalid(&bytes, &e))?
+            // Python decodes the bytes before it parses them, and its parser recurses as deep
+            // as its stack allows; FastAPI reports either failure apart from JSON errors.
+            if std::str::from_utf8(&bytes).is_err() {
+                return Err(ApiError::UnparsableBody);
+            }
+            serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+                if e.to_string().starts_with("recursion limit exceeded") {
+                    ApiError::UnparsableBody
+                } else {
+                    json_invalid(&bytes, &e)
+                }
+            })?
         } else {
             Value::String(String::from_utf8_lossy(&bytes).into_owned())
         };
-        match value {
-            Value::Object(map) => Ok(JsonObject(map)),
-            other => Err(ApiError::validation(error(
-                "model_attributes_type",
-                json!(["body"]),
-                "Input should be a valid dictionary or object to extract fields from",
-                other,
-                None,
-            ))),
-        }
+        Ok(JsonBody(value))
     }
 }
 
-/// Form fields, as FastAPI's `Form(...)` reads them: from `application/x-www-form-urlencoded` or
-/// `multipart/form-data`; any other body gives no fields at all. File parts (`File(...)`) are
-/// kept apart, in [`FormFields::files`].
-#[derive(Default)]
-pub struct FormFields(pub Vec<(String, String)>, pub Vec<UploadFile>);
+/// Reads a parsed body as the model `T`.
+pub fn read_json<T: DeserializeOwned + ToSchema + 'static>(value: &Value) -> Result<T, ApiError> {
+    let schemas = schemas_of::<T>(model_schemas::<T>);
+    de::read(&Input::Json(value), schemas, "body").map_err(ApiError::Validation)
+}
 
-/// A multipart part that came with a file name.
-pub struct UploadFile {
-    pub field: String,
+/// Form fields (`application/x-www-form-urlencoded` or `multipart/form-data`), read as the model
+/// `T`, as FastAPI reads `Form(...)` and `File(...)` parameters.
+pub struct Form<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + ToSchema + 'static> FromRequest<S> for Form<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let form = FormFields::from_request(req, state).await?;
+        // The first value of a name counts, and an empty one is as good as none.
+        let mut text: Vec<(&str, &str)> = Vec::with_capacity(form.0.len());
+        for (name, value) in &form.0 {
+            if !text.iter().any(|(n, _)| n == name) {
+                text.push((name, value));
+            }
+        }
+        text.retain(|(_, value)| !value.is_empty());
+        let input = Input::Fields(TextFields {
+            text,
+            files: &form.1,
+        });
+        let schemas = schemas_of::<T>(model_schemas::<T>);
+        de::read(&input, schemas, "body")
+            .map(Form)
+            .map_err(ApiError::Validation)
+    }
+}
+
+/// The query string, read as the parameters `T` declares (`Query(...)` in FastAPI).
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + IntoParams + 'static> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let params: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        // The last value of a name counts, as with Starlette's `QueryParams` for a scalar.
+        let text = params
+            .iter()
+            .rev()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let input = Input::Fields(TextFields { text, files: &[] });
+        let schemas = schemas_of::<T>(params_schemas::<T>);
+        de::read(&input, schemas, "query")
+            .map(Query)
+            .map_err(ApiError::Validation)
+    }
+}
+
+/// A list of records read each as serde reads `T` (the export document's own records, not a
+/// pydantic model): a record that does not read is a `value_error` at its index, and the others
+/// are still read.
+pub struct Records<T>(pub Vec<T>);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Records<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let items = Vec::<Value>::deserialize(deserializer)?;
+        let mut records = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            match T::deserialize(&item) {
+                Ok(record) => records.push(record),
+                Err(e) => {
+                    let msg = format!("Value error, {e}");
+                    let ctx = Some(json!({ "error": e.to_string() }));
+                    if !de::reject_at(json!(i), "value_error", &msg, item, ctx) {
+                        return Err(serde::de::Error::custom(msg));
+                    }
+                }
+            }
+        }
+        Ok(Records(records))
+    }
+}
+
+/// A file sent in a form (FastAPI's `UploadFile`).
+#[derive(Deserialize)]
+pub struct Upload {
     pub filename: String,
     pub content_type: Option<String>,
-    pub bytes: Bytes,
+    pub bytes: Vec<u8>,
+}
+
+/// The schemas a model is read against, built once per model.
+fn schemas_of<T: 'static>(build: fn() -> Schemas) -> &'static Schemas {
+    static BUILT: OnceLock<Mutex<HashMap<TypeId, &'static Schemas>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // A handful of models, each built once: leaking them is what keeps them.
+    built
+        .entry(TypeId::of::<T>())
+        .or_insert_with(|| Box::leak(Box::new(build())))
+}
+
+fn model_schemas<T: ToSchema>() -> Schemas {
+    let mut components = Vec::new();
+    T::schemas(&mut components);
+    Schemas {
+        root: T::schema(),
+        components: components.into_iter().collect(),
+    }
+}
+
+fn params_schemas<T: IntoParams>() -> Schemas {
+    let mut object = ObjectBuilder::new();
+    for param in T::into_params(|| Some(ParameterIn::Query)) {
+        if let Some(schema) = param.schema {
+            object = object.property(param.name, schema);
+        }
+    }
+    Schemas {
+        root: RefOr::T(Schema::Object(object.build())),
+        components: BTreeMap::new(),
+    }
+}
+
+/// Form fields, as FastAPI reads them: from `application/x-www-form-urlencoded` or
+/// `multipart/form-data`; any other body gives no fields at all. File parts (`File(...)`) are
+/// kept apart.
+#[derive(Default)]
+struct FormFields(Vec<(String, String)>, Vec<UploadFile>);
+
+/// A multipart part that came with a file name.
+struct UploadFile {
+    field: String,
+    filename: String,
+    content_type: Option<String>,
+    bytes: Bytes,
 }
 
 impl<S: Send + Sync> FromRequest<S> for FormFields {
@@ -172,22 +373,6 @@ async fn read_multipart<S: Send + Sync>(req: Request, state: &S) -> Result<FormF
     Ok(form)
 }
 
-impl FormFields {
-    /// A field's value; FastAPI treats an empty form value as absent.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    }
-
-    /// The file sent in this field, if any.
-    pub fn file(&self, name: &str) -> Option<&UploadFile> {
-        self.1.iter().find(|f| f.field == name)
-    }
-}
-
 async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state).await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -238,396 +423,8 @@ fn json_invalid(bytes: &[u8], e: &serde_json::Error) -> ApiError {
     ))
 }
 
-/// Reads the fields of a JSON body as a pydantic model would, collecting every error before
-/// answering (pydantic reports all of them at once, in field order).
-pub struct Fields<'a> {
-    body: &'a Map<String, Value>,
-    /// Where this object sits: `["body"]`, or deeper for the items of a list.
-    at: Vec<Value>,
-    errors: Vec<Value>,
-}
-
-impl<'a> Fields<'a> {
-    pub fn new(body: &'a JsonObject) -> Fields<'a> {
-        Fields::at(&body.0, vec![json!("body")])
-    }
-
-    /// The fields of an object nested at `at` (e.g. `["body", "beliefs", 3]`).
-    pub fn at(body: &'a Map<String, Value>, at: Vec<Value>) -> Fields<'a> {
-        Fields {
-            body,
-            at,
-            errors: Vec::new(),
-        }
-    }
-
-    /// Whether the body has this field at all (even as null).
-    pub fn has(&self, name: &str) -> bool {
-        self.body.contains_key(name)
-    }
-
-    fn loc(&self, name: &str) -> Value {
-        let mut loc = self.at.clone();
-        loc.push(json!(name));
-        Value::Array(loc)
-    }
-
-    /// Records an error found by the caller, at this field.
-    pub fn reject(&mut self, name: &str, kind: &str, msg: &str, input: Value, ctx: Option<Value>) {
-        let loc = self.loc(name);
-        self.errors.push(error(kind, loc, msg, input, ctx));
-    }
-
-    /// The errors so far, to be merged into an enclosing model's.
-    pub fn into_errors(self) -> Vec<Value> {
-        self.errors
-    }
-
-    /// A required `Dict[str, Any]`.
-    pub fn object(&mut self, name: &str) -> Map<String, Value> {
-        if !self.body.contains_key(name) {
-            let loc = self.loc(name);
-            self.errors
-                .push(missing(loc, Value::Object(self.body.clone())));
-            return Map::new();
-        }
-        if self.body.get(name).is_some_and(Value::is_null) {
-            self.reject(
-                name,
-                "dict_type",
-                "Input should be a valid dictionary",
-                Value::Null,
-                None,
-            );
-        }
-        self.opt_object(name).unwrap_or_default()
-    }
-
-    /// An optional float with bounds (pydantic `confloat(ge=, le=)`), lax about numeric strings.
-    pub fn opt_float_in(&mut self, name: &str, ge: f64, le: f64) -> Option<f64> {
-        let value = self.body.get(name)?;
-        let number = match value {
-            Value::Null => return None,
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => match s.trim().parse::<f64>() {
-                Ok(n) if n.is_finite() => Some(n),
-                _ => {
-                    self.reject(
-                        name,
-                        "float_parsing",
-                        "Input should be a valid number, unable to parse string as a number",
-                        value.clone(),
-                        None,
-                    );
-                    return None;
-                }
-            },
-            _ => None,
-        };
-        let Some(number) = number else {
-            self.reject(
-                name,
-                "float_type",
-                "Input should be a valid number",
-                value.clone(),
-                None,
-            );
-            return None;
-        };
-        if number < ge {
-            self.reject(
-                name,
-                "greater_than_equal",
-                &format!(
-                    "Input should be greater than or equal to {}",
-                    python_number(ge)
-                ),
-                value.clone(),
-                Some(json!({ "ge": ge })),
-            );
-            return None;
-        }
-        if number > le {
-            self.reject(
-                name,
-                "less_than_equal",
-                &format!(
-                    "Input should be less than or equal to {}",
-                    python_number(le)
-                ),
-                value.clone(),
-                Some(json!({ "le": le })),
-            );
-            return None;
-        }
-        Some(number)
-    }
-
-    /// An optional int with bounds (pydantic `conint(ge=, le=)`).
-    pub fn opt_int_in(&mut self, name: &str, ge: i64, le: i64) -> Option<i64> {
-        let value = self.body.get(name)?;
-        let n = match value {
-            Value::Null => return None,
-            Value::Number(n) if n.is_i64() => n.as_i64(),
-            Value::String(s) => s.trim().parse::<i64>().ok(),
-            _ => None,
-        };
-        let Some(n) = n else {
-            self.reject(
-                name,
-                "int_type",
-                "Input should be a valid integer",
-                value.clone(),
-                None,
-            );
-            return None;
-        };
-        if n < ge {
-            let msg = format!("Input should be greater than or equal to {ge}");
-            self.reject(
-                name,
-                "greater_than_equal",
-                &msg,
-                value.clone(),
-                Some(json!({ "ge": ge })),
-            );
-            return None;
-        }
-        if n > le {
-            let msg = format!("Input should be less than or equal to {le}");
-            self.reject(
-                name,
-                "less_than_equal",
-                &msg,
-                value.clone(),
-                Some(json!({ "le": le })),
-            );
-            return None;
-        }
-        Some(n)
-    }
-
-    /// An optional `Literal[...]` of strings.
-    pub fn opt_literal(&mut self, name: &str, allowed: &[&str]) -> Option<String> {
-        let value = match self.body.get(name) {
-            None | Some(Value::Null) => return None,
-            Some(value) => value,
-        };
-        if let Some(s) = value.as_str().filter(|s| allowed.contains(s)) {
-            return Some(s.to_owned());
-        }
-        let expected = one_of(allowed);
-        self.reject(
-            name,
-            "literal_error",
-            &format!("Input should be {expected}"),
-            value.clone(),
-            Some(json!({ "expected": expected })),
-        );
-        None
-    }
-
-    /// A required list of objects, at most `max` long; each item comes back with its location.
-    pub fn list_of_objects(
-        &mut self,
-        name: &str,
-        max: usize,
-    ) -> Vec<(usize, &'a Map<String, Value>)> {
-        let body = self.body;
-        let Some(value) = body.get(name) else {
-            let loc = self.loc(name);
-            self.errors.push(missing(loc, Value::Object(body.clone())));
-            return Vec::new();
-        };
-        let Value::Array(items) = value else {
-            self.reject(
-                name,
-                "list_type",
-                "Input should be a valid list",
-                value.clone(),
-                None,
-            );
-            return Vec::new();
-        };
-        if items.len() > max {
-            self.reject(
-                name,
-                "too_long",
-                &format!(
-                    "List should have at most {max} items after validation, not {}",
-                    items.len()
-                ),
-                value.clone(),
-                Some(
-                    json!({"field_type": "List", "max_length": max, "actual_length": items.len()}),
-                ),
-            );
-            return Vec::new();
-        }
-        let mut objects = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            match item {
-                Value::Object(map) => objects.push((i, map)),
-                other => {
-                    let mut loc = self.at.clone();
-                    loc.extend([json!(name), json!(i)]);
-                    self.errors.push(error(
-                        "model_attributes_type",
-                        Value::Array(loc),
-                        "Input should be a valid dictionary or object to extract fields from",
-                        other.clone(),
-                        None,
-                    ));
-                }
-            }
-        }
-        objects
-    }
-
-    /// Adds errors found in a nested model.
-    pub fn extend(&mut self, errors: Vec<Value>) {
-        self.errors.extend(errors);
-    }
-
-    /// A required `str` (empty when it failed; `finish` then reports why).
-    pub fn string(&mut self, name: &str) -> String {
-        match self.body.get(name) {
-            None => {
-                let loc = self.loc(name);
-                self.errors
-                    .push(missing(loc, Value::Object(self.body.clone())));
-                String::new()
-            }
-            Some(value) => self.as_string(name, value).unwrap_or_default(),
-        }
-    }
-
-    /// An `Optional[str] = None`.
-    pub fn opt_string(&mut self, name: &str) -> Option<String> {
-        match self.body.get(name) {
-            None | Some(Value::Null) => None,
-            Some(value) => self.as_string(name, value),
-        }
-    }
-
-    /// A required email address (pydantic's `EmailStr`).
-    pub fn email(&mut self, name: &str) -> String {
-        let email = self.string(name);
-        if self.body.get(name).is_some_and(Value::is_string) {
-            self.check_email(name, &email);
-        }
-        email
-    }
-
-    /// An optional role (an `Enum` of admin, editor, viewer).
-    pub fn opt_role(&mut self, name: &str) -> Option<Role> {
-        let value = match self.body.get(name) {
-            None | Some(Value::Null) => return None,
-            Some(value) => value,
-        };
-        let role = value.as_str().and_then(Role::parse);
-        if role.is_none() {
-            let expected = "'admin', 'editor' or 'viewer'";
-            let loc = self.loc(name);
-            self.errors.push(error(
-                "enum",
-                loc,
-                &format!("Input should be {expected}"),
-                value.clone(),
-                Some(json!({ "expected": expected })),
-            ));
-        }
-        role
-    }
-
-    /// An `Optional[bool] = None`, with pydantic's lax parsing of strings and 0/1.
-    pub fn opt_bool(&mut self, name: &str) -> Option<bool> {
-        let value = self.body.get(name)?;
-        let parsed = match value {
-            Value::Null => return None,
-            Value::Bool(b) => Some(*b),
-            Value::Number(n) if n.as_i64() == Some(0) => Some(false),
-            Value::Number(n) if n.as_i64() == Some(1) => Some(true),
-            Value::String(s) => match s.to_ascii_lowercase().as_str() {
-                "true" | "t" | "yes" | "y" | "on" | "1" => Some(true),
-                "false" | "f" | "no" | "n" | "off" | "0" => Some(false),
-                _ => None,
-            },
-            _ => None,
-        };
-        if parsed.is_none() {
-            let (kind, msg) = if value.is_string() {
-                (
-                    "bool_parsing",
-                    "Input should be a valid boolean, unable to interpret input",
-                )
-            } else {
-                ("bool_type", "Input should be a valid boolean")
-            };
-            self.reject(name, kind, msg, value.clone(), None);
-        }
-        parsed
-    }
-
-    /// An `Optional[dict] = None`.
-    pub fn opt_object(&mut self, name: &str) -> Option<Map<String, Value>> {
-        match self.body.get(name)? {
-            Value::Null => None,
-            Value::Object(map) => Some(map.clone()),
-            other => {
-                self.reject(
-                    name,
-                    "dict_type",
-                    "Input should be a valid dictionary",
-                    other.clone(),
-                    None,
-                );
-                None
-            }
-        }
-    }
-
-    /// The collected errors as one 422, or `Ok` when there were none.
-    pub fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self.errors))
-        }
-    }
-
-    fn check_email(&mut self, name: &str, email: &str) {
-        if let Some(reason) = email_problem(email) {
-            let loc = self.loc(name);
-            self.errors.push(error(
-                "value_error",
-                loc,
-                &format!("value is not a valid email address: {reason}"),
-                json!(email),
-                Some(json!({ "reason": reason })),
-            ));
-        }
-    }
-
-    fn as_string(&mut self, name: &str, value: &Value) -> Option<String> {
-        match value {
-            Value::String(s) => Some(s.clone()),
-            other => {
-                self.reject(
-                    name,
-                    "string_type",
-                    "Input should be a valid string",
-                    other.clone(),
-                    None,
-                );
-                None
-            }
-        }
-    }
-}
-
 /// How pydantic lists the allowed values: `'a', 'b' or 'c'`.
-fn one_of(allowed: &[&str]) -> String {
+pub fn one_of(allowed: &[&str]) -> String {
     let quoted: Vec<String> = allowed.iter().map(|a| format!("'{a}'")).collect();
     match quoted.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
@@ -641,148 +438,6 @@ fn python_number(n: f64) -> String {
         format!("{}", n as i64)
     } else {
         n.to_string()
-    }
-}
-
-/// Query-string parameters, read as FastAPI's `Query(...)` does, errors collected like
-/// [`Fields`] (`loc` `["query", name]`, the input kept as the original string).
-pub struct QueryParams(pub Vec<(String, String)>);
-
-impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or_default();
-        Ok(QueryParams(
-            serde_urlencoded::from_str(query).unwrap_or_default(),
-        ))
-    }
-}
-
-pub struct Query<'a> {
-    params: &'a [(String, String)],
-    errors: Vec<Value>,
-}
-
-impl QueryParams {
-    pub fn read(&self) -> Query<'_> {
-        Query {
-            params: &self.0,
-            errors: Vec::new(),
-        }
-    }
-}
-
-impl Query<'_> {
-    /// The last value given for a name, as Starlette's `QueryParams` does for a scalar.
-    fn raw(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn opt_string(&mut self, name: &str) -> Option<String> {
-        self.raw(name).map(str::to_owned)
-    }
-
-    pub fn string(&mut self, name: &str) -> String {
-        match self.raw(name) {
-            Some(v) => v.to_owned(),
-            None => {
-                self.errors
-                    .push(missing(json!(["query", name]), Value::Null));
-                String::new()
-            }
-        }
-    }
-
-    /// An `int = Query(default, ge=min, le=max)`.
-    pub fn int(&mut self, name: &str, default: i64, min: i64, max: i64) -> i64 {
-        let Some(raw) = self.raw(name) else {
-            return default;
-        };
-        let Ok(n) = raw.trim().parse::<i64>() else {
-            self.errors.push(error(
-                "int_parsing",
-                json!(["query", name]),
-                "Input should be a valid integer, unable to parse string as an integer",
-                json!(raw),
-                None,
-            ));
-            return default;
-        };
-        if n < min {
-            self.errors.push(error(
-                "greater_than_equal",
-                json!(["query", name]),
-                &format!("Input should be greater than or equal to {min}"),
-                json!(raw),
-                Some(json!({ "ge": min })),
-            ));
-        } else if n > max {
-            self.errors.push(error(
-                "less_than_equal",
-                json!(["query", name]),
-                &format!("Input should be less than or equal to {max}"),
-                json!(raw),
-                Some(json!({ "le": max })),
-            ));
-        }
-        n
-    }
-
-    /// A `bool = Query(default)`, with pydantic's words for true and false.
-    pub fn bool(&mut self, name: &str, default: bool) -> bool {
-        let Some(raw) = self.raw(name) else {
-            return default;
-        };
-        match raw.to_ascii_lowercase().as_str() {
-            "true" | "t" | "yes" | "y" | "on" | "1" => true,
-            "false" | "f" | "no" | "n" | "off" | "0" => false,
-            _ => {
-                self.errors.push(error(
-                    "bool_parsing",
-                    json!(["query", name]),
-                    "Input should be a valid boolean, unable to interpret input",
-                    json!(raw),
-                    None,
-                ));
-                default
-            }
-        }
-    }
-
-    /// An `Optional[datetime]`, normalised to the stored form so it compares as text.
-    pub fn opt_datetime(&mut self, name: &str) -> Option<String> {
-        let raw = self.raw(name)?;
-        match parse_datetime(raw) {
-            Some(t) => Some(crate::clock::iso(t)),
-            None => {
-                let why = if raw.len() < 10 {
-                    "input is too short"
-                } else {
-                    "invalid datetime format"
-                };
-                self.errors.push(error(
-                    "datetime_from_date_parsing",
-                    json!(["query", name]),
-                    &format!("Input should be a valid datetime or date, {why}"),
-                    json!(raw),
-                    Some(json!({ "error": why })),
-                ));
-                None
-            }
-        }
-    }
-
-    pub fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self.errors))
-        }
     }
 }
 
@@ -832,7 +487,7 @@ mod tests {
     fn decode_error(text: &str) -> Value {
         let e = serde_json::from_str::<Value>(text).unwrap_err();
         match json_invalid(text.as_bytes(), &e) {
-            ApiError::Validation(mut errors) => errors.remove(0),
+            ApiError::Validation(mut errors) => serde_json::to_value(errors.remove(0)).unwrap(),
             other => panic!("{other:?}"),
         }
     }
@@ -854,9 +509,82 @@ mod tests {
     }
 
     #[test]
+    fn path_parameters_decode_with_replacement_characters() {
+        assert_eq!(
+            percent_decode_lossy("caf%C3%A9%20au%20lait"),
+            "café au lait"
+        );
+        assert_eq!(percent_decode_lossy("%FF%2"), "\u{fffd}%2");
+        assert_eq!(percent_decode_lossy("100%"), "100%");
+    }
+
+    #[test]
     fn emails_need_an_at_sign_and_a_dotted_domain() {
         assert_eq!(email_problem("a@b.co"), None);
         assert!(email_problem("ab.co").unwrap().contains("@-sign"));
         assert!(email_problem("a@localhost").unwrap().contains("period"));
+    }
+
+    fn errors_of<T: DeserializeOwned + ToSchema + 'static>(body: Value) -> Value {
+        match read_json::<T>(&body) {
+            Err(ApiError::Validation(errors)) => serde_json::to_value(errors).unwrap(),
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => Value::Null,
+        }
+    }
+
+    #[test]
+    fn a_model_is_held_to_its_schema_field_by_field() {
+        use crate::memgraph::model::UpdateBelief;
+        let errors = errors_of::<UpdateBelief>(json!({
+            "value": 3, "confidence_score": "1.5", "belief_type": "guess", "other": [],
+        }));
+        assert_eq!(
+            errors,
+            json!([
+                {"type": "string_type", "loc": ["body", "value"],
+                 "msg": "Input should be a valid string", "input": 3},
+                {"type": "less_than_equal", "loc": ["body", "confidence_score"],
+                 "msg": "Input should be less than or equal to 1", "input": "1.5",
+                 "ctx": {"le": 1.0}},
+                {"type": "literal_error", "loc": ["body", "belief_type"],
+                 "msg": "Input should be 'fact', 'belief', 'preference' or 'tenet'",
+                 "input": "guess",
+                 "ctx": {"expected": "'fact', 'belief', 'preference' or 'tenet'"}},
+            ])
+        );
+        assert_eq!(
+            errors_of::<UpdateBelief>(json!({"confidence": "0.5"})),
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn every_pattern_in_the_document_is_one_the_reader_checks() {
+        fn patterns(value: &Value, found: &mut Vec<String>) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::String(p)) = map.get("pattern") {
+                        found.push(p.clone());
+                    }
+                    map.values().for_each(|v| patterns(v, found));
+                }
+                Value::Array(items) => items.iter().for_each(|v| patterns(v, found)),
+                _ => {}
+            }
+        }
+        let doc = serde_json::to_value(crate::memgraph::openapi()).unwrap();
+        let mut found = Vec::new();
+        patterns(&doc, &mut found);
+        assert!(!found.is_empty());
+        for pattern in found {
+            let literal = pattern.trim_start_matches('^').trim_end_matches('$');
+            assert!(
+                pattern.starts_with('^')
+                    && pattern.ends_with('$')
+                    && !literal.contains(|c: char| "\\.[]()*+?{}|^$".contains(c)),
+                "`de.rs` only checks anchored literal patterns, not {pattern}"
+            );
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! TypeDB Cloud authentication (spec §4): client credentials in a `Basic` header are exchanged for
-//! an access token, which every other call sends as `Bearer`. A handler's signature says what it
-//! needs: [`Authenticated`] (any valid token) or [`Authorized<L>`] (a level, in the path's space).
+//! TypeDB Cloud authentication (docs/spec/typedb.md §4): client credentials in a `Basic` header are
+//! exchanged for an access token, which every other call sends as `Bearer`. A handler's signature
+//! says what it needs: [`Authenticated`] (any valid token) or [`Authorized<L>`] (a level, in the
+//! path's space).
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -21,9 +22,10 @@ use crate::auth::{jwt, random_token, sha256_hex};
 /// The purpose name under which the session keeps TypeDB's JWT signing secret.
 const SIGNING_KEY: &str = "typedb.jwt";
 
-/// Claims of the access tokens `POST /api/v1/auth` issues (emulator choice, spec §4.1).
-/// `generation` ties the token to one generation of its API token (a hash of the secret's
-/// hash), so revoking and re-creating a client id does not bring old access tokens back.
+/// Claims of the access tokens `POST /api/v1/auth` issues (emulator choice,
+/// docs/spec/typedb.md §4.1). `generation` ties the token to one generation of its API token (a
+/// hash of the secret's hash), so revoking and re-creating a client id does not bring old access
+/// tokens back.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
@@ -49,10 +51,10 @@ fn generation(token: &ApiToken) -> String {
 
 // ---- token exchange -----------------------------------------------------------------------------
 
-/// Client id and secret from a `Basic` header, in either form (spec §4.2): the documented raw
-/// `Basic ID:SECRET`, or RFC 7617 base64 as curl -u, requests `auth=` and reqwest send. Base64
-/// never contains `:`, so a `:` means the raw form. The split is at the first `:`, as the
-/// secret may contain colons but the id may not.
+/// Client id and secret from a `Basic` header, in either form (docs/spec/typedb.md §4.2): the
+/// documented raw `Basic ID:SECRET`, or RFC 7617 base64 as curl -u, requests `auth=` and reqwest
+/// send. Base64 never contains `:`, so a `:` means the raw form. The split is at the first `:`, as
+/// the secret may contain colons but the id may not.
 pub fn basic_credentials(headers: &HeaderMap) -> Result<(String, String), ApiError> {
     let value = headers
         .get(header::AUTHORIZATION)
@@ -143,7 +145,7 @@ pub struct Authenticated {
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
-    /// A missing or malformed header is 400, a bad or expired token 401 (spec §4.3).
+    /// A missing or malformed header is 400, a bad or expired token 401 (docs/spec/typedb.md §4.3).
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(caller) = parts.extensions.get::<Authenticated>() {
             return Ok(caller.clone());
@@ -215,7 +217,7 @@ impl Level for Admin {
 
 /// A caller with at least level `L` in the team and space of the path, and the path's cluster id
 /// when it has one. A token for another team or space gets 403 before anything is looked up, so
-/// foreign ids are never revealed (emulator choice, spec §4.4).
+/// foreign ids are never revealed (emulator choice, docs/spec/typedb.md §4.4).
 pub struct Authorized<L> {
     pub scope: Scope,
     pub cluster: Option<String>,

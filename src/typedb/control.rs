@@ -1,6 +1,5 @@
-//! Provisioning under `/_offcloud/typedb` (SPEC.md, "The emulator's own control API"; spec §12):
-//! what the real service only creates in its web UI. Errors use the control API's
-//! `{"error": msg}` shape.
+//! Provisioning under `/_offcloud/typedb` (docs/spec/typedb.md §12): what the real service only
+//! creates in its web UI. Errors use the control API's `{"error": msg}` shape.
 //!
 //! - `POST /tokens` `{"team","space","access","name"?,"clientId"?,"clientSecret"?,
 //!   "hasPaymentMethod"?}` → 201 `{"clientId","clientSecret","name","team","space","access"}`:
@@ -13,6 +12,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::Extensions;
 use axum::http::StatusCode;
@@ -104,9 +104,13 @@ pub async fn create_token(State(state): State<AppState>, req: Request) -> Respon
 
 pub async fn revoke_token(
     State(state): State<AppState>,
-    Path(client_id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
+    let client_id = match path_of(path) {
+        Ok(client_id) => client_id,
+        Err(why) => return bad_request(&why),
+    };
     let store = match store_of(&state, req.extensions()).await {
         Ok(store) => store,
         Err(response) => return response,
@@ -152,9 +156,13 @@ pub struct StatusBody {
 
 pub async fn force_status(
     State(state): State<AppState>,
-    Path((team, space, id)): Path<(String, String, String)>,
+    path: Result<Path<(String, String, String)>, PathRejection>,
     req: Request,
 ) -> Response {
+    let (team, space, id) = match path_of(path) {
+        Ok(ids) => ids,
+        Err(why) => return bad_request(&why),
+    };
     let store = match store_of(&state, req.extensions()).await {
         Ok(store) => store,
         Err(response) => return response,
@@ -202,6 +210,12 @@ async fn json_body<T: DeserializeOwned>(req: Request) -> Result<T, Response> {
         .await
         .map_err(|e| response(e.status(), &e.body_text()))?;
     serde_json::from_slice(&bytes).map_err(|e| bad_request(&format!("invalid body: {e}")))
+}
+
+/// Path parameters, or why not, for a 400 in the control API's shape (axum's own answer is
+/// text/plain): a segment such as `%FF` is not UTF-8 once decoded.
+fn path_of<T>(path: Result<Path<T>, PathRejection>) -> Result<T, String> {
+    path.map(|Path(params)| params).map_err(|e| e.body_text())
 }
 
 fn bad_request(message: &str) -> Response {

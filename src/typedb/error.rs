@@ -1,6 +1,7 @@
-//! TypeDB Cloud's wire errors: `{"code","message"}` as JSON on every 4xx and 5xx (spec §8). The
-//! real `code` strings are not public, so these are the spec's fixed upper-snake set (emulator
-//! choice, §14). Every status and code is decided here.
+//! TypeDB Cloud's wire errors: `{"code","message"}` as JSON on every 4xx and 5xx
+//! (docs/spec/typedb.md §8). The real `code` strings are not public, so these are the spec's fixed
+//! upper-snake set (emulator choice, docs/spec/typedb.md §14). Every status and code is decided
+//! here.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -12,21 +13,22 @@ use crate::service::reason;
 
 #[derive(Debug)]
 pub enum ApiError {
-    /// 400: no, or a malformed, `Authorization` header (spec §4.2, §4.3).
+    /// 400: no, or a malformed, `Authorization` header (docs/spec/typedb.md §4.2, §4.3).
     InvalidAuthorizationHeader(&'static str),
-    /// 400: token exchange with an unknown client id (not 401: spec §4.1).
+    /// 400: token exchange with an unknown client id (not 401: docs/spec/typedb.md §4.1).
     InvalidClientId,
     /// 400: token exchange with a wrong secret.
     InvalidClientSecret,
     /// 400: a body or value the API refuses; the message names the field.
     InvalidArgument(String),
-    /// 400: an action the cluster's status does not allow (spec §7.3).
+    /// 400: an action the cluster's status does not allow (docs/spec/typedb.md §7.3).
     FailedPrecondition(String),
     /// 401: a bearer token that is not ours, or whose API token is gone.
     InvalidToken,
     /// 401: a bearer token past its `exp` on the session clock.
     TokenExpired,
-    /// 403: the token lacks the level, or is scoped to another team or space (spec §4.4).
+    /// 403: the token lacks the level, or is scoped to another team or space
+    /// (docs/spec/typedb.md §4.4).
     PermissionDenied(String),
     NotFound(String),
     MethodNotAllowed,
@@ -120,7 +122,7 @@ pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response
     (status, Json(json!({ "code": code, "message": message }))).into_response()
 }
 
-/// 401 with `WWW-Authenticate`, harmless and standard (emulator choice, spec §4.3).
+/// 401 with `WWW-Authenticate`, harmless and standard (emulator choice, docs/spec/typedb.md §4.3).
 fn unauthorized(code: &str, message: &str) -> Response {
     let mut response = error_response(StatusCode::UNAUTHORIZED, code, message);
     response.headers_mut().insert(

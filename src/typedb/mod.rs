@@ -1,4 +1,4 @@
-//! TypeDB Cloud's administration API (`cloud.typedb.com/api/v1`). Spec: `shared/spec/typedb.md`.
+//! TypeDB Cloud's administration API (`cloud.typedb.com/api/v1`). Spec: `docs/spec/typedb.md`.
 //!
 //! Client credentials are exchanged for an access token (`POST /api/v1/auth`), which then
 //! lists, deploys, updates, suspends, resumes, clones and destroys clusters in the one team
@@ -27,8 +27,8 @@ pub use registration::Typedb;
 pub use settings::Settings;
 
 /// The canonical `/api/v1` paths, and the `/api` ones of earlier revisions of the docs and the
-/// official scripts (emulator choice, spec §2). The org/projects era answers through the same
-/// handlers: its path parameters are the team and the space.
+/// official scripts (emulator choice, docs/spec/typedb.md §2). The org/projects era answers through
+/// the same handlers: its path parameters are the team and the space.
 const BASES: &[&str] = &["/api/v1", "/api"];
 const SCOPES: &[&str] = &[
     "/team/{team}/spaces/{space}",
@@ -46,7 +46,8 @@ fn routes() -> Vec<(String, MethodRouter<AppState>)> {
         for scope in SCOPES {
             let clusters = format!("{base}{scope}/clusters");
             table.push((clusters.clone(), get(list_clusters)));
-            // A static segment: `…/clusters/deploy` never reaches `{cluster}` (spec §3).
+            // A static segment: `…/clusters/deploy` never reaches `{cluster}`
+            // (docs/spec/typedb.md §3).
             table.push((format!("{clusters}/deploy"), post(deploy)));
             table.push((
                 format!("{clusters}/{{cluster}}"),
@@ -89,7 +90,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Provisioning routes under `/_offcloud/typedb` (SPEC.md, "The emulator's own control API").
+/// Provisioning routes under `/_offcloud/typedb` (docs/spec/typedb.md §12).
 pub fn control_router() -> Router<AppState> {
     Router::new()
         .route("/tokens", post(control::create_token))

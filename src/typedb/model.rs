@@ -1,8 +1,9 @@
-//! TypeDB Cloud's wire types (spec §5) and the static catalogue deploy is checked against (§6.3).
+//! TypeDB Cloud's wire types (docs/spec/typedb.md §5) and the static catalogue deploy is checked
+//! against (docs/spec/typedb.md §6.3).
 
 use serde::{Deserialize, Serialize};
 
-/// An API token's access level; the levels nest: admin ⊇ write ⊇ read (spec §4.4).
+/// An API token's access level; the levels nest: admin ⊇ write ⊇ read (docs/spec/typedb.md §4.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Access {
@@ -30,8 +31,9 @@ impl Access {
     }
 }
 
-/// A cluster, with its keys in the order of the docs' example (emulator choice, spec §5).
-/// `backupConfiguration` is accepted but, as in every documented response, never shown.
+/// A cluster, with its keys in the order of the docs' example (emulator choice,
+/// docs/spec/typedb.md §5). `backupConfiguration` is accepted but, as in every documented
+/// response, never shown.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Cluster {
@@ -70,7 +72,7 @@ pub struct Server {
     pub status: &'static str,
 }
 
-/// Every status a cluster can be in (spec §7.3).
+/// Every status a cluster can be in (docs/spec/typedb.md §7.3).
 pub const STATUSES: &[&str] = &[
     "starting",
     "running",
@@ -94,8 +96,8 @@ pub fn is_client_id(id: &str) -> bool {
     !id.is_empty() && !id.contains(':') && !id.contains(char::is_whitespace)
 }
 
-/// Which servers a cluster in `status` shows (spec §7.3): pending while starting or resuming,
-/// running while up, none while suspended or when destroyed from suspended.
+/// Which servers a cluster in `status` shows (docs/spec/typedb.md §7.3): pending while starting or
+/// resuming, running while up, none while suspended or when destroyed from suspended.
 pub fn server_status(status: &str, servers_down: bool) -> Option<&'static str> {
     match status {
         "starting" | "resuming" => Some("pending"),
@@ -105,7 +107,7 @@ pub fn server_status(status: &str, servers_down: bool) -> Option<&'static str> {
     }
 }
 
-// ---- catalogue (spec §6.3) ------------------------------------------------------------------
+// ---- catalogue (docs/spec/typedb.md §6.3) -------------------------------------------------------
 
 /// One machine type of a provider: where it runs and whether the free tier may use it.
 pub struct MachineType {
@@ -156,7 +158,8 @@ const fn aws(name: &'static str, free: bool, regions: &'static [&'static str]) -
 pub const PROVIDERS: &[&str] = &["gcp", "aws"];
 
 /// Storage types a provider accepts. AWS took `gp2` before 2025-07 and the docs' List example
-/// still shows it, so both are accepted and the value sent is echoed back (spec §6.3).
+/// still shows it, so both are accepted and the value sent is echoed back
+/// (docs/spec/typedb.md §6.3).
 pub fn storage_types(provider: &str) -> &'static [&'static str] {
     match provider {
         "gcp" => &["standard-rwo"],
@@ -203,7 +206,7 @@ pub fn version_key(version: &str) -> Vec<u64> {
         .collect()
 }
 
-/// TypeDB 3.0 and later run a single server for now (spec §6.2).
+/// TypeDB 3.0 and later run a single server for now (docs/spec/typedb.md §6.2).
 pub fn single_server_only(version: &str) -> bool {
     version_key(version)
         .first()

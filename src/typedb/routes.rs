@@ -1,5 +1,5 @@
-//! TypeDB Cloud's handlers (spec §3–§7): thin; the rules are in `validation.rs`, the SQL in
-//! `store.rs`. Every success is 200, mutations answer the cluster in its new state.
+//! TypeDB Cloud's handlers (docs/spec/typedb.md §3–§7): thin; the rules are in `validation.rs`, the
+//! SQL in `store.rs`. Every success is 200, mutations answer the cluster in its new state.
 
 use axum::Json;
 use axum::extract::State;
@@ -16,7 +16,7 @@ use super::validation::{self, JsonObject};
 use crate::AppState;
 
 /// `POST /api/v1/auth`: the body is the bare token as text, with no trailing newline (a newline
-/// would end up inside the clients' `Bearer` header; spec §4.1).
+/// would end up inside the clients' `Bearer` header; docs/spec/typedb.md §4.1).
 #[utoipa::path(
     post,
     path = "/api/v1/auth",
@@ -38,7 +38,7 @@ pub async fn exchange_token(
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], token).into_response())
 }
 
-/// `GET /api/v1/cluster-versions`: any valid token, no level (spec §6.4).
+/// `GET /api/v1/cluster-versions`: any valid token, no level (docs/spec/typedb.md §6.4).
 #[utoipa::path(
     get,
     path = "/api/v1/cluster-versions",
@@ -130,7 +130,7 @@ pub async fn deploy(
     let mut tx = begin_settled(&state, &store).await?;
     ensure_space(&mut tx, &caller.scope).await?;
     // A repeated deploy is a 409 before anything else: the tutorial's own example is a free
-    // cluster, and deploying it twice must say that the id is taken (spec §13.5).
+    // cluster, and deploying it twice must say that the id is taken (docs/spec/typedb.md §13.5).
     if store::cluster(&mut tx, &caller.scope, &d.id)
         .await?
         .is_some()
@@ -157,8 +157,8 @@ pub async fn deploy(
     Ok(wire(&state, &row))
 }
 
-/// `PATCH …/clusters/{id}` (spec §7.4). A free cluster changing more than its id needs a
-/// payment method.
+/// `PATCH …/clusters/{id}` (docs/spec/typedb.md §7.4). A free cluster changing more than its id
+/// needs a payment method.
 #[utoipa::path(
     patch,
     path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}",
@@ -279,7 +279,8 @@ pub async fn destroy_cluster(
 
 /// `POST …/clusters/{id}/clone`: a new cluster in the same space, with the source's settings,
 /// `starting`. It copies `isFree` and skips the one-free-cluster check, as the docs' example
-/// does (emulator choice, spec §7.5); `--typedb-strict` refuses a second free cluster.
+/// does (emulator choice, docs/spec/typedb.md §7.5); `--typedb-strict` refuses a second free
+/// cluster.
 #[utoipa::path(
     post,
     path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}/clone",
@@ -336,8 +337,8 @@ enum Action {
     Destroy,
 }
 
-/// The state machine of spec §7.3: suspend from `running`, resume from `suspended`, destroy
-/// from anything but `destroying`; anything else is 400.
+/// The state machine of docs/spec/typedb.md §7.3: suspend from `running`, resume from `suspended`,
+/// destroy from anything but `destroying`; anything else is 400.
 async fn transition(
     state: &AppState,
     store: &Store,

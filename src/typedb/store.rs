@@ -163,9 +163,15 @@ impl Durations {
     }
 }
 
-const CLUSTER_COLUMNS: &str = "team_id, space_id, id, server_count, storage_size_gb, is_free, \
-     version, provider, region, machine_type, storage_type, backup_frequency, backup_retention, \
-     address_prefix, created_at_ms, status, status_since_ms, servers_down";
+/// The columns of [`ClusterRow`], as a macro so that statements can be `const`s built with
+/// `concat!`, and the plan test can read the statements the handlers run.
+macro_rules! cluster_columns {
+    () => {
+        "team_id, space_id, id, server_count, storage_size_gb, is_free, version, provider, \
+         region, machine_type, storage_type, backup_frequency, backup_retention, address_prefix, \
+         created_at_ms, status, status_since_ms, servers_down"
+    };
+}
 
 impl Store {
     pub fn new(session: Session) -> Store {
@@ -189,13 +195,10 @@ impl Store {
     // ---- teams, spaces, API tokens ----------------------------------------------------------
 
     pub async fn api_token(&self, client_id: &str) -> Result<Option<ApiToken>, ApiError> {
-        Ok(sqlx::query_as(
-            "SELECT client_id, secret_hash, team_id, space_id, access
-               FROM typedb_api_tokens WHERE client_id = ?",
-        )
-        .bind(client_id)
-        .fetch_optional(self.session.db())
-        .await?)
+        Ok(sqlx::query_as(API_TOKEN)
+            .bind(client_id)
+            .fetch_optional(self.session.db())
+            .await?)
     }
 
     /// Creates the token, and its team and space when they are new. `false` when the client id
@@ -310,11 +313,28 @@ async fn upsert_team(
     Ok(())
 }
 
+// ---- the statements of the request paths --------------------------------------------------------
+// Each reads by a key or an index prefix (the plan test at the end checks it).
+
+const API_TOKEN: &str = "SELECT client_id, secret_hash, team_id, space_id, access
+     FROM typedb_api_tokens WHERE client_id = ?";
+const SPACE_EXISTS: &str = "SELECT 1 FROM typedb_spaces WHERE team_id = ? AND id = ?";
+const TEAM_HAS_PAYMENT_METHOD: &str = "SELECT has_payment_method FROM typedb_teams WHERE id = ?";
+const FREE_CLUSTERS_IN_TEAM: &str =
+    "SELECT count(*) FROM typedb_clusters WHERE team_id = ? AND is_free = 1";
+const UPDATE_CLUSTER: &str = "UPDATE typedb_clusters
+     SET id = ?, server_count = ?, storage_size_gb = ?, is_free = ?, version = ?,
+         machine_type = ?, backup_frequency = ?, backup_retention = ?, status = ?,
+         status_since_ms = ?, servers_down = ?
+     WHERE team_id = ? AND space_id = ? AND id = ?";
+
 // ---- clusters: functions on an open transaction -------------------------------------------------
 
 /// Moves every transition whose time is up to its end: starting/resuming → running,
 /// suspending → suspended, destroying → gone. Status is derived from stored times this way at
-/// every request, so no background task is needed (spec §7.3).
+/// every request, so no background task is needed (docs/spec/typedb.md §7.3). Each statement
+/// compares the stored start with a bound computed here, so that the `(status,
+/// status_since_ms)` index finds the clusters that move and reads no other.
 pub async fn settle(
     conn: &mut SqliteConnection,
     durations: Durations,
@@ -326,78 +346,88 @@ pub async fn settle(
         ("suspending", "suspended", durations.suspending),
     ];
     for (from, to, duration) in moves {
-        sqlx::query(
-            "UPDATE typedb_clusters SET status = ?2, status_since_ms = status_since_ms + ?3
-              WHERE status = ?1 AND status_since_ms + ?3 <= ?4",
-        )
-        .bind(from)
-        .bind(to)
-        .bind(duration)
-        .bind(now_ms)
+        sqlx::query(SETTLE_MOVE)
+            .bind(from)
+            .bind(to)
+            .bind(duration)
+            .bind(now_ms.saturating_sub(duration))
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(SETTLE_DESTROY)
+        .bind(now_ms.saturating_sub(durations.destroying))
         .execute(&mut *conn)
         .await?;
-    }
-    sqlx::query(
-        "DELETE FROM typedb_clusters WHERE status = 'destroying' AND status_since_ms + ? <= ?",
-    )
-    .bind(durations.destroying)
-    .bind(now_ms)
-    .execute(&mut *conn)
-    .await?;
     Ok(())
 }
+
+/// A transition that is over: `?1` the status it left, `?2` the one it reached, `?3` how long it
+/// lasted, `?4` the latest start that is over by now.
+const SETTLE_MOVE: &str = "UPDATE typedb_clusters
+     SET status = ?2, status_since_ms = status_since_ms + ?3
+     WHERE status = ?1 AND status_since_ms <= ?4";
+
+const SETTLE_DESTROY: &str =
+    "DELETE FROM typedb_clusters WHERE status = 'destroying' AND status_since_ms <= ?";
 
 /// Whether the team and space exist (they always do for a valid token, unless seed data is
 /// inconsistent).
 pub async fn space_exists(conn: &mut SqliteConnection, scope: &Scope) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM typedb_spaces WHERE team_id = ? AND id = ?")
-            .bind(&scope.team)
-            .bind(&scope.space)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let found: Option<i64> = sqlx::query_scalar(SPACE_EXISTS)
+        .bind(&scope.team)
+        .bind(&scope.space)
+        .fetch_optional(&mut *conn)
+        .await?;
     Ok(found.is_some())
 }
 
-/// In creation order, then by id (emulator choice, spec §9).
+/// In creation order, then by id (emulator choice, docs/spec/typedb.md §9): the order of the
+/// `(team_id, space_id, created_at_ms, id)` index, so no sort. The API has no paging: the whole
+/// space is the answer.
 pub async fn list_clusters(
     conn: &mut SqliteConnection,
     scope: &Scope,
 ) -> Result<Vec<ClusterRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {CLUSTER_COLUMNS} FROM typedb_clusters WHERE team_id = ? AND space_id = ?
-          ORDER BY created_at_ms, id"
-    ))
-    .bind(&scope.team)
-    .bind(&scope.space)
-    .fetch_all(&mut *conn)
-    .await
+    sqlx::query_as(LIST_CLUSTERS)
+        .bind(&scope.team)
+        .bind(&scope.space)
+        .fetch_all(&mut *conn)
+        .await
 }
+
+const LIST_CLUSTERS: &str = concat!(
+    "SELECT ",
+    cluster_columns!(),
+    " FROM typedb_clusters WHERE team_id = ? AND space_id = ? ORDER BY created_at_ms, id"
+);
 
 pub async fn cluster(
     conn: &mut SqliteConnection,
     scope: &Scope,
     id: &str,
 ) -> Result<Option<ClusterRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {CLUSTER_COLUMNS} FROM typedb_clusters WHERE team_id = ? AND space_id = ? AND id = ?"
-    ))
-    .bind(&scope.team)
-    .bind(&scope.space)
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await
+    sqlx::query_as(CLUSTER)
+        .bind(&scope.team)
+        .bind(&scope.space)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
 }
+
+const CLUSTER: &str = concat!(
+    "SELECT ",
+    cluster_columns!(),
+    " FROM typedb_clusters WHERE team_id = ? AND space_id = ? AND id = ?"
+);
 
 pub async fn team_has_payment_method(
     conn: &mut SqliteConnection,
     team: &str,
 ) -> Result<bool, sqlx::Error> {
-    let flag: Option<bool> =
-        sqlx::query_scalar("SELECT has_payment_method FROM typedb_teams WHERE id = ?")
-            .bind(team)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let flag: Option<bool> = sqlx::query_scalar(TEAM_HAS_PAYMENT_METHOD)
+        .bind(team)
+        .fetch_optional(&mut *conn)
+        .await?;
     Ok(flag.unwrap_or(false))
 }
 
@@ -406,7 +436,7 @@ pub async fn free_clusters_in_team(
     conn: &mut SqliteConnection,
     team: &str,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM typedb_clusters WHERE team_id = ? AND is_free = 1")
+    sqlx::query_scalar(FREE_CLUSTERS_IN_TEAM)
         .bind(team)
         .fetch_one(&mut *conn)
         .await
@@ -417,9 +447,10 @@ pub async fn insert_cluster(
     conn: &mut SqliteConnection,
     c: &ClusterRow,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(&format!(
-        "INSERT INTO typedb_clusters ({CLUSTER_COLUMNS})
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    let inserted = sqlx::query(concat!(
+        "INSERT INTO typedb_clusters (",
+        cluster_columns!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))
     .bind(&c.team_id)
     .bind(&c.space_id)
@@ -455,28 +486,23 @@ pub async fn update_cluster(
     old_id: &str,
     c: &ClusterRow,
 ) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
-        "UPDATE typedb_clusters SET id = ?, server_count = ?, storage_size_gb = ?, is_free = ?,
-                version = ?, machine_type = ?, backup_frequency = ?, backup_retention = ?,
-                status = ?, status_since_ms = ?, servers_down = ?
-          WHERE team_id = ? AND space_id = ? AND id = ?",
-    )
-    .bind(&c.id)
-    .bind(c.server_count)
-    .bind(c.storage_size_gb)
-    .bind(c.is_free)
-    .bind(&c.version)
-    .bind(&c.machine_type)
-    .bind(&c.backup_frequency)
-    .bind(c.backup_retention)
-    .bind(&c.status)
-    .bind(c.status_since_ms)
-    .bind(c.servers_down)
-    .bind(&c.team_id)
-    .bind(&c.space_id)
-    .bind(old_id)
-    .execute(&mut *conn)
-    .await;
+    let updated = sqlx::query(UPDATE_CLUSTER)
+        .bind(&c.id)
+        .bind(c.server_count)
+        .bind(c.storage_size_gb)
+        .bind(c.is_free)
+        .bind(&c.version)
+        .bind(&c.machine_type)
+        .bind(&c.backup_frequency)
+        .bind(c.backup_retention)
+        .bind(&c.status)
+        .bind(c.status_since_ms)
+        .bind(c.servers_down)
+        .bind(&c.team_id)
+        .bind(&c.space_id)
+        .bind(old_id)
+        .execute(&mut *conn)
+        .await;
     match updated {
         Ok(_) => Ok(true),
         Err(e) if is_unique_violation(&e) => Ok(false),
@@ -484,7 +510,7 @@ pub async fn update_cluster(
     }
 }
 
-// ---- fixtures: plain inserts on an open transaction ----------------------------------------------
+// ---- fixtures: plain inserts on an open transaction ---------------------------------------------
 
 /// A new team (fixtures); a team that exists is a unique violation.
 pub async fn insert_team(
@@ -538,4 +564,55 @@ pub async fn insert_api_token(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The statements on a request's path read what the request returns: no full scan of a
+    //! table that grows with the session, and no sort of a space's clusters
+    //! (`EXPLAIN QUERY PLAN`).
+
+    use sqlx::Row;
+
+    use super::*;
+
+    /// Every statement a TypeDB request can run, with its number of parameters.
+    const REQUEST_PATH: &[(&str, usize)] = &[
+        (API_TOKEN, 1),
+        (SPACE_EXISTS, 2),
+        (TEAM_HAS_PAYMENT_METHOD, 1),
+        (FREE_CLUSTERS_IN_TEAM, 1),
+        (LIST_CLUSTERS, 2),
+        (CLUSTER, 3),
+        (UPDATE_CLUSTER, 14),
+        (SETTLE_MOVE, 4),
+        (SETTLE_DESTROY, 1),
+    ];
+
+    async fn plan(session: &Session, sql: &str, parameters: usize) -> Vec<String> {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query(&explain);
+        for _ in 0..parameters {
+            query = query.bind(Option::<String>::None);
+        }
+        let rows = query.fetch_all(session.db()).await.unwrap();
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(3).unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn request_statements_search_by_key_or_index_and_never_sort() {
+        let session = Session::scratch().await.unwrap();
+        for (sql, parameters) in REQUEST_PATH {
+            let lines = plan(&session, sql, *parameters).await;
+            assert!(!lines.is_empty(), "{sql}");
+            for line in &lines {
+                assert!(
+                    line.starts_with("SEARCH ") && !line.contains("TEMP B-TREE"),
+                    "{sql}\n{lines:#?}"
+                );
+            }
+        }
+    }
 }

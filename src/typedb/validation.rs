@@ -1,6 +1,6 @@
-//! Request bodies and the deploy/update rules (spec §6.1–6.2, §7.4). Bodies are parsed as JSON
-//! whatever their Content-Type, and every failure is a 400 `{"code","message"}` naming the
-//! field, never axum's plain-text 415/422 (the official bash script reads `.message`).
+//! Request bodies and the deploy/update rules (docs/spec/typedb.md §6.1–6.2, §7.4). Bodies are
+//! parsed as JSON whatever their Content-Type, and every failure is a 400 `{"code","message"}`
+//! naming the field, never axum's plain-text 415/422 (the official bash script reads `.message`).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -40,7 +40,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     }
 }
 
-/// The backup settings of a cluster (spec §6.2): `disabled`, `hourly` or `daily`; 7 or 30 days.
+/// The backup settings of a cluster (docs/spec/typedb.md §6.2): `disabled`, `hourly` or `daily`; 7
+/// or 30 days.
 #[derive(Debug, Clone, Default)]
 pub struct BackupPatch {
     pub frequency: Option<String>,
@@ -63,11 +64,11 @@ pub struct Deploy {
     pub backup_retention: i64,
 }
 
-/// Retention when none is given (spec §6.2).
+/// Retention when none is given (docs/spec/typedb.md §6.2).
 const DEFAULT_RETENTION_DAYS: i64 = 7;
 
 /// `strict`: paid clusters must give `backupConfiguration` (one reading of "optional for free
-/// clusters", spec §6.2).
+/// clusters", docs/spec/typedb.md §6.2).
 pub fn deploy(
     body: &Map<String, Value>,
     versions: &[String],
@@ -84,20 +85,23 @@ pub fn deploy(
     let provider = required_str(body, "provider")?;
     if !PROVIDERS.contains(&provider) {
         return Err(ApiError::invalid(format!(
-            "Invalid provider '{provider}': must be one of gcp, aws"
+            "Invalid provider {}: must be one of gcp, aws",
+            quoted(provider)
         )));
     }
     let region = required_str(body, "region")?;
     if !regions(provider).contains(&region) {
         return Err(ApiError::invalid(format!(
-            "Invalid region '{region}' for provider '{provider}'"
+            "Invalid region {} for provider '{provider}'",
+            quoted(region)
         )));
     }
     let machine = machine_in_region(provider, region, required_str(body, "machineType")?)?;
     let storage_type = required_str(body, "storageType")?;
     if !storage_types(provider).contains(&storage_type) {
         return Err(ApiError::invalid(format!(
-            "Invalid storageType '{storage_type}' for provider '{provider}'"
+            "Invalid storageType {} for provider '{provider}'",
+            quoted(storage_type)
         )));
     }
     let is_free = match body.get("isFree") {
@@ -120,7 +124,8 @@ pub fn deploy(
         }
         backup => backup.unwrap_or_default(),
     };
-    // Paid clusters back up daily unless told otherwise (the real default is unknown, spec §14).
+    // Paid clusters back up daily unless told otherwise (the real default is unknown,
+    // docs/spec/typedb.md §14).
     let default_frequency = if is_free { "disabled" } else { "daily" };
     let backup_frequency = backup
         .frequency
@@ -143,7 +148,8 @@ pub fn deploy(
     })
 }
 
-/// What the free tier allows (spec §6.2): a free machine type, one server, 10 GB, no backups.
+/// What the free tier allows (docs/spec/typedb.md §6.2): a free machine type, one server, 10 GB, no
+/// backups.
 pub fn free_tier_rules(
     machine: &MachineType,
     server_count: i64,
@@ -172,7 +178,7 @@ pub fn free_tier_rules(
     Ok(())
 }
 
-/// A PATCH body: every field optional, at least one given (spec §7.4).
+/// A PATCH body: every field optional, at least one given (docs/spec/typedb.md §7.4).
 #[derive(Debug)]
 pub struct Update {
     pub id: Option<String>,
@@ -293,7 +299,8 @@ pub fn machine_in_region(
 ) -> Result<&'static MachineType, ApiError> {
     let machine = machine_type(provider, name).ok_or_else(|| {
         ApiError::invalid(format!(
-            "Invalid machineType '{name}' for provider '{provider}'"
+            "Invalid machineType {} for provider '{provider}'",
+            quoted(name)
         ))
     })?;
     if !machine.regions.contains(&region) {
@@ -304,7 +311,7 @@ pub fn machine_in_region(
     Ok(machine)
 }
 
-/// A listed version, or `latest`: the highest listed (inferred, spec §6.2).
+/// A listed version, or `latest`: the highest listed (inferred, docs/spec/typedb.md §6.2).
 fn resolve_version(version: &str, versions: &[String]) -> Result<String, ApiError> {
     let found = if version == "latest" {
         versions.iter().max_by_key(|v| version_key(v))
@@ -313,7 +320,8 @@ fn resolve_version(version: &str, versions: &[String]) -> Result<String, ApiErro
     };
     found.cloned().ok_or_else(|| {
         ApiError::invalid(format!(
-            "Invalid version '{version}': must be one of {} or 'latest'",
+            "Invalid version {}: must be one of {} or 'latest'",
+            quoted(version),
             versions.join(", ")
         ))
     })
@@ -323,11 +331,12 @@ fn cluster_id(body: &Map<String, Value>) -> Result<&str, ApiError> {
     let id = required_str(body, "id")?;
     if !valid_cluster_id(id) {
         return Err(ApiError::invalid(format!(
-            "Invalid id '{id}': use lowercase letters and digits, optionally separated by '-' or '_' (at most 63 characters)"
+            "Invalid id {}: use lowercase letters and digits, optionally separated by '-' or '_' (at most 63 characters)",
+            quoted(id)
         )));
     }
     // `…/clusters/deploy` is a route of its own, so a cluster could never be reached under
-    // that id (emulator choice, spec §3).
+    // that id (emulator choice, docs/spec/typedb.md §3).
     if id == "deploy" {
         return Err(ApiError::invalid("The id 'deploy' is reserved"));
     }
@@ -361,7 +370,8 @@ fn backup(body: &Map<String, Value>) -> Result<Option<BackupPatch>, ApiError> {
                 .ok_or_else(|| wrong_type("backupConfiguration.frequency", "a string"))?;
             if !matches!(f, "disabled" | "hourly" | "daily") {
                 return Err(ApiError::invalid(format!(
-                    "Invalid backupConfiguration.frequency '{f}': must be one of disabled, hourly, daily"
+                    "Invalid backupConfiguration.frequency {}: must be one of disabled, hourly, daily",
+                    quoted(f)
                 )));
             }
             Some(f.to_owned())
@@ -398,6 +408,16 @@ fn required_int(body: &Map<String, Value>, field: &str) -> Result<i64, ApiError>
     match body.get(field) {
         None => Err(missing(field)),
         Some(v) => v.as_i64().ok_or_else(|| wrong_type(field, "an integer")),
+    }
+}
+
+/// A value as a message quotes it: whole when short, else its start and its length, so that a
+/// megabyte sent is not a megabyte sent back.
+fn quoted(value: &str) -> String {
+    const SHOWN: usize = 64;
+    match value.char_indices().nth(SHOWN) {
+        None => format!("'{value}'"),
+        Some((end, _)) => format!("'{}…' ({} bytes)", &value[..end], value.len()),
     }
 }
 

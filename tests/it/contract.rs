@@ -295,6 +295,17 @@ async fn violations_name_the_rule_and_what_to_do() {
     )
     .await;
 
+    // The newest few, oldest first (a dashboard polling a long session reads only those).
+    let url = s.main_url("/_offcloud/contract/violations?limit=2");
+    let (_, body) = send(s.http.get(&url)).await;
+    let rules: Vec<&Value> = body["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["rule"])
+        .collect();
+    assert_eq!(rules, [&json!("unknown-field"), &json!("missing-required")]);
+
     // Per service, and cleared with DELETE.
     let url = s.main_url("/_offcloud/contract/violations?service=typedb");
     let (_, body) = send(s.http.get(&url)).await;

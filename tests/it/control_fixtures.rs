@@ -592,6 +592,32 @@ async fn a_bad_value_uses_the_services_own_rules() {
 }
 
 #[tokio::test]
+async fn a_memgraph_value_the_api_would_refuse_is_refused_in_its_words() {
+    let doc = "memgraph:
+  tenants:
+    - name: Acme
+      beliefs:
+        - {subject_id: u, key: k, value: v, belief_type: guess}
+";
+    assert_eq!(
+        error_of(doc).await,
+        "request body:5: memgraph.tenants[0].beliefs[0].belief_type: \
+         must be fact, belief, preference or tenet"
+    );
+    let doc = "memgraph:
+  tenants:
+    - name: Acme
+      decisions:
+        - {goal: Ship, outcome: maybe}
+";
+    assert_eq!(
+        error_of(doc).await,
+        "request body:5: memgraph.tenants[0].decisions[0].outcome: \
+         must be SUCCESS, FAILURE, PARTIAL, UNKNOWN or REVERTED"
+    );
+}
+
+#[tokio::test]
 async fn a_duplicate_email_is_refused() {
     let doc = "memgraph:
   tenants:

@@ -321,3 +321,224 @@ async fn no_input_makes_it_fail() {
     let (status, _) = send(s.http.get(s.mg("/v1/auth/me")).bearer_auth(&a.token)).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// What FastAPI answers when the body cannot even be parsed as text or JSON (Python's
+/// `RecursionError`, `UnicodeDecodeError`), rather than a JSON syntax error.
+fn parse_error() -> (StatusCode, Value) {
+    (
+        StatusCode::BAD_REQUEST,
+        json!({"detail": "There was an error parsing the body"}),
+    )
+}
+
+#[tokio::test]
+async fn a_body_nested_too_deep_or_not_utf8_is_a_400_parse_error() {
+    let s = TestServer::start().await;
+    let a = s.onboard("deep@example.com").await;
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let in_a_field =
+        format!(r#"{{"user_id": "u", "event_type": "x", "content": {{"a": {deep}}}}}"#);
+    for (path, body) in [
+        ("/v1/auth/onboard", deep.clone().into_bytes()),
+        ("/v1/events", in_a_field.into_bytes()),
+        ("/v1/beliefs", b"{\"subject_id\": \"\xff\xfe\"}".to_vec()),
+        ("/v2/context", b"\xc3\x28".to_vec()),
+    ] {
+        let request = s
+            .http
+            .post(s.mg(path))
+            .header("x-api-key", &a.api_key)
+            .header("content-type", "application/json")
+            .body(body);
+        assert_eq!(send(request).await, parse_error(), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_path_parameter_that_is_not_utf8_is_read_as_fastapi_reads_it() {
+    let s = TestServer::start().await;
+    let a = s.onboard("pct@example.com").await;
+    // The router decodes it with replacement characters and the route answers.
+    for (path, expected) in [
+        ("/v1/beliefs/%FF", json!({"detail": "Belief not found"})),
+        ("/v1/events/%C3%28", json!({"detail": "Event not found"})),
+        (
+            "/v1/episodes/%E2%82",
+            json!({"detail": "Episode not found"}),
+        ),
+    ] {
+        let response = s
+            .http
+            .get(s.mg(path))
+            .header("x-api-key", &a.api_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert_eq!(
+            (response.status(), response.json::<Value>().await.unwrap()),
+            (StatusCode::NOT_FOUND, expected),
+            "{path}"
+        );
+    }
+    let (status, history) = s.get("/v1/beliefs/history/%FF/%FE", a.key()).await;
+    assert_eq!((status, history), (StatusCode::OK, json!([])));
+    // A key stored under the replaced text is found by it.
+    let (status, _) = s
+        .post(
+            "/v1/beliefs",
+            a.key(),
+            json!({"subject_id": "\u{fffd}", "key": "k", "value": "v"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, timeline) = s.get("/v1/beliefs/timeline/%FF", a.key()).await;
+    assert_eq!(timeline["count"], 1, "{timeline}");
+}
+
+#[tokio::test]
+async fn an_absurd_episode_gap_is_not_a_server_error() {
+    let s = TestServer::start().await;
+    let a = s.onboard("gap@example.com").await;
+    for minutes in [1e15, 3e17, 1e300] {
+        let (status, body) = s
+            .patch(
+                "/v1/tenant",
+                a.bearer(),
+                json!({"settings": {"episode_gap_minutes": minutes}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = s
+            .post(
+                "/v1/events",
+                a.key(),
+                json!({"user_id": "u", "event_type": "user_message", "content": {"text": "hi"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{minutes}: {body}");
+        for path in ["/v1/dreaming/health", "/v1/episodes", "/v1/stats"] {
+            let (status, body) = s.get(path, a.key()).await;
+            assert_eq!(status, StatusCode::OK, "{minutes} {path}: {body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_long_value_is_stored_and_found_and_one_over_the_limit_is_413() {
+    let mut config = test_config();
+    config.body_limit = 256 * 1024;
+    let s = TestServer::start_with(config).await;
+    let a = s.onboard("long@example.com").await;
+    let long = format!("{} needle", "hay ".repeat(50_000));
+    let (status, created) = s
+        .post(
+            "/v1/beliefs",
+            a.key(),
+            json!({"subject_id": "u", "key": "k", "value": long}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, found) = s
+        .post("/v2/context", a.key(), json!({"query": "needle"}))
+        .await;
+    assert_eq!(found["memories"][0]["id"], created["id"]);
+    let (status, body) = s
+        .post(
+            "/v1/beliefs",
+            a.key(),
+            json!({"subject_id": "u", "key": "k", "value": "x".repeat(300 * 1024)}),
+        )
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            json!({"detail": "Request Entity Too Large"})
+        )
+    );
+}
+
+/// The memory routes, with the same hostile inputs as the accounts routes above.
+#[tokio::test]
+async fn no_input_makes_a_memory_route_fail() {
+    let s = TestServer::start().await;
+    let a = s.onboard("fuzzmem@example.com").await;
+    let routes = [
+        ("POST", "/v1/events"),
+        (
+            "GET",
+            "/v1/events?limit=%FF&offset=99999999999999999999&user_id=%00",
+        ),
+        ("GET", "/v1/events/%FF%FE"),
+        ("DELETE", "/v1/events/x"),
+        ("POST", "/v1/ingest"),
+        ("GET", "/v1/episodes?consolidation_status=%FF"),
+        ("GET", "/v1/episodes/%00"),
+        ("GET", "/v1/dreaming/health"),
+        (
+            "GET",
+            "/v1/beliefs?cursor=%FF%FF&limit=-1&include_inactive=maybe",
+        ),
+        ("POST", "/v1/beliefs"),
+        ("DELETE", "/v1/beliefs?subject_id=%FF&soft=%FF"),
+        ("POST", "/v1/beliefs/batch"),
+        ("GET", "/v1/beliefs/%FF"),
+        ("PATCH", "/v1/beliefs/x"),
+        ("DELETE", "/v1/beliefs/x"),
+        ("GET", "/v1/beliefs/history/%FF/%FF?as_of=%FF"),
+        ("GET", "/v1/beliefs/timeline/x?since=99999-01-01&limit=0"),
+        ("POST", "/v2/context"),
+        ("POST", "/v1/context"),
+        ("GET", "/v1/intelligence/health?user_id=%FF"),
+        ("GET", "/v1/intelligence/contradictions"),
+        ("POST", "/v1/admin/import?mode=%FF"),
+    ];
+    let deep = format!("{}{}", "{\"a\":".repeat(2000), "}".repeat(2000));
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("application/json", b"{".to_vec()),
+        ("application/json", b"null".to_vec()),
+        ("application/json", b"{\"beliefs\": [1, {\"confidence\": 1e999}], \"content\": [], \"query\": {}, \"limit\": 1e400, \"version\": \"x\", \"events\": [{}]}".to_vec()),
+        ("application/json", b"\xff\xfe\x00".to_vec()),
+        ("application/json", deep.into_bytes()),
+        ("application/x-www-form-urlencoded", b"user_id=%ZZ&text=%FF".to_vec()),
+        ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\n\xff\r\n--x--\r\n".to_vec()),
+        ("text/plain", b"hello".to_vec()),
+    ];
+    let auths = [
+        ("x-api-key", a.api_key.clone()),
+        ("authorization", format!("Bearer {}", a.token)),
+    ];
+    for (method, path) in routes {
+        for (content_type, body) in &bodies {
+            for (name, value) in &auths {
+                let response = s
+                    .http
+                    .request(method.parse().unwrap(), s.mg(path))
+                    .header(*name, value)
+                    .header("content-type", *content_type)
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                assert!(
+                    status.as_u16() < 500,
+                    "{method} {path} with {content_type}: {status}"
+                );
+                let ct = response.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                assert_eq!(ct, "application/json", "{method} {path}");
+                let answer: Value = response.json().await.expect("JSON");
+                assert!(
+                    status.is_success() || answer.get("detail").is_some(),
+                    "{method} {path}: {answer}"
+                );
+            }
+        }
+    }
+    let (status, _) = s.get("/v1/stats", a.key()).await;
+    assert_eq!(status, StatusCode::OK);
+}

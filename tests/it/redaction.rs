@@ -302,3 +302,121 @@ async fn dgraph_passwords_tokens_and_api_keys_never_reach_the_journal() {
         ],
     );
 }
+
+#[tokio::test]
+async fn hasura_invitation_keys_and_preview_app_secrets_never_reach_the_journal() {
+    let s = TestServer::start().await;
+    let mut pats = Vec::new();
+    for email in ["owner@example.com", "guest@example.com"] {
+        let (status, user) = send(
+            s.http
+                .post(s.main_url("/_offcloud/hasura/users"))
+                .json(&json!({ "email": email })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{user}");
+        pats.push(str_of(&user["pat"]));
+    }
+    let (owner, guest) = (&pats[0], &pats[1]);
+    let created = hasura(
+        &s,
+        owner,
+        "mutation { createTenant(cloud: \"aws\", region: \"us-east-2\", name: \"shared\") { id } }",
+        json!({}),
+    )
+    .await;
+    let found = hasura(
+        &s,
+        owner,
+        "query($id: uuid!) { tenant_by_pk(id: $id) { project { id } } }",
+        json!({"id": str_of(&created["data"]["createTenant"]["id"])}),
+    )
+    .await;
+    let project = str_of(&found["data"]["tenant_by_pk"]["project"]["id"]);
+    let invited = hasura(
+        &s,
+        owner,
+        "mutation($i: InviteColloboratorRequest!) { inviteCollaborator(invite: $i) { key } }",
+        json!({"i": {"collaborator_email": "guest@example.com", "privileges": ["admin"], "project_id": project}}),
+    )
+    .await;
+    // The key comes back in a field called `key`, then is sent inline.
+    let key = str_of(&invited["data"]["inviteCollaborator"]["key"]);
+    let accepted = hasura(
+        &s,
+        guest,
+        &format!("mutation {{ acceptInvite(inviteKey: \"{key}\") {{ id }} }}"),
+        json!({}),
+    )
+    .await;
+    assert!(
+        accepted["data"]["acceptInvite"]["id"].is_string(),
+        "{accepted}"
+    );
+
+    // A preview app: the GitHub token and the env values in a variable whose name says nothing.
+    let job = hasura(
+        &s,
+        owner,
+        "mutation($x: CreateGithubPreviewAppInputPayload!) { createGitHubPreviewApp(payload: $x) { githubPreviewAppJobID } }",
+        json!({"x": {
+            "githubPersonalAccessToken": "ghp_preview-github-token",
+            "githubRepoDetails": {"branch": "main", "owner": "o", "repo": "r", "directory": "hasura"},
+            "projectOptions": {"cloud": "aws", "region": "us-east-2", "name": "preview-one",
+                "envVars": [{"key": "DATABASE_URL", "value": "postgres://preview-env-value"}]},
+        }}),
+    )
+    .await;
+    assert!(
+        job["data"]["createGitHubPreviewApp"]["githubPreviewAppJobID"].is_string(),
+        "{job}"
+    );
+    // The same inline.
+    hasura(
+        &s,
+        owner,
+        "mutation { createGitHubPreviewApp(payload: {githubPersonalAccessToken: \"ghp_inline-github-token\", \
+         githubRepoDetails: {branch: \"main\", owner: \"o\", repo: \"r\", directory: \"hasura\"}, \
+         projectOptions: {cloud: \"aws\", region: \"us-east-2\", name: \"preview-two\", \
+         envVars: [{key: \"SECRET_URL\", value: \"inline-preview-env-value\"}]}}) { githubPreviewAppJobID } }",
+        json!({}),
+    )
+    .await;
+
+    let journal = journal_text(&s).await;
+    assert_absent(
+        &journal,
+        &[
+            owner,
+            guest,
+            &key,
+            "ghp_preview-github-token",
+            "postgres://preview-env-value",
+            "ghp_inline-github-token",
+            "inline-preview-env-value",
+        ],
+    );
+    // Names are not secrets: the variables' names stay readable.
+    assert!(journal.contains("DATABASE_URL") && journal.contains("SECRET_URL"));
+}
+
+#[tokio::test]
+async fn a_secret_provisioned_through_the_control_api_is_redacted_before_its_first_use() {
+    let s = TestServer::start().await;
+    let (status, token) = send(
+        s.http
+            .post(s.main_url("/_offcloud/typedb/tokens"))
+            .json(&json!({"team": "team-p", "space": "space-p", "access": "read"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{token}");
+    let secret = str_of(&token["clientSecret"]);
+    // Sent where nothing checks it: a query parameter of an unauthenticated request.
+    let (status, _) = send(s.http.get(format!(
+        "http://{}/api/v1/team/team-p/spaces/space-p/clusters?note={secret}",
+        s.typedb
+    )))
+    .await;
+    assert!(status.is_client_error(), "{status}");
+    assert_absent(&journal_text(&s).await, &[&secret]);
+}

@@ -289,7 +289,10 @@ pub static VIEWS: &[View] = &[
             col("created_at", Time),
             col("updated_at", Time),
         ],
-        &[],
+        &[(
+            "search_bag",
+            "the belief's words as search ranks them, derived from key and value",
+        )],
     ),
     View::of(
         "memgraph",
@@ -307,7 +310,10 @@ pub static VIEWS: &[View] = &[
             col("episode_id", Id),
             col("timestamp", Time),
         ],
-        &[],
+        &[(
+            "search_bag",
+            "the event's words as search ranks them, derived from its type and text",
+        )],
     ),
     View::of(
         "memgraph",

@@ -152,20 +152,6 @@ pub struct TraverseRequest {
     pub relation_types: Option<Vec<String>>,
 }
 
-/// What `/v2/context` reads besides the query (`get_context_graph`'s parameters).
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct ContextGraphOptions {
-    /// Similar past decisions (true by default).
-    pub include_decisions: Option<bool>,
-    /// Entities named in the query and their relationships (true by default).
-    pub include_graph: Option<bool>,
-    /// Answer with a snapshot of what was retrieved.
-    pub create_snapshot: Option<bool>,
-    /// How far relationships are followed from the entities found (1 by default).
-    #[schema(minimum = 1, maximum = 3, default = 1)]
-    pub max_depth: Option<i64>,
-}
-
 /// `/v2/context` with `create_snapshot`: what the answer held, to cite in a decision.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContextSnapshot {

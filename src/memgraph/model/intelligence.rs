@@ -5,13 +5,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
-/// An optional end user (subject) to narrow a report to.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UserFilter {
-    pub user_id: Option<String>,
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EvaluateRequest {
     pub query: String,

@@ -6,15 +6,15 @@ use axum::Json;
 
 use super::Result;
 use crate::memgraph::auth::{Authorized, Editor, Viewer};
-use crate::memgraph::error::ApiError;
+use crate::memgraph::error::{ApiError, HttpError};
+use crate::memgraph::model::UserQuery;
 use crate::memgraph::model::decisions::{
     Contradiction, ContradictionQuery, ContradictionReport, Resolution, ResolveContradiction,
 };
-use crate::memgraph::model::intelligence::UserFilter;
 use crate::memgraph::openapi;
 use crate::memgraph::store::Store;
-use crate::memgraph::typed::{Valid, ValidQuery};
 use crate::memgraph::validation::PathParam;
+use crate::memgraph::validation::{Body, Query};
 
 /// How many open contradictions `GET /v1/intelligence/contradictions` lists (the newest).
 const REPORT_MAX: i64 = 200;
@@ -34,7 +34,7 @@ const REPORT_MAX: i64 = 200;
 pub async fn list_contradictions(
     auth: Authorized<Viewer>,
     store: Store,
-    ValidQuery(q): ValidQuery<ContradictionQuery>,
+    Query(q): Query<ContradictionQuery>,
 ) -> Result<Json<Vec<Contradiction>>> {
     let found = store
         .contradictions(
@@ -59,7 +59,7 @@ pub async fn list_contradictions(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The contradiction, settled", body = Contradiction),
-        (status = 404, description = "Contradiction not found", body = openapi::HttpError),
+        (status = 404, description = "Contradiction not found", body = HttpError),
         openapi::Authed,
     ),
 )]
@@ -67,7 +67,7 @@ pub async fn resolve_contradiction(
     auth: Authorized<Editor>,
     store: Store,
     PathParam(id): PathParam,
-    Valid(body): Valid<ResolveContradiction>,
+    Body(body): Body<ResolveContradiction>,
 ) -> Result<Json<Contradiction>> {
     let status = match body.resolution_status.unwrap_or(Resolution::Resolved) {
         Resolution::Resolved => "resolved",
@@ -87,7 +87,7 @@ pub async fn resolve_contradiction(
     get,
     path = "/v1/intelligence/contradictions",
     tag = "memory",
-    params(UserFilter),
+    params(UserQuery),
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The open contradictions", body = ContradictionReport),
@@ -97,7 +97,7 @@ pub async fn resolve_contradiction(
 pub async fn contradictions(
     auth: Authorized<Viewer>,
     store: Store,
-    ValidQuery(q): ValidQuery<UserFilter>,
+    Query(q): Query<UserQuery>,
 ) -> Result<Json<ContradictionReport>> {
     let open = store
         .contradictions(

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::Result;
 use crate::memgraph::auth::{Authorized, Editor, Viewer};
-use crate::memgraph::error::ApiError;
+use crate::memgraph::error::{ApiError, HttpError};
 use crate::memgraph::model::StatusId;
 use crate::memgraph::model::decisions::{
     BeliefUsed, CreateDecision, Decision, DecisionQuery, DecisionRecorded, Explanation,
@@ -19,8 +19,8 @@ use crate::memgraph::model::decisions::{
 use crate::memgraph::openapi;
 use crate::memgraph::search;
 use crate::memgraph::store::{DecisionFilter, NewDecision, Store, belief_snapshot};
-use crate::memgraph::typed::{Valid, ValidQuery};
 use crate::memgraph::validation::PathParam;
+use crate::memgraph::validation::{Body, Query};
 
 #[utoipa::path(
     post,
@@ -36,7 +36,7 @@ use crate::memgraph::validation::PathParam;
 pub async fn record_decision(
     auth: Authorized<Editor>,
     store: Store,
-    Valid(body): Valid<CreateDecision>,
+    Body(body): Body<CreateDecision>,
 ) -> Result<Response> {
     let objects = |list: Option<Vec<serde_json::Map<String, Value>>>| -> Vec<Value> {
         list.into_iter().flatten().map(Value::Object).collect()
@@ -77,7 +77,7 @@ pub async fn record_decision(
 pub async fn list_decisions(
     auth: Authorized<Viewer>,
     store: Store,
-    ValidQuery(q): ValidQuery<DecisionQuery>,
+    Query(q): Query<DecisionQuery>,
 ) -> Result<Json<Vec<Decision>>> {
     let filter = DecisionFilter {
         agent_id: q.agent_id,
@@ -98,7 +98,7 @@ pub async fn list_decisions(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The decision", body = Decision),
-        (status = 404, description = "Decision not found", body = openapi::HttpError),
+        (status = 404, description = "Decision not found", body = HttpError),
         openapi::Authed,
     ),
 )]
@@ -122,7 +122,7 @@ pub async fn get_decision(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "Deleted", body = StatusId),
-        (status = 404, description = "Decision not found", body = openapi::HttpError),
+        (status = 404, description = "Decision not found", body = HttpError),
         openapi::Authed,
     ),
 )]
@@ -150,7 +150,7 @@ pub async fn delete_decision(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The decision explained", body = Explanation),
-        (status = 404, description = "Decision not found", body = openapi::HttpError),
+        (status = 404, description = "Decision not found", body = HttpError),
         openapi::Authed,
     ),
 )]
@@ -267,14 +267,14 @@ fn summarize(d: &Decision, beliefs: &[BeliefUsed]) -> String {
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The decision with its outcome, and the beliefs it moved", body = OutcomeRecorded),
-        (status = 404, description = "Decision not found", body = openapi::HttpError),
+        (status = 404, description = "Decision not found", body = HttpError),
         openapi::Authed,
     ),
 )]
 pub async fn record_outcome(
     auth: Authorized<Editor>,
     store: Store,
-    Valid(body): Valid<RecordOutcome>,
+    Body(body): Body<RecordOutcome>,
 ) -> Result<Json<OutcomeRecorded>> {
     let (decision, beliefs_adjusted) = store
         .record_outcome(
@@ -309,14 +309,16 @@ pub async fn similar_decisions(
         .filter(|d| user_id.is_none() || d.user_id.is_none() || d.user_id.as_deref() == user_id)
         .collect();
     let terms = search::terms(text);
-    let docs: Vec<search::Doc> = candidates
+    let bags: Vec<search::Bag> = candidates
         .iter()
-        .map(|d| search::Doc {
-            label: "",
-            text: &d.goal,
-        })
+        .map(|d| search::bag("", &d.goal))
         .collect();
-    let ranked = search::rank(&terms, &docs);
+    // The candidates are the whole collection ranked against.
+    let collection = search::Collection {
+        docs: bags.len() as i64,
+        length: bags.iter().flat_map(|b| b.values()).sum(),
+    };
+    let ranked = search::rank(&terms, collection, &bags.iter().collect::<Vec<_>>());
     let mut slots: Vec<Option<Decision>> = candidates.into_iter().map(Some).collect();
     Ok(ranked
         .into_iter()

@@ -9,17 +9,18 @@ use serde_json::{Map, Value};
 
 use super::Result;
 use crate::memgraph::auth::{Authorized, Editor, Viewer};
-use crate::memgraph::error::ApiError;
+use crate::memgraph::error::{ApiError, HttpError};
+use crate::memgraph::model::ContextRequest;
 use crate::memgraph::model::decisions::Decision;
 use crate::memgraph::model::graph::{
-    ContextGraphOptions, ContextSnapshot, CreateEntity, CreateRelationship, Entity, EntityDeleted,
-    EntityMatch, EntityQuery, Reached, Relationship, RelationshipQuery, SearchEntities, Traversal,
+    ContextSnapshot, CreateEntity, CreateRelationship, Entity, EntityDeleted, EntityMatch,
+    EntityQuery, Reached, Relationship, RelationshipQuery, SearchEntities, Traversal,
     TraverseRequest,
 };
 use crate::memgraph::openapi;
 use crate::memgraph::store::{NewEntity, NewRelationship, Store, Walk};
-use crate::memgraph::typed::{Valid, ValidQuery};
 use crate::memgraph::validation::{self, PathParam};
+use crate::memgraph::validation::{Body, Query};
 
 /// List pages: 1..=200, 50 by default, as the v1 lists.
 const PAGE_DEFAULT: i64 = 50;
@@ -42,7 +43,7 @@ const CONTEXT_DECISIONS: usize = 5;
 pub async fn create_entity(
     auth: Authorized<Editor>,
     store: Store,
-    Valid(body): Valid<CreateEntity>,
+    Body(body): Body<CreateEntity>,
 ) -> Result<Response> {
     let new = NewEntity {
         entity_type: body.entity_type,
@@ -69,7 +70,7 @@ pub async fn create_entity(
 pub async fn list_entities(
     auth: Authorized<Viewer>,
     store: Store,
-    ValidQuery(q): ValidQuery<EntityQuery>,
+    Query(q): Query<EntityQuery>,
 ) -> Result<Json<Vec<Entity>>> {
     let limit = q.limit.unwrap_or(PAGE_DEFAULT);
     let entities = store
@@ -86,7 +87,7 @@ pub async fn list_entities(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The entity", body = Entity),
-        (status = 404, description = "Entity not found", body = openapi::HttpError),
+        (status = 404, description = "Entity not found", body = HttpError),
         openapi::Authed,
     ),
 )]
@@ -114,7 +115,7 @@ pub async fn get_entity(
 pub async fn search_entities(
     auth: Authorized<Viewer>,
     store: Store,
-    Valid(body): Valid<SearchEntities>,
+    Body(body): Body<SearchEntities>,
 ) -> Result<Json<Vec<EntityMatch>>> {
     let max = usize::try_from(body.max_results.unwrap_or(5)).unwrap_or(5);
     let found = store
@@ -143,7 +144,7 @@ pub async fn search_entities(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "Deleted, with its relationships", body = EntityDeleted),
-        (status = 404, description = "Entity not found", body = openapi::HttpError),
+        (status = 404, description = "Entity not found", body = HttpError),
         openapi::Authed,
     ),
 )]
@@ -172,14 +173,14 @@ pub async fn delete_entity(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 201, description = "The relationship", body = Relationship),
-        (status = 404, description = "Entity not found", body = openapi::HttpError),
+        (status = 404, description = "Entity not found", body = HttpError),
         openapi::Authed,
     ),
 )]
 pub async fn create_relationship(
     auth: Authorized<Editor>,
     store: Store,
-    Valid(body): Valid<CreateRelationship>,
+    Body(body): Body<CreateRelationship>,
 ) -> Result<Response> {
     if let (Some(from), Some(to)) = (&body.valid_from, &body.valid_to)
         && to <= from
@@ -224,7 +225,7 @@ pub async fn create_relationship(
 pub async fn list_relationships(
     auth: Authorized<Viewer>,
     store: Store,
-    ValidQuery(q): ValidQuery<RelationshipQuery>,
+    Query(q): Query<RelationshipQuery>,
 ) -> Result<Json<Vec<Relationship>>> {
     let relationships = store
         .relationships(
@@ -247,14 +248,14 @@ pub async fn list_relationships(
     security(("bearer" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "What the walk reached", body = Traversal),
-        (status = 404, description = "A seed is not one of the caller's entities", body = openapi::HttpError),
+        (status = 404, description = "A seed is not one of the caller's entities", body = HttpError),
         openapi::Authed,
     ),
 )]
 pub async fn traverse_graph(
     auth: Authorized<Viewer>,
     store: Store,
-    Valid(body): Valid<TraverseRequest>,
+    Body(body): Body<TraverseRequest>,
 ) -> Result<Json<Traversal>> {
     let now = store.now();
     let walk = Walk {
@@ -290,7 +291,7 @@ pub async fn context_extras(
     tenant_id: &str,
     query: &str,
     user_id: Option<&str>,
-    options: &ContextGraphOptions,
+    options: &ContextRequest,
     memories: &[Value],
 ) -> Result<ContextExtras> {
     let mut extras = ContextExtras {

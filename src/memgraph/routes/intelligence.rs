@@ -20,7 +20,7 @@ use crate::memgraph::model::intelligence::{
 use crate::memgraph::openapi;
 use crate::memgraph::search;
 use crate::memgraph::store::Store;
-use crate::memgraph::typed::{Valid, ValidQuery};
+use crate::memgraph::validation::{Body, Query};
 
 /// How many stored memories a retrieval benchmark checks (the newest).
 const BENCHMARK_CASES: i64 = 20;
@@ -53,7 +53,7 @@ fn round4(x: f64) -> f64 {
 pub async fn evaluate(
     auth: Authorized<Viewer>,
     store: Store,
-    Valid(body): Valid<EvaluateRequest>,
+    Body(body): Body<EvaluateRequest>,
 ) -> Result<Json<Evaluation>> {
     let limit = body.limit.unwrap_or(10);
     let (memories, terms) = super::memory::memories(
@@ -173,7 +173,7 @@ pub fn mcis_of(i: &McisInputs) -> (f64, &'static str, SubScores) {
 pub async fn mcis(
     auth: Authorized<Viewer>,
     store: Store,
-    ValidQuery(q): ValidQuery<McisQuery>,
+    Query(q): Query<McisQuery>,
 ) -> Result<Json<Mcis>> {
     let save = q.save.unwrap_or(false);
     // Saving writes, which viewers may not (docs/spec/memgraph.md §5.2).
@@ -213,7 +213,7 @@ pub async fn mcis(
 pub async fn mcis_history(
     auth: Authorized<Viewer>,
     store: Store,
-    ValidQuery(q): ValidQuery<McisHistoryQuery>,
+    Query(q): Query<McisHistoryQuery>,
 ) -> Result<Json<McisHistory>> {
     let history = store
         .mcis_history(
@@ -292,7 +292,7 @@ pub async fn benchmark_scenarios(_auth: Authorized<Viewer>) -> Json<Scenarios> {
 pub async fn benchmark_run(
     auth: Authorized<Viewer>,
     store: Store,
-    Valid(body): Valid<BenchmarkRequest>,
+    Body(body): Body<BenchmarkRequest>,
 ) -> Result<Json<BenchmarkRun>> {
     let tenant = &auth.caller.tenant_id;
     let (cases, passed, metrics) =

@@ -23,7 +23,7 @@ use crate::memgraph::model::sidecar::{
 };
 use crate::memgraph::openapi;
 use crate::memgraph::store::{NewBelief, NewEvent, Store};
-use crate::memgraph::typed::Valid;
+use crate::memgraph::validation::Body;
 
 const TOKEN_BUDGET: i64 = 4000;
 const MEMORIES: i64 = 10;
@@ -54,7 +54,7 @@ struct Ask<'a> {
 pub async fn sidecar_pre_flight(
     auth: Authorized<Viewer>,
     store: Store,
-    Valid(body): Valid<PreFlight>,
+    Body(body): Body<PreFlight>,
 ) -> Result<Json<Recall>> {
     let ask = Ask {
         user_id: &body.user_id,
@@ -80,7 +80,7 @@ pub async fn sidecar_pre_flight(
 pub async fn sidecar_post_flight(
     auth: Authorized<Editor>,
     store: Store,
-    Valid(body): Valid<PostFlight>,
+    Body(body): Body<PostFlight>,
 ) -> Result<Json<Learned>> {
     let conversation = Conversation {
         user_id: &body.user_id,
@@ -123,7 +123,7 @@ pub async fn sidecar_post_flight(
 pub async fn sidecar_process(
     auth: Authorized<Editor>,
     store: Store,
-    Valid(body): Valid<Process>,
+    Body(body): Body<Process>,
 ) -> Result<Json<Processed>> {
     let tenant = &auth.caller.tenant_id;
     let messages = &body.messages;

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
@@ -21,32 +22,49 @@ const CONTRADICTION_COLUMNS: &str = "id, tenant_id, subject_id, key, belief_a_id
 /// supersede rule has already made the newer one the active belief; a contradiction only
 /// records that the memory changed its mind, for someone to resolve or dismiss. Writing the
 /// same value again supersedes nothing and records nothing; `PATCH /v1/beliefs/{id}` edits in
-/// place and records nothing either.
+/// place and records nothing either. A batch records all its contradictions in one statement.
 pub(super) async fn record_on_supersede(
     conn: &mut SqliteConnection,
     tenant_id: &str,
-    (older_id, older_value): (&str, &str),
-    newer: &Belief,
+    superseded: &[Superseded<'_>],
     now: &str,
 ) -> Result<(), sqlx::Error> {
-    if older_value == newer.value {
+    let rows: Vec<Value> = superseded
+        .iter()
+        .filter(|s| s.older_value != s.newer.value)
+        .map(|s| {
+            json!([
+                Uuid::new_v4().to_string(),
+                s.newer.subject_id,
+                s.newer.key,
+                s.older_id,
+                s.newer.id
+            ])
+        })
+        .collect();
+    if rows.is_empty() {
         return Ok(());
     }
     sqlx::query(
         "INSERT INTO memgraph_contradictions
             (id, tenant_id, subject_id, key, belief_a_id, belief_b_id, status, detected_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
+         SELECT r.value ->> 0, ?1, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,
+                'open', ?2
+           FROM json_each(?3) r",
     )
-    .bind(Uuid::new_v4().to_string())
     .bind(tenant_id)
-    .bind(&newer.subject_id)
-    .bind(&newer.key)
-    .bind(older_id)
-    .bind(&newer.id)
     .bind(now)
+    .bind(Value::from(rows).to_string())
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A belief version a write retired, and the version that took its place.
+pub(super) struct Superseded<'a> {
+    pub older_id: &'a str,
+    pub older_value: &'a str,
+    pub newer: &'a Belief,
 }
 
 /// Writes a contradiction as given when both its beliefs are this tenant's (`ignore`: skip it

@@ -1,17 +1,24 @@
 //! The memory records' SQL: events, the episodes derived from them, versioned beliefs, the
-//! candidates `/v2/context` ranks (see `search.rs`), and export/import of all three. Every
+//! memories `/v2/context` ranks (see `search.rs`), and export/import of all three. Every
 //! function takes the tenant first.
+//!
+//! Lists put their filters, order and page in SQL, and only the filters they were given, so
+//! each reads one index in order and stops at its page (migration 0042); the `EXPLAIN QUERY PLAN`
+//! of each is checked in the tests below.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use serde_json::Value;
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use serde_json::{Value, json};
+use sqlx::{FromRow, Row, SqliteConnection};
 use uuid::Uuid;
 
 use super::Store;
+use super::contradictions::{Superseded, record_on_supersede};
 use crate::clock::iso;
 use crate::error::Internal;
-use crate::memgraph::model::{Belief, DreamingHealth, Episode, Event};
+use crate::memgraph::model::{Belief, DreamingHealth, Episode, Event, ImportCounts};
+use crate::memgraph::search::{self, Bag, Collection};
 
 const EVENT_COLUMNS: &str = "id, tenant_id, user_id, agent_id, thread_id, event_type, content_payload, episode_id, timestamp";
 const EPISODE_COLUMNS: &str = "id, tenant_id, user_id, agent_id, thread_id, summary, tags, outcome,
@@ -87,21 +94,239 @@ pub struct Import {
     pub v2: super::v2_records::V2Import,
 }
 
-#[derive(Debug, Default, serde::Serialize)]
-pub struct ImportCounts {
-    pub events: u64,
-    pub episodes: u64,
-    pub beliefs: u64,
-    #[serde(flatten)]
-    pub v2: super::v2_records::V2Counts,
-}
-
 fn new_id() -> String {
     Uuid::new_v4().to_string()
 }
 
+/// A list's `WHERE`: the tenant, then only the filters it was given, with their values in order.
+struct Filter {
+    sql: String,
+    values: Vec<String>,
+}
+
+impl Filter {
+    fn tenant(tenant_id: &str) -> Filter {
+        Filter {
+            sql: "tenant_id = ?".to_owned(),
+            values: vec![tenant_id.to_owned()],
+        }
+    }
+
+    fn eq(mut self, column: &str, value: Option<&str>) -> Filter {
+        if let Some(value) = value {
+            self.sql.push_str(&format!(" AND {column} = ?"));
+            self.values.push(value.to_owned());
+        }
+        self
+    }
+
+    fn when(mut self, condition: &str, given: bool) -> Filter {
+        if given {
+            self.sql.push_str(&format!(" AND {condition}"));
+        }
+        self
+    }
+
+    /// Only the tenant: no filter was given.
+    fn is_whole_tenant(&self) -> bool {
+        self.values.len() == 1
+    }
+}
+
+/// Binds a list's values, in order.
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    values: &'q [String],
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for value in values {
+        query = query.bind(value.as_str());
+    }
+    query
+}
+
+/// The tenant's memories without a search bag yet.
+const UNINDEXED: &str = "SELECT 'belief', rowid, key, value FROM memgraph_beliefs
+      WHERE tenant_id = ?1 AND search_bag IS NULL
+     UNION ALL
+     SELECT 'event', rowid, event_type, content_payload FROM memgraph_events
+      WHERE tenant_id = ?1 AND search_bag IS NULL";
+
+/// The active version and the highest version of each key a batch names (`?2`, a JSON array of
+/// `[subject_id, key]`).
+const KEYS: &str = "SELECT k.value ->> 0, k.value ->> 1, a.id, a.value,
+        (SELECT max(version) FROM memgraph_beliefs v
+          WHERE v.tenant_id = ?1 AND v.subject_id = k.value ->> 0 AND v.key = k.value ->> 1)
+   FROM json_each(?2) k
+   LEFT JOIN memgraph_beliefs a
+     ON a.tenant_id = ?1 AND a.subject_id = k.value ->> 0 AND a.key = k.value ->> 1
+    AND a.is_active = 1";
+
+// Rows named in a JSON array (`?2`) of one tenant (`?1`). The unary `+` keeps the planner from
+// reading the tenant's rows through a tenant index to find them (it takes a JSON array to be
+// long): the ids lead, one lookup each.
+
+fn beliefs_by_rowid() -> String {
+    format!(
+        "SELECT rowid, {BELIEF_COLUMNS} FROM memgraph_beliefs
+          WHERE rowid IN (SELECT value FROM json_each(?2)) AND +tenant_id = ?1"
+    )
+}
+
+fn events_by_rowid() -> String {
+    format!(
+        "SELECT rowid, {EVENT_COLUMNS} FROM memgraph_events
+          WHERE rowid IN (SELECT value FROM json_each(?2)) AND +tenant_id = ?1"
+    )
+}
+
+fn beliefs_by_id() -> String {
+    format!(
+        "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
+          WHERE id IN (SELECT value FROM json_each(?2)) AND +tenant_id = ?1"
+    )
+}
+
+/// Retires the active versions a batch supersedes (`?3`), at `?1`.
+const RETIRE: &str = "UPDATE memgraph_beliefs
+    SET is_active = 0, epistemic_status = 'superseded', updated_at = ?1
+  WHERE id IN (SELECT value FROM json_each(?3)) AND +tenant_id = ?2";
+
+/// A memory that holds a word of a query ([`Store::search`]).
+pub struct Match {
+    pub kind: Kind,
+    pub rowid: i64,
+    /// When it was made: a belief's `created_at`, an event's `timestamp`.
+    pub at: String,
+    pub superseded: bool,
+    pub bag: Bag,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Belief,
+    Event,
+}
+
+/// The memories holding any of the words in `?2` (a JSON array), of tenant `?1` (and user `?3`).
+fn search_query(by_user: bool) -> String {
+    let user = if by_user { "AND user_id = ?3" } else { "" };
+    let postings = |kind: &str| {
+        format!(
+            "SELECT doc FROM memgraph_search_terms
+              WHERE tenant_id = ?1 AND term IN (SELECT value FROM json_each(?2)) {user}
+                AND kind = '{kind}'"
+        )
+    };
+    format!(
+        "SELECT 'belief' AS kind, rowid, created_at AS at,
+                epistemic_status = 'superseded' AS superseded, search_bag
+           FROM memgraph_beliefs
+          WHERE rowid IN ({}) AND epistemic_status IN ('active', 'superseded')
+         UNION ALL
+         SELECT 'event', rowid, timestamp, 0, search_bag FROM memgraph_events
+          WHERE rowid IN ({})",
+        postings("belief"),
+        postings("event")
+    )
+}
+
+/// When a belief version changed, for the timeline: created, or stopped being active. The same
+/// expression as the index `memgraph_beliefs_timeline`, which SQLite matches by its text.
+const CHANGED_AT: &str = "(CASE WHEN is_active THEN created_at ELSE updated_at END)";
+
+fn timeline_query(domain: bool, since: bool) -> String {
+    let domain = if domain { "AND domain = ?" } else { "" };
+    let since = if since {
+        format!("AND {CHANGED_AT} >= ?")
+    } else {
+        String::new()
+    };
+    format!(
+        "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
+          WHERE tenant_id = ? AND subject_id = ? {domain} {since}
+          ORDER BY {CHANGED_AT} DESC, version DESC, rowid DESC LIMIT ?"
+    )
+}
+
+/// The statement listing events, and its values: newest first, one page.
+fn events_query(tenant_id: &str, f: &EventFilter) -> (String, Filter) {
+    let filter = Filter::tenant(tenant_id)
+        .eq("user_id", f.user_id.as_deref())
+        .eq("thread_id", f.thread_id.as_deref())
+        .eq("event_type", f.event_type.as_deref())
+        .eq("episode_id", f.episode_id.as_deref());
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM memgraph_events WHERE {}
+          ORDER BY timestamp DESC, rowid DESC LIMIT ? OFFSET ?",
+        filter.sql
+    );
+    (sql, filter)
+}
+
+fn episodes_query(tenant_id: &str, f: &EpisodeFilter) -> (String, Filter) {
+    let filter = Filter::tenant(tenant_id)
+        .eq("user_id", f.user_id.as_deref())
+        .eq("thread_id", f.thread_id.as_deref())
+        .eq("consolidation_status", f.consolidation_status.as_deref());
+    let sql = format!(
+        "SELECT {EPISODE_COLUMNS} FROM memgraph_episodes WHERE {}
+          ORDER BY start_time DESC, rowid DESC LIMIT ? OFFSET ?",
+        filter.sql
+    );
+    (sql, filter)
+}
+
+/// One page of beliefs: the statement, with how many match in all as its `total` column
+/// (computed once: the subquery does not depend on the row), and the statement counting alone,
+/// for a page past the end. With no filter but the tenant, the count is the kept one
+/// (migration 0007).
+struct BeliefsQuery {
+    page: String,
+    count: String,
+    count_values: Vec<String>,
+    filter: Filter,
+}
+
+fn beliefs_query(tenant_id: &str, f: &BeliefFilter) -> BeliefsQuery {
+    let filter = Filter::tenant(tenant_id)
+        .eq("subject_id", f.subject_id.as_deref())
+        .eq("domain", f.domain.as_deref())
+        .eq("belief_type", f.belief_type.as_deref())
+        .when("is_active = 1", !f.include_inactive);
+    let (count, count_values) = if filter.is_whole_tenant() {
+        let kept = if f.include_inactive {
+            "beliefs"
+        } else {
+            "active_beliefs"
+        };
+        let sql = format!(
+            "SELECT coalesce((SELECT {kept} FROM memgraph_tenant_counts WHERE tenant_id = ?), 0)"
+        );
+        (sql, vec![tenant_id.to_owned()])
+    } else {
+        let sql = format!("SELECT count(*) FROM memgraph_beliefs WHERE {}", filter.sql);
+        (sql, filter.values.clone())
+    };
+    let after = if f.after.is_some() {
+        "AND (created_at, id) < (?, ?)"
+    } else {
+        ""
+    };
+    let page = format!(
+        "SELECT ({count}) AS total, {BELIEF_COLUMNS} FROM memgraph_beliefs WHERE {} {after}
+          ORDER BY created_at DESC, id DESC LIMIT ?",
+        filter.sql
+    );
+    BeliefsQuery {
+        page,
+        count,
+        count_values,
+        filter,
+    }
+}
+
 /// How a tenant's episodes live: its settings `episode_gap_minutes` and `dreaming_enabled`
-/// (spec §6.8), falling back to the flags when a setting is absent or not usable.
+/// (docs/spec/memgraph.md §6.8), falling back to the flags when a setting is absent or not usable.
 #[derive(Clone, Copy)]
 pub(super) struct TenantTiming {
     gap: Duration,
@@ -143,16 +368,21 @@ impl Store {
         Ok(timing)
     }
 
+    /// `d` before now; a tenant's episode gap may be absurd, and a time before year 0 is the
+    /// start of year 0 (the earliest time `iso` writes), so this cannot fail.
     fn ago(&self, d: Duration) -> String {
         let d = time::Duration::try_from(d).unwrap_or(time::Duration::MAX);
         let now = self.session.clock().now();
-        iso(now.checked_sub(d).unwrap_or(now))
+        iso(now
+            .checked_sub(d)
+            .filter(|t| t.year() >= 0)
+            .unwrap_or(time::macros::datetime!(0000-01-01 00:00 UTC)))
     }
 
     // ---- events and episodes -------------------------------------------------------------
 
     /// Appends an event, into the open episode of its user and thread (one whose last event is
-    /// at most the episode gap old) or a new one (spec §6.4, emulator choice).
+    /// at most the episode gap old) or a new one (docs/spec/memgraph.md §6.4, emulator choice).
     pub async fn record_event(&self, tenant_id: &str, new: &NewEvent) -> Result<Event, Internal> {
         let timing = self.advance_episodes(tenant_id).await?;
         let now = self.now();
@@ -217,21 +447,13 @@ impl Store {
 
     /// Newest first.
     pub async fn events(&self, tenant_id: &str, f: &EventFilter) -> Result<Vec<Event>, Internal> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {EVENT_COLUMNS} FROM memgraph_events
-              WHERE tenant_id = ? AND (?2 IS NULL OR user_id = ?2) AND (?3 IS NULL OR thread_id = ?3)
-                AND (?4 IS NULL OR event_type = ?4) AND (?5 IS NULL OR episode_id = ?5)
-              ORDER BY timestamp DESC, rowid DESC LIMIT ?6 OFFSET ?7"
-        ))
-        .bind(tenant_id)
-        .bind(&f.user_id)
-        .bind(&f.thread_id)
-        .bind(&f.event_type)
-        .bind(&f.episode_id)
-        .bind(f.limit)
-        .bind(f.offset)
-        .fetch_all(self.session.db())
-        .await?)
+        let (sql, filter) = events_query(tenant_id, f);
+        let rows = bind_all(sqlx::query(&sql), &filter.values)
+            .bind(f.limit)
+            .bind(f.offset)
+            .fetch_all(self.session.db())
+            .await?;
+        Ok(rows.iter().map(Event::from_row).collect::<Result<_, _>>()?)
     }
 
     pub async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>, Internal> {
@@ -268,14 +490,14 @@ impl Store {
         Ok(true)
     }
 
-    /// Moves episodes along `pending → processing → consolidated` as the clock says (spec §6.4):
-    /// an episode is pending while events may still join it (the tenant's episode gap), then
-    /// processing for `--memgraph-consolidation-time`. Only ever forward, so an earlier clock
-    /// (after a reset) changes nothing; with dreaming disabled in the tenant's settings, closed
-    /// episodes wait as pending. A consolidated episode gets a summary: its first message's
-    /// text, shortened (emulator choice; the real service has an LLM write it).
-    /// Episodes of this tenant that ended before this are due to move on (`None` when the
-    /// tenant does not dream): `stats` advances them only when there are some.
+    /// Moves episodes along `pending → processing → consolidated` as the clock says
+    /// (docs/spec/memgraph.md §6.4): an episode is pending while events may still join it (the
+    /// tenant's episode gap), then processing for `--memgraph-consolidation-time`. Only ever
+    /// forward, so an earlier clock (after a reset) changes nothing; with dreaming disabled in the
+    /// tenant's settings, closed episodes wait as pending. A consolidated episode gets a summary:
+    /// its first message's text, shortened (emulator choice; the real service has an LLM write it).
+    /// Episodes of this tenant that ended before this are due to move on (`None` when the tenant
+    /// does not dream): `stats` advances them only when there are some.
     pub(super) async fn episodes_due_before(
         &self,
         tenant_id: &str,
@@ -318,20 +540,16 @@ impl Store {
         f: &EpisodeFilter,
     ) -> Result<Vec<Episode>, Internal> {
         self.advance_episodes(tenant_id).await?;
-        Ok(sqlx::query_as(&format!(
-            "SELECT {EPISODE_COLUMNS} FROM memgraph_episodes
-              WHERE tenant_id = ? AND (?2 IS NULL OR user_id = ?2) AND (?3 IS NULL OR thread_id = ?3)
-                AND (?4 IS NULL OR consolidation_status = ?4)
-              ORDER BY start_time DESC, rowid DESC LIMIT ?5 OFFSET ?6"
-        ))
-        .bind(tenant_id)
-        .bind(&f.user_id)
-        .bind(&f.thread_id)
-        .bind(&f.consolidation_status)
-        .bind(f.limit)
-        .bind(f.offset)
-        .fetch_all(self.session.db())
-        .await?)
+        let (sql, filter) = episodes_query(tenant_id, f);
+        let rows = bind_all(sqlx::query(&sql), &filter.values)
+            .bind(f.limit)
+            .bind(f.offset)
+            .fetch_all(self.session.db())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(Episode::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     /// An episode with its events, oldest first.
@@ -398,7 +616,13 @@ impl Store {
 
     // ---- beliefs -------------------------------------------------------------------------
 
-    /// Creates beliefs in one transaction, each under the supersede rule.
+    /// Creates beliefs in one transaction, each under the supersede rule (docs/spec/memgraph.md
+    /// §6.5): the same value as the active version returns that version; a new value retires it
+    /// (`superseded`) and becomes the next version. Versions continue from the key's history, so
+    /// a key retracted and set again does not restart at 1. Each answer is the belief as it was
+    /// made, even if a later one of the batch superseded it. A few statements whatever the
+    /// batch's size: its keys are looked up together, and its rows written together. Every
+    /// supersede records a contradiction (`contradictions.rs` holds that rule).
     pub async fn create_beliefs(
         &self,
         tenant_id: &str,
@@ -406,12 +630,146 @@ impl Store {
     ) -> Result<Vec<Belief>, Internal> {
         let now = self.now();
         let mut tx = self.session.db().begin().await?;
-        let mut created = Vec::with_capacity(beliefs.len());
-        for new in beliefs {
-            created.push(upsert_belief(&mut tx, tenant_id, new, &now).await?);
+        let keys: Vec<Value> = beliefs
+            .iter()
+            .map(|b| json!([b.subject_id, b.key]))
+            .collect();
+        let found: Vec<KeyRow> = sqlx::query_as(KEYS)
+            .bind(tenant_id)
+            .bind(Value::from(keys).to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut keys: HashMap<(String, String), KeyState> = HashMap::new();
+        for (subject_id, key, active_id, active_value, version) in found {
+            let active = active_id.zip(active_value).map(|(id, value)| Active {
+                id,
+                value,
+                made: None,
+            });
+            keys.insert(
+                (subject_id, key),
+                KeyState {
+                    active,
+                    version: version.unwrap_or(0),
+                },
+            );
         }
+
+        // What each item answers: a belief made here, or an existing version (fetched below).
+        let mut answers: Vec<Result<Belief, String>> = Vec::with_capacity(beliefs.len());
+        let mut made: Vec<Belief> = Vec::new();
+        let mut retired: Vec<String> = Vec::new();
+        // Each supersede: the older version's id and value, and the newer's place in `made`.
+        let mut superseded: Vec<(String, String, usize)> = Vec::new();
+        for new in beliefs {
+            let state = keys
+                .entry((new.subject_id.clone(), new.key.clone()))
+                .or_default();
+            if let Some(active) = &state.active
+                && active.value == new.value
+            {
+                answers.push(match active.made {
+                    Some(i) => Ok(made[i].clone()),
+                    None => Err(active.id.clone()),
+                });
+                continue;
+            }
+            let supersedes_id = match state.active.take() {
+                Some(Active {
+                    id,
+                    value,
+                    made: None,
+                }) => {
+                    retired.push(id.clone());
+                    superseded.push((id.clone(), value, made.len()));
+                    Some(id)
+                }
+                Some(Active {
+                    value,
+                    made: Some(i),
+                    ..
+                }) => {
+                    let newer = made.len();
+                    let earlier = &mut made[i];
+                    earlier.is_active = false;
+                    "superseded".clone_into(&mut earlier.epistemic_status);
+                    earlier.updated_at.clone_from(&now);
+                    superseded.push((earlier.id.clone(), value, newer));
+                    Some(earlier.id.clone())
+                }
+                None => None,
+            };
+            state.version += 1;
+            let belief = Belief {
+                id: new_id(),
+                tenant_id: tenant_id.to_owned(),
+                subject_id: new.subject_id.clone(),
+                key: new.key.clone(),
+                value: new.value.clone(),
+                confidence: new.confidence,
+                belief_type: new.belief_type.clone(),
+                domain: new.domain.clone(),
+                epistemic_status: "active".to_owned(),
+                is_active: true,
+                version: state.version,
+                source: "api".to_owned(),
+                supersedes_id,
+                created_at: now.clone(),
+                updated_at: now.clone(),
+            };
+            state.active = Some(Active {
+                id: belief.id.clone(),
+                value: belief.value.clone(),
+                made: Some(made.len()),
+            });
+            answers.push(Ok(belief.clone()));
+            made.push(belief);
+        }
+
+        let kept: Vec<&String> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
+        let mut existing: HashMap<String, Belief> = HashMap::new();
+        if !kept.is_empty() {
+            let rows = sqlx::query(&beliefs_by_id())
+                .bind(tenant_id)
+                .bind(json!(kept).to_string())
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in &rows {
+                let belief = Belief::from_row(row)?;
+                existing.insert(belief.id.clone(), belief);
+            }
+        }
+        if !retired.is_empty() {
+            sqlx::query(RETIRE)
+                .bind(&now)
+                .bind(tenant_id)
+                .bind(json!(retired).to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        if !made.is_empty() {
+            insert_beliefs(&mut tx, &made).await?;
+        }
+        let superseded: Vec<Superseded> = superseded
+            .iter()
+            .map(|(older_id, older_value, newer)| Superseded {
+                older_id,
+                older_value,
+                newer: &made[*newer],
+            })
+            .collect();
+        record_on_supersede(&mut tx, tenant_id, &superseded, &now).await?;
         tx.commit().await?;
-        Ok(created)
+        answers
+            .into_iter()
+            .map(|answer| match answer {
+                Ok(belief) => Ok(belief),
+                Err(id) => existing
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| Internal::msg("active belief vanished")),
+            })
+            .collect()
     }
 
     /// One page, newest first, and how many match in all.
@@ -420,35 +778,26 @@ impl Store {
         tenant_id: &str,
         f: &BeliefFilter,
     ) -> Result<(Vec<Belief>, i64), Internal> {
-        const FILTER: &str = "tenant_id = ?1 AND (?2 IS NULL OR subject_id = ?2)
-            AND (?3 IS NULL OR domain = ?3) AND (?4 IS NULL OR belief_type = ?4) AND (?5 OR is_active)";
-        let (after_time, after_id) = f.after.clone().unzip();
-        let items = sqlx::query_as(&format!(
-            "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs WHERE {FILTER}
-                AND (?6 IS NULL OR (created_at, id) < (?6, ?7))
-              ORDER BY created_at DESC, id DESC LIMIT ?8"
-        ))
-        .bind(tenant_id)
-        .bind(&f.subject_id)
-        .bind(&f.domain)
-        .bind(&f.belief_type)
-        .bind(f.include_inactive)
-        .bind(after_time)
-        .bind(after_id)
-        .bind(f.limit)
-        .fetch_all(self.session.db())
-        .await?;
-        let count = sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM memgraph_beliefs WHERE {FILTER}"
-        ))
-        .bind(tenant_id)
-        .bind(&f.subject_id)
-        .bind(&f.domain)
-        .bind(&f.belief_type)
-        .bind(f.include_inactive)
-        .fetch_one(self.session.db())
-        .await?;
-        Ok((items, count))
+        let q = beliefs_query(tenant_id, f);
+        // The count's values come first, as its subquery comes first in the page's statement.
+        let mut page = bind_all(sqlx::query(&q.page), &q.count_values);
+        page = bind_all(page, &q.filter.values);
+        if let Some((time, id)) = &f.after {
+            page = page.bind(time.as_str()).bind(id.as_str());
+        }
+        let rows = page.bind(f.limit).fetch_all(self.session.db()).await?;
+        let total: i64 = match rows.first() {
+            Some(row) => row.try_get("total")?,
+            None => bind_all(sqlx::query(&q.count), &q.count_values)
+                .fetch_one(self.session.db())
+                .await?
+                .try_get(0)?,
+        };
+        let items = rows
+            .iter()
+            .map(Belief::from_row)
+            .collect::<Result<_, _>>()?;
+        Ok((items, total))
     }
 
     pub async fn belief(&self, tenant_id: &str, id: &str) -> Result<Option<Belief>, Internal> {
@@ -561,20 +910,19 @@ impl Store {
         since: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Belief>, Internal> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
-              WHERE tenant_id = ? AND subject_id = ? AND (?3 IS NULL OR domain = ?3)
-                AND (?4 IS NULL OR (CASE WHEN is_active THEN created_at ELSE updated_at END) >= ?4)
-              ORDER BY CASE WHEN is_active THEN created_at ELSE updated_at END DESC, version DESC, rowid DESC
-              LIMIT ?5"
-        ))
-        .bind(tenant_id)
-        .bind(subject_id)
-        .bind(domain)
-        .bind(since)
-        .bind(limit)
-        .fetch_all(self.session.db())
-        .await?)
+        let sql = timeline_query(domain.is_some(), since.is_some());
+        let mut query = sqlx::query(&sql).bind(tenant_id).bind(subject_id);
+        if let Some(domain) = domain {
+            query = query.bind(domain);
+        }
+        if let Some(since) = since {
+            query = query.bind(since);
+        }
+        let rows = query.bind(limit).fetch_all(self.session.db()).await?;
+        Ok(rows
+            .iter()
+            .map(Belief::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     /// Counts for `/v1/intelligence/health`: (beliefs, active beliefs, episodes, events).
@@ -583,48 +931,160 @@ impl Store {
         tenant_id: &str,
         user_id: Option<&str>,
     ) -> Result<(i64, i64, i64, i64), Internal> {
-        Ok(sqlx::query_as(
-            "SELECT (SELECT count(*) FROM memgraph_beliefs WHERE tenant_id = ?1 AND (?2 IS NULL OR subject_id = ?2)),
-                    (SELECT count(*) FROM memgraph_beliefs WHERE tenant_id = ?1 AND (?2 IS NULL OR subject_id = ?2) AND is_active),
-                    (SELECT count(*) FROM memgraph_episodes WHERE tenant_id = ?1 AND (?2 IS NULL OR user_id = ?2)),
-                    (SELECT count(*) FROM memgraph_events WHERE tenant_id = ?1 AND (?2 IS NULL OR user_id = ?2))",
-        )
-        .bind(tenant_id)
-        .bind(user_id)
-        .fetch_one(self.session.db())
-        .await?)
+        let query = match user_id {
+            // The tenant's are kept (migration 0007).
+            None => sqlx::query_as(
+                "SELECT coalesce(c.beliefs, 0), coalesce(c.active_beliefs, 0),
+                        coalesce(c.episodes, 0), coalesce(c.events, 0)
+                   FROM (SELECT 1) LEFT JOIN memgraph_tenant_counts c ON c.tenant_id = ?1",
+            ),
+            Some(_) => sqlx::query_as(
+                "SELECT (SELECT count(*) FROM memgraph_beliefs WHERE tenant_id = ?1 AND subject_id = ?2),
+                        (SELECT count(*) FROM memgraph_beliefs
+                          WHERE tenant_id = ?1 AND subject_id = ?2 AND is_active = 1),
+                        (SELECT count(*) FROM memgraph_episodes WHERE tenant_id = ?1 AND user_id = ?2),
+                        (SELECT count(*) FROM memgraph_events WHERE tenant_id = ?1 AND user_id = ?2)",
+            ),
+        };
+        Ok(query
+            .bind(tenant_id)
+            .bind(user_id)
+            .fetch_one(self.session.db())
+            .await?)
     }
 
     // ---- search --------------------------------------------------------------------------
 
-    /// What a context query ranks: one tenant's (and one user's, if given) beliefs that are
-    /// active or superseded (the real service still shows the latter, marked), newest first,
-    /// and event texts.
-    pub async fn search_candidates(
+    /// The memories of one tenant (and one user, if given) that hold a word of the query, with
+    /// what ranking them takes, and the collection they are ranked in: beliefs active or
+    /// superseded (the real service still shows the latter, marked), and events. Reads the
+    /// postings of the query's words, not every memory (migration 0042).
+    pub async fn search(
         &self,
         tenant_id: &str,
         user_id: Option<&str>,
-    ) -> Result<(Vec<Belief>, Vec<Event>), Internal> {
-        let beliefs = sqlx::query_as(&format!(
-            "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
-              WHERE tenant_id = ?1 AND (?2 IS NULL OR subject_id = ?2)
-                AND epistemic_status IN ('active', 'superseded')
-              ORDER BY created_at DESC, rowid DESC"
-        ))
-        .bind(tenant_id)
-        .bind(user_id)
-        .fetch_all(self.session.db())
+        terms: &[String],
+    ) -> Result<(Collection, Vec<Match>), Internal> {
+        self.index_pending(tenant_id).await?;
+        let db = self.session.db();
+        let (docs, length): (Option<i64>, Option<f64>) = match user_id {
+            None => sqlx::query_as(
+                "SELECT docs, length FROM (SELECT 1)
+                   LEFT JOIN memgraph_search_tenants ON tenant_id = ?",
+            )
+            .bind(tenant_id),
+            Some(user_id) => sqlx::query_as(
+                "SELECT docs, length FROM (SELECT 1)
+                   LEFT JOIN memgraph_search_users ON tenant_id = ? AND user_id = ?",
+            )
+            .bind(tenant_id)
+            .bind(user_id),
+        }
+        .fetch_one(db)
         .await?;
-        let events = sqlx::query_as(&format!(
-            "SELECT {EVENT_COLUMNS} FROM memgraph_events
-              WHERE tenant_id = ?1 AND (?2 IS NULL OR user_id = ?2)
-              ORDER BY timestamp DESC, rowid DESC"
-        ))
-        .bind(tenant_id)
-        .bind(user_id)
-        .fetch_all(self.session.db())
-        .await?;
-        Ok((beliefs, events))
+        let collection = Collection {
+            docs: docs.unwrap_or(0),
+            length: length.unwrap_or(0.0),
+        };
+        let sql = search_query(user_id.is_some());
+        let mut query = sqlx::query(&sql)
+            .bind(tenant_id)
+            .bind(json!(terms).to_string());
+        if let Some(user_id) = user_id {
+            query = query.bind(user_id);
+        }
+        let rows = query.fetch_all(db).await?;
+        let matches = rows
+            .iter()
+            .map(|row| -> Result<Match, Internal> {
+                let bag: String = row.try_get("search_bag")?;
+                Ok(Match {
+                    kind: match row.try_get::<&str, _>("kind")? {
+                        "belief" => Kind::Belief,
+                        _ => Kind::Event,
+                    },
+                    rowid: row.try_get("rowid")?,
+                    at: row.try_get("at")?,
+                    superseded: row.try_get("superseded")?,
+                    bag: serde_json::from_str(&bag).unwrap_or_default(),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((collection, matches))
+    }
+
+    /// Beliefs and events by rowid (found by [`Store::search`]), of this tenant.
+    pub async fn memories(
+        &self,
+        tenant_id: &str,
+        beliefs: &[i64],
+        events: &[i64],
+    ) -> Result<(HashMap<i64, Belief>, HashMap<i64, Event>), Internal> {
+        let db = self.session.db();
+        let mut found_beliefs = HashMap::new();
+        if !beliefs.is_empty() {
+            let rows = sqlx::query(&beliefs_by_rowid())
+                .bind(tenant_id)
+                .bind(json!(beliefs).to_string())
+                .fetch_all(db)
+                .await?;
+            for row in &rows {
+                found_beliefs.insert(row.try_get("rowid")?, Belief::from_row(row)?);
+            }
+        }
+        let mut found_events = HashMap::new();
+        if !events.is_empty() {
+            let rows = sqlx::query(&events_by_rowid())
+                .bind(tenant_id)
+                .bind(json!(events).to_string())
+                .fetch_all(db)
+                .await?;
+            for row in &rows {
+                found_events.insert(row.try_get("rowid")?, Event::from_row(row)?);
+            }
+        }
+        Ok((found_beliefs, found_events))
+    }
+
+    /// Gives a bag to the tenant's memories that have none: rows loaded from a state document
+    /// without one, or stored before the index existed. (The store writes a bag with every row it
+    /// writes, so this usually finds nothing, through an index of such rows alone.)
+    async fn index_pending(&self, tenant_id: &str) -> Result<(), Internal> {
+        let db = self.session.db();
+        let pending: Vec<(String, i64, String, String)> = sqlx::query_as(UNINDEXED)
+            .bind(tenant_id)
+            .fetch_all(db)
+            .await?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut beliefs = Vec::new();
+        let mut events = Vec::new();
+        for (kind, rowid, label, text) in pending {
+            if kind == "belief" {
+                beliefs.push(json!([
+                    rowid,
+                    search::bag_json(&search::bag(&label, &text))
+                ]));
+            } else {
+                let content: Value = serde_json::from_str(&text).unwrap_or_default();
+                let bag = search::bag(&label, search::event_text(&content));
+                events.push(json!([rowid, search::bag_json(&bag)]));
+            }
+        }
+        let mut tx = db.begin().await?;
+        for (table, bags) in [("memgraph_beliefs", beliefs), ("memgraph_events", events)] {
+            // The table name is one of ours.
+            sqlx::query(&format!(
+                "UPDATE {table} SET search_bag = b.value ->> 1
+                   FROM json_each(?) b WHERE {table}.rowid = b.value ->> 0"
+            ))
+            .bind(Value::from(bags).to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     // ---- export and import ---------------------------------------------------------------
@@ -711,8 +1171,8 @@ impl Store {
             }
             // OR IGNORE also skips a second active version of one key.
             let written = sqlx::query(&format!(
-                "INSERT OR IGNORE INTO memgraph_beliefs ({BELIEF_COLUMNS})
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT OR IGNORE INTO memgraph_beliefs ({BELIEF_COLUMNS}, search_bag)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ))
             .bind(&belief.id)
             .bind(tenant_id)
@@ -729,6 +1189,7 @@ impl Store {
             .bind(&belief.supersedes_id)
             .bind(&belief.created_at)
             .bind(&belief.updated_at)
+            .bind(search::bag_json(&search::bag(&belief.key, &belief.value)))
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -739,8 +1200,8 @@ impl Store {
             tenant_id,
             &mut data.v2,
             data.replace,
-            &mut imported.v2,
-            &mut skipped.v2,
+            &mut imported,
+            &mut skipped,
         )
         .await?;
         tx.commit().await?;
@@ -748,7 +1209,7 @@ impl Store {
     }
 }
 
-fn count(written: u64, imported: &mut u64, skipped: &mut u64) {
+fn count(written: u64, imported: &mut i64, skipped: &mut i64) {
     if written > 0 {
         *imported += 1;
     } else {
@@ -758,7 +1219,7 @@ fn count(written: u64, imported: &mut u64, skipped: &mut u64) {
 
 /// Deletes a record of this tenant by id, before `replace` writes it again. The table name is
 /// one of ours, never a client's.
-async fn delete_own(
+pub(super) async fn delete_own(
     conn: &mut SqliteConnection,
     table: &str,
     tenant_id: &str,
@@ -782,10 +1243,12 @@ async fn insert_event(
     ignore: bool,
 ) -> Result<u64, sqlx::Error> {
     let verb = if ignore { "INSERT OR IGNORE" } else { "INSERT" };
+    let text = search::event_text(&event.content_payload);
+    let bag = search::bag_json(&search::bag(&event.event_type, text));
     Ok(sqlx::query(&format!(
-        "{verb} INTO memgraph_events ({EVENT_COLUMNS})
+        "{verb} INTO memgraph_events ({EVENT_COLUMNS}, search_bag)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
-                 (SELECT id FROM memgraph_episodes WHERE id = ?8 AND tenant_id = ?2), ?9)"
+                 (SELECT id FROM memgraph_episodes WHERE id = ?8 AND tenant_id = ?2), ?9, ?10)"
     ))
     .bind(&event.id)
     .bind(&event.tenant_id)
@@ -796,6 +1259,7 @@ async fn insert_event(
     .bind(event.content_payload.to_string())
     .bind(&event.episode_id)
     .bind(&event.timestamp)
+    .bind(bag)
     .execute(conn)
     .await?
     .rows_affected())
@@ -815,93 +1279,174 @@ async fn fetch_belief(
     .await
 }
 
-/// The supersede rule (spec §6.5): the same value as the active version returns that version;
-/// a new value retires it (`superseded`) and becomes the next version. Versions continue from
-/// the key's history, so a key retracted and set again does not restart at 1.
-async fn upsert_belief(
-    tx: &mut Transaction<'_, Sqlite>,
-    tenant_id: &str,
-    new: &NewBelief,
-    now: &str,
-) -> Result<Belief, sqlx::Error> {
-    let active: Option<(String, String)> = sqlx::query_as(
-        "SELECT id, value FROM memgraph_beliefs
-          WHERE tenant_id = ? AND subject_id = ? AND key = ? AND is_active",
-    )
-    .bind(tenant_id)
-    .bind(&new.subject_id)
-    .bind(&new.key)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some((id, value)) = &active
-        && *value == new.value
-        && let Some(existing) = fetch_belief(tx, tenant_id, id).await?
-    {
-        return Ok(existing);
-    }
-    if let Some((id, _)) = &active {
-        sqlx::query(
-            "UPDATE memgraph_beliefs SET is_active = 0, epistemic_status = 'superseded', updated_at = ?
-              WHERE id = ?",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    }
-    let version: i64 = sqlx::query_scalar(
-        "SELECT coalesce(max(version), 0) + 1 FROM memgraph_beliefs
-          WHERE tenant_id = ? AND subject_id = ? AND key = ?",
-    )
-    .bind(tenant_id)
-    .bind(&new.subject_id)
-    .bind(&new.key)
-    .fetch_one(&mut **tx)
-    .await?;
-    let belief = Belief {
-        id: new_id(),
-        tenant_id: tenant_id.to_owned(),
-        subject_id: new.subject_id.clone(),
-        key: new.key.clone(),
-        value: new.value.clone(),
-        confidence: new.confidence,
-        belief_type: new.belief_type.clone(),
-        domain: new.domain.clone(),
-        epistemic_status: "active".to_owned(),
-        is_active: true,
-        version,
-        source: "api".to_owned(),
-        supersedes_id: active.as_ref().map(|(id, _)| id.clone()),
-        created_at: now.to_owned(),
-        updated_at: now.to_owned(),
-    };
+/// A key a batch names: subject, key, the active version's id and value, the highest version.
+type KeyRow = (String, String, Option<String>, Option<String>, Option<i64>);
+
+/// Where a key stands while a batch is written: its active version, and its highest version.
+#[derive(Default)]
+struct KeyState {
+    active: Option<Active>,
+    version: i64,
+}
+
+struct Active {
+    id: String,
+    value: String,
+    /// Made by this batch: its place among the rows to write.
+    made: Option<usize>,
+}
+
+/// Writes belief rows as given, each with its search bag, in one statement.
+async fn insert_beliefs(
+    conn: &mut SqliteConnection,
+    beliefs: &[Belief],
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<Value> = beliefs
+        .iter()
+        .map(|b| {
+            let bag = search::bag_json(&search::bag(&b.key, &b.value));
+            json!([
+                b.id,
+                b.tenant_id,
+                b.subject_id,
+                b.key,
+                b.value,
+                b.confidence,
+                b.belief_type,
+                b.domain,
+                b.epistemic_status,
+                b.is_active,
+                b.version,
+                b.source,
+                b.supersedes_id,
+                b.created_at,
+                b.updated_at,
+                bag
+            ])
+        })
+        .collect();
     sqlx::query(&format!(
-        "INSERT INTO memgraph_beliefs ({BELIEF_COLUMNS})
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, 'api', ?, ?, ?)"
+        "INSERT INTO memgraph_beliefs ({BELIEF_COLUMNS}, search_bag)
+         SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,
+                r.value ->> 5, r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9,
+                r.value ->> 10, r.value ->> 11, r.value ->> 12, r.value ->> 13, r.value ->> 14,
+                r.value ->> 15
+           FROM json_each(?) r"
     ))
-    .bind(&belief.id)
-    .bind(tenant_id)
-    .bind(&belief.subject_id)
-    .bind(&belief.key)
-    .bind(&belief.value)
-    .bind(belief.confidence)
-    .bind(&belief.belief_type)
-    .bind(&belief.domain)
-    .bind(belief.version)
-    .bind(&belief.supersedes_id)
-    .bind(now)
-    .bind(now)
-    .execute(&mut **tx)
+    .bind(Value::from(rows).to_string())
+    .execute(conn)
     .await?;
-    if let Some((older_id, older_value)) = &active {
-        super::contradictions::record_on_supersede(
-            tx,
-            tenant_id,
-            (older_id, older_value),
-            &belief,
-            now,
-        )
-        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every way a list, a page or a search can be asked for, and whether it was given a filter
+    /// beyond the tenant.
+    fn statements() -> Vec<(String, bool)> {
+        let some = |given: bool| given.then(|| "x".to_owned());
+        let mut all = vec![
+            (UNINDEXED.to_owned(), false),
+            (KEYS.to_owned(), true),
+            (RETIRE.to_owned(), true),
+            (beliefs_by_rowid(), true),
+            (events_by_rowid(), true),
+            (beliefs_by_id(), true),
+        ];
+        for bits in 0..16u8 {
+            let given = |bit: u8| bits & (1 << bit) != 0;
+            let events = EventFilter {
+                user_id: some(given(0)),
+                thread_id: some(given(1)),
+                event_type: some(given(2)),
+                episode_id: some(given(3)),
+                ..EventFilter::default()
+            };
+            all.push((events_query("t", &events).0, bits != 0));
+            let episodes = EpisodeFilter {
+                user_id: some(given(0)),
+                thread_id: some(given(1)),
+                consolidation_status: some(given(2)),
+                ..EpisodeFilter::default()
+            };
+            all.push((episodes_query("t", &episodes).0, bits & 7 != 0));
+            for inactive in [false, true] {
+                let beliefs = BeliefFilter {
+                    subject_id: some(given(0)),
+                    domain: some(given(1)),
+                    belief_type: some(given(2)),
+                    include_inactive: inactive,
+                    after: given(3).then(|| ("t".to_owned(), "i".to_owned())),
+                    ..BeliefFilter::default()
+                };
+                let q = beliefs_query("t", &beliefs);
+                all.extend([(q.page, bits & 7 != 0), (q.count, bits & 7 != 0)]);
+            }
+            all.push((timeline_query(given(0), given(1)), true));
+            all.push((search_query(given(0)), true));
+        }
+        all.sort();
+        all.dedup();
+        all
     }
-    Ok(belief)
+
+    /// The columns a plan step's index is searched by for equality (`a=? AND b>?`: `a`).
+    fn equalities(step: &str) -> Vec<&str> {
+        step.split_once(" (").map_or(Vec::new(), |(_, keys)| {
+            let keys = keys.strip_suffix(')').unwrap_or(keys);
+            keys.split(" AND ")
+                .filter_map(|k| k.strip_suffix("=?"))
+                .collect()
+        })
+    }
+
+    #[tokio::test]
+    async fn no_list_or_search_reads_a_whole_table() {
+        let db = crate::db::open(None).await.unwrap();
+        let growing = [
+            "memgraph_beliefs",
+            "memgraph_events",
+            "memgraph_episodes",
+            "memgraph_search_terms",
+            "memgraph_search_users",
+        ];
+        let mut bad = Vec::new();
+        for (sql, filtered) in statements() {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .fetch_all(&db)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}: {sql}"));
+            if std::env::var_os("SHOW_PLANS").is_some() {
+                eprintln!("{sql}\n{plan:#?}\n");
+            }
+            for (_, _, _, step) in &plan {
+                let on = |verb: &str| {
+                    growing.iter().any(|table| {
+                        step.strip_prefix(verb)
+                            .and_then(|rest| rest.strip_prefix(table))
+                            .is_some_and(|rest| rest.starts_with(' ') || rest.is_empty())
+                    })
+                };
+                let full_scan = on("SCAN ") && !step.contains(" USING ");
+                if full_scan {
+                    bad.push(format!("{step}\n  in: {sql}\n  plan: {plan:?}"));
+                }
+                // A filter the index does not serve reads the tenant's rows one by one.
+                let tenant_only = on("SEARCH ") && equalities(step) == ["tenant_id"];
+                if filtered && tenant_only {
+                    bad.push(format!(
+                        "{step}: only the tenant is searched by\n  in: {sql}\n  plan: {plan:?}"
+                    ));
+                }
+                // A page read out of order is every match sorted, not the page.
+                if step.starts_with("USE TEMP B-TREE FOR ORDER BY") {
+                    bad.push(format!("{step}\n  in: {sql}\n  plan: {plan:?}"));
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n\n"));
+    }
 }

@@ -2,14 +2,15 @@
 //! export documents (docs/spec/memgraph.md §6.9): all of a tenant's, and an import's written
 //! back in the import's transaction, after the beliefs the contradictions name.
 
-use serde::Serialize;
 use sqlx::SqliteConnection;
 
 use super::Store;
 use super::contradictions::insert_contradiction;
 use super::decisions::insert_decision;
 use super::graph::{insert_entity, insert_relationship};
+use super::memory::delete_own;
 use crate::error::Internal;
+use crate::memgraph::model::ImportCounts;
 use crate::memgraph::model::decisions::{ContradictionRecord, Decision};
 use crate::memgraph::model::graph::{Entity, GraphExport, Relationship};
 use crate::memgraph::model::intelligence::McisSnapshot;
@@ -22,16 +23,6 @@ pub struct V2Import {
     pub decisions: Vec<Decision>,
     pub contradictions: Vec<ContradictionRecord>,
     pub mcis_history: Vec<McisSnapshot>,
-}
-
-/// How many v2 records an import wrote (or skipped).
-#[derive(Debug, Default, Serialize)]
-pub struct V2Counts {
-    pub entities: u64,
-    pub relationships: u64,
-    pub decisions: u64,
-    pub contradictions: u64,
-    pub mcis_history: u64,
 }
 
 impl Store {
@@ -57,8 +48,8 @@ pub(super) async fn import_v2(
     tenant_id: &str,
     data: &mut V2Import,
     replace: bool,
-    imported: &mut V2Counts,
-    skipped: &mut V2Counts,
+    imported: &mut ImportCounts,
+    skipped: &mut ImportCounts,
 ) -> Result<(), sqlx::Error> {
     for e in &mut data.entities {
         e.tenant_id = tenant_id.to_owned();
@@ -130,29 +121,12 @@ pub(super) async fn import_v2(
     Ok(())
 }
 
-fn tally(written: bool, imported: &mut u64, skipped: &mut u64) {
+fn tally(written: bool, imported: &mut i64, skipped: &mut i64) {
     if written {
         *imported += 1;
     } else {
         *skipped += 1;
     }
-}
-
-/// Deletes a record of this tenant by id. The table name is one of ours, never a client's.
-async fn delete_own(
-    conn: &mut SqliteConnection,
-    table: &str,
-    tenant_id: &str,
-    id: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
-        "DELETE FROM {table} WHERE tenant_id = ? AND id = ?"
-    ))
-    .bind(tenant_id)
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// An entity as a fixture declares it (fixtures): a clash on its id, or on its type and name,

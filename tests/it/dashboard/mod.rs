@@ -1,10 +1,13 @@
 //! The dashboard (`/_offcloud/ui/`) in a real browser: headless Chromium driven over WebDriver
 //! (`webdriver.rs`), against offcloud started on free ports. Screenshots go to
-//! `target/dashboard-screenshots/`. The tables endpoint behind it is tested in `tables.rs`.
+//! `target/dashboard-screenshots/`. The tables endpoint behind it is tested in `tables.rs`; the
+//! contract-testing views in `contract.rs`.
 
+mod contract;
 mod seed;
 mod tables;
 mod token;
+mod views;
 mod webdriver;
 
 use reqwest::StatusCode;
@@ -397,6 +400,8 @@ async fn the_page_fits_a_narrow_window_and_every_control_has_a_label() {
         "faults",
         "clock",
         "actions",
+        "coverage",
+        "violations",
     ] {
         b.goto(&s.main_url(&format!("/_offcloud/ui/#/{view}")))
             .await;

@@ -234,6 +234,17 @@ impl Browser {
         .await;
     }
 
+    /// Sends keys to an element as a user typing on it would, without clearing it first
+    /// (`" "` toggles a focused checkbox).
+    pub async fn press(&self, selector: &str, keys: &str) {
+        let element = self.find(selector).await;
+        self.call(
+            &format!("/element/{element}/value"),
+            json!({ "text": keys }),
+        )
+        .await;
+    }
+
     /// Everything in the page, markup and attributes included.
     pub async fn source(&self) -> String {
         let html = self

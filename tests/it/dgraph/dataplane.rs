@@ -861,6 +861,74 @@ async fn the_generated_api_adds_queries_gets_and_deletes_objects() {
 }
 
 #[tokio::test]
+async fn objects_typed_by_a_list_are_among_each_of_their_types_in_creation_order() {
+    let s = start().await;
+    let token = account(&s, "types@example.com").await;
+    let d = deployment(&s, &token, "types", "free").await;
+    admin(
+        &s,
+        &d,
+        UPDATE_SCHEMA,
+        json!({"sch": "type Person { id: ID! name: String! } type Pilot { id: ID! name: String! }"}),
+    )
+    .await;
+    mutate(
+        &s,
+        &d,
+        json!({"dgraph.type": "Person", "Person.name": "Ann"}),
+    )
+    .await;
+    mutate(
+        &s,
+        &d,
+        json!({"dgraph.type": ["Pilot", "Person"], "Person.name": "Bea", "Pilot.name": "Bea"}),
+    )
+    .await;
+    mutate(&s, &d, json!({"dgraph.type": "Pilot", "Pilot.name": "Cid"})).await;
+    mutate(
+        &s,
+        &d,
+        json!({"dgraph.type": "Person", "Person.name": "Dee"}),
+    )
+    .await;
+    let jwt = str_of(&d["jwtToken"]);
+    let gql = |query: &'static str| {
+        data(
+            &s,
+            backend_url(&d, "/graphql"),
+            "X-Auth-Token",
+            &jwt,
+            query,
+            json!({}),
+        )
+    };
+    let (_, body) = gql("{ queryPerson { name } }").await;
+    assert_eq!(
+        body,
+        json!({"data": {"queryPerson": [{"name": "Ann"}, {"name": "Bea"}, {"name": "Dee"}]}})
+    );
+    let (_, body) = gql("{ queryPerson(first: 1, offset: 1) { name } }").await;
+    assert_eq!(body, json!({"data": {"queryPerson": [{"name": "Bea"}]}}));
+    let (_, body) = gql("{ queryPilot(offset: 1) { id name } }").await;
+    let cid = body["data"]["queryPilot"][0]["id"].clone();
+    assert_eq!(body["data"]["queryPilot"][0]["name"], "Cid", "{body}");
+    // An id names one object, found only among its own types.
+    let (_, body) = data(
+        &s,
+        backend_url(&d, "/graphql"),
+        "X-Auth-Token",
+        &jwt,
+        "query($id: ID!) { pilot: getPilot(id: $id) { name } person: getPerson(id: $id) { name } }",
+        json!({"id": cid}),
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"pilot": {"name": "Cid"}, "person": null}})
+    );
+}
+
+#[tokio::test]
 async fn dql_schema_lists_predicates_only_the_data_uses() {
     let s = start().await;
     let token = account(&s, "dq@example.com").await;

@@ -3,6 +3,7 @@
 mod cerebro;
 mod cli;
 mod dataplane;
+mod hostile;
 mod rest;
 mod sweep;
 

@@ -198,6 +198,113 @@ async fn backends_are_created_updated_and_destroyed_over_rest() {
     assert!(gone.is_err() || gone.unwrap().status() != StatusCode::OK);
 }
 
+/// The refusals the OpenAPI document states, each with its status: a request the document
+/// allows is refused only for the caller's state (a 403, 404, 409 or 429), never with a 400.
+#[tokio::test]
+async fn rest_refusals_that_depend_on_state_have_their_own_status() {
+    let mut config = dgraph_config();
+    config.dgraph.backend_ports_per_session = 2;
+    let s = TestServer::start_with(config).await;
+    let token = account(&s, "states@example.com").await;
+    let create = |body: Value| {
+        send(
+            s.http
+                .post(dg(&s, "/deployments/create"))
+                .bearer_auth(&token)
+                .json(&body),
+        )
+    };
+
+    // The CLI's `deploy-backend -m flexible` names no type: a free backend's tier refuses it.
+    let (status, body) = create(json!({"name": "flex", "deploymentMode": "flexible"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        body,
+        json!({"error": "deploymentMode flexible is only available on dedicated backends"})
+    );
+    let (status, created) = create(json!({"name": "a", "subdomain": "taken"})).await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let uid = str_of(&created["uid"]);
+    let (status, body) = create(json!({"name": "b", "subdomain": "taken"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body, json!({"error": "subdomain taken is already taken"}));
+
+    let (status, body) = send(
+        s.http
+            .patch(dg(&s, &format!("/deployment/{uid}")))
+            .bearer_auth(&token)
+            .json(&json!({"deploymentMode": "readonly"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        body,
+        json!({"error": "deploymentMode readonly is only available on dedicated backends"})
+    );
+
+    // The session's second port is its last.
+    let (status, _) = create(json!({"name": "c"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = create(json!({"name": "d"})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        body,
+        json!({"error": "this session already has 2 backend ports, its quota (see --dgraph-backend-ports-per-session)"})
+    );
+}
+
+/// A body the route reads field by field may be left out or `null`; one that is not an object
+/// is refused, on the routes that do not read it too.
+#[tokio::test]
+async fn rest_bodies_are_objects_null_or_nothing() {
+    let s = start().await;
+    let token = account(&s, "bodies@example.com").await;
+    let d = deployment(&s, &token, "bodies", "free").await;
+    let uid = str_of(&d["uid"]);
+    let (status, body) = send(
+        s.http
+            .patch(dg(&s, &format!("/deployment/{uid}")))
+            .bearer_auth(&token)
+            .json(&Value::Null),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, key) = send(
+        s.http
+            .post(dg(&s, &format!("/deployments/{uid}/api-keys")))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{key}");
+    assert_eq!(key["role"], "client");
+    assert_eq!(key["name"], "slash-graphql-cli");
+
+    let refused = json!({"error": "the body must be a JSON object"});
+    for path in [
+        "/command-line/device-code",
+        "/command-line/access-token/revoke-all",
+        "/deployments/create",
+    ] {
+        let (status, body) = send(
+            s.http
+                .post(dg(&s, path))
+                .bearer_auth(&token)
+                .json(&json!([null, null])),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(body, refused, "{path}");
+    }
+    let (status, body) = send(
+        s.http
+            .post(dg(&s, "/command-line/access-token/revoke-all"))
+            .bearer_auth(&token)
+            .json(&Value::Null),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
 #[tokio::test]
 async fn rest_routes_need_a_valid_bearer_token() {
     let s = start().await;

@@ -427,7 +427,8 @@ async fn a_batch_creates_up_to_100_all_or_nothing() {
         json!({"field_type": "List", "max_length": 100, "actual_length": 101})
     );
 
-    // One bad item refuses the whole batch, with the item's location.
+    // One bad item refuses the whole batch, with the item's location; pydantic reads the items
+    // in order.
     let (status, body) = s
         .post(
             "/v1/beliefs/batch",
@@ -438,12 +439,13 @@ async fn a_batch_creates_up_to_100_all_or_nothing() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["detail"][0]["loc"], json!(["body", "beliefs", 2]));
     assert_eq!(
-        body["detail"][1]["loc"],
+        body["detail"][0]["loc"],
         json!(["body", "beliefs", 1, "confidence"])
     );
-    assert_eq!(body["detail"][1]["type"], "greater_than_equal");
+    assert_eq!(body["detail"][0]["type"], "greater_than_equal");
+    assert_eq!(body["detail"][1]["loc"], json!(["body", "beliefs", 2]));
+    assert_eq!(body["detail"][1]["type"], "model_attributes_type");
     let (_, bob) = s.get("/v1/beliefs?subject_id=bob", a.key()).await;
     assert_eq!(bob["count"], 0);
 }
@@ -471,4 +473,61 @@ async fn a_bad_belief_body_gets_fastapi_422s() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["detail"][0]["type"], "float_parsing");
+}
+
+#[tokio::test]
+async fn a_batch_applies_the_supersede_rule_item_by_item() {
+    let s = TestServer::start().await;
+    let a = s.onboard("b13@example.com").await;
+    let old = remember(&s, a.key(), "alice", "city", "Lisbon").await;
+    let (status, body) = s
+        .post(
+            "/v1/beliefs/batch",
+            a.key(),
+            json!({"beliefs": [
+                {"subject_id": "alice", "key": "city", "value": "Porto"},
+                {"subject_id": "alice", "key": "city", "value": "Faro"},
+                {"subject_id": "alice", "key": "city", "value": "Faro"},
+                {"subject_id": "alice", "key": "pet", "value": "cat"},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let items = body["items"].as_array().unwrap();
+    // Each answer is the belief as it was made: Porto was active until Faro came.
+    assert_eq!(items[0]["value"], "Porto");
+    assert_eq!(items[0]["version"], 2);
+    assert_eq!(items[0]["is_active"], true);
+    assert_eq!(items[0]["supersedes_id"], old["id"]);
+    assert_eq!(items[1]["value"], "Faro");
+    assert_eq!(items[1]["version"], 3);
+    assert_eq!(items[1]["supersedes_id"], items[0]["id"]);
+    assert_eq!(
+        items[2], items[1],
+        "the same value again is the same version"
+    );
+    assert_eq!(items[3]["version"], 1);
+    assert_eq!(body["created"], 4);
+
+    let (_, history) = s.get("/v1/beliefs/history/alice/city", a.key()).await;
+    let stored: Vec<(&str, &str, bool)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["value"].as_str().unwrap(),
+                b["epistemic_status"].as_str().unwrap(),
+                b["is_active"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stored,
+        vec![
+            ("Lisbon", "superseded", false),
+            ("Porto", "superseded", false),
+            ("Faro", "active", true)
+        ]
+    );
 }

@@ -7,6 +7,7 @@ mod events;
 mod export;
 mod rate_limit;
 mod roles;
+mod search;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -175,10 +175,6 @@ function virtualNow() {
 // ── Routing: #/view[/service[/table]]?session=NAME ──────────────────────────────────────────
 
 // Each view: the loader that fills its <section data-view="...">, and how often it reloads (ms).
-// CONTRACT TESTING: coverage and violations go here once the control API serves them:
-//   coverage:   { load: loadCoverage, every: 3000 },    // GET /_offcloud/coverage?session=S
-//   violations: { load: loadViolations, every: 2000 },  // GET /_offcloud/contract/violations?session=S
-// with their <section data-view> in index.html and their links in <nav> (marked there too).
 const VIEWS = {
   overview: { load: loadOverview, every: 5000 },
   sessions: { load: async () => {}, every: 0 },
@@ -189,6 +185,8 @@ const VIEWS = {
   faults: { load: loadFaults, every: 2000 },
   clock: { load: async () => {}, every: 0 },
   actions: { load: async () => {}, every: 0 },
+  coverage: { load: loadCoverage, every: 2000 },
+  violations: { load: loadViolations, every: 1000 },
 };
 
 function parseHash() {
@@ -683,6 +681,7 @@ async function loadRequests() {
     body.insertBefore(tr, first);
   }
   $('#req-empty').hidden = journal.rows.size > 0;
+  showPendingRequest();
 }
 
 function journalRow(entry) {
@@ -733,7 +732,9 @@ function part(title, p) {
   const headers = Object.entries(p.headers || {});
   let body;
   if (p.body === null || p.body === undefined) {
-    body = h('p', { class: 'hint', text: p.body_truncated ? 'Body too large to show whole, so not shown (it could not be checked for secrets).' : 'No body.' });
+    // The journal keeps what went through: a body the service answered without reading is not in it.
+    const announced = Number((p.headers || {})['content-length'] || 0) > 0 || Boolean((p.headers || {})['transfer-encoding']);
+    body = h('p', { class: 'hint', text: p.body_truncated ? 'Body too large to show whole, so not shown (it could not be checked for secrets).' : announced ? 'Not recorded: the service answered without reading it.' : 'No body.' });
   } else if (p.body && typeof p.body === 'object' && !Array.isArray(p.body) && typeof p.body.query === 'string') {
     // A GraphQL request: its document as written, then the rest of the body.
     const { query: document, ...rest } = p.body;
@@ -965,6 +966,300 @@ function wireActions() {
   });
 }
 
+// ── Contract testing: coverage, violations, strict mode ──────────────────────────────────────
+
+// Violations shown at most: the newest ones (the server keeps up to 10,000 per session).
+const VIOLATIONS_SHOWN = 500;
+
+const contract = {
+  coverage: null,
+  coverageKey: '',
+  coverageShownKey: '',
+  violations: { filterKey: null, rows: new Map(), selected: null },
+};
+
+async function loadCoverage() {
+  const data = await api(`/coverage${query({ session: app.session })}`);
+  const key = JSON.stringify(data);
+  if (key === contract.coverageKey) return;
+  contract.coverageKey = key;
+  contract.coverage = data;
+  renderCoverage();
+}
+
+function coverageFilter() {
+  return { service: $('#cov-service').value, show: $('#cov-show').value, q: $('#cov-q').value.trim().toLowerCase() };
+}
+
+function renderCoverage() {
+  const data = contract.coverage;
+  if (!data) return;
+  const filter = coverageFilter();
+  const key = JSON.stringify([contract.coverageKey, filter]);
+  if (key === contract.coverageShownKey) return;
+  contract.coverageShownKey = key;
+  const services = SERVICES.filter((name) => data.services[name]);
+  let covered = 0;
+  let total = 0;
+  const summary = services.map((name) => {
+    const c = data.services[name];
+    covered += c.covered;
+    total += c.total;
+    return coverageLine(name, c.covered, c.total, () => {
+      $('#cov-service').value = name;
+      renderCoverage();
+    });
+  });
+  if (services.length > 1) summary.push(coverageLine('all', covered, total, null));
+  $('#cov-summary tbody').replaceChildren(...summary);
+
+  const rows = [];
+  let shown = 0;
+  let listed = 0;
+  for (const name of services) {
+    if (filter.service && filter.service !== name) continue;
+    for (const op of data.services[name].operations) {
+      listed += 1;
+      if (filter.show === 'covered' && !op.calls) continue;
+      if (filter.show === 'uncovered' && op.calls) continue;
+      if (filter.q && !op.operation.toLowerCase().includes(filter.q)) continue;
+      shown += 1;
+      const statuses = Object.entries(op.statuses).map(([status, n]) =>
+        h('span', { class: `s${status[0]}`, text: `${status} ×${fmtInt(n)}` }));
+      rows.push(h('tr', { class: op.calls ? '' : 'uncovered', attrs: { 'data-service': name, 'data-operation': op.operation } },
+        h('td', { class: 'opt', text: name }),
+        h('td', { text: op.operation, title: op.operation }),
+        h('td', { class: 'num', text: fmtInt(op.calls) }),
+        h('td', { title: statuses.map((s) => s.textContent).join(', ') || undefined },
+          statuses.length ? statuses.flatMap((s, i) => (i ? [', ', s] : [s])) : h('span', { class: 'null', text: 'not called' }))));
+    }
+  }
+  $('#cov-table tbody').replaceChildren(...rows);
+  $('#cov-empty').hidden = shown > 0;
+  $('#cov-count').textContent = `${fmtInt(shown)} of ${fmtInt(listed)} shown`;
+}
+
+/** A line of the summary: service, covered, total, share, and a bar of that share. */
+function coverageLine(name, covered, total, pick) {
+  const percent = total ? Math.floor((covered * 100) / total) : 0;
+  const bar = h('span', { class: 'meter', attrs: { 'aria-hidden': 'true' } }, h('span'));
+  bar.firstChild.style.width = `${total ? (covered * 100) / total : 0}%`;
+  const label = pick
+    ? h('button', {
+      type: 'button', class: 'row-pick', text: name,
+      attrs: { 'aria-label': `Show the operations of ${name}` },
+      on: { click: pick },
+    })
+    : h('span', { class: 'muted', text: 'all services' });
+  return h('tr', { class: pick ? '' : 'total', attrs: { 'data-service': name } },
+    h('td', { class: 'text' }, label),
+    h('td', { class: 'num', text: fmtInt(covered) }),
+    h('td', { class: 'num', text: fmtInt(total) }),
+    h('td', { class: 'num', text: `${percent}%` }),
+    h('td', { class: 'opt' }, bar));
+}
+
+function wireCoverage() {
+  let debounce = null;
+  for (const id of ['#cov-service', '#cov-show']) $(id).addEventListener('change', renderCoverage);
+  $('#cov-q').addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(renderCoverage, 150); });
+  $('#cov-filter').addEventListener('submit', (event) => { event.preventDefault(); renderCoverage(); });
+  $('#cov-clear').addEventListener('click', () => act(async () => {
+    await api(`/coverage${query({ session: app.session })}`, { method: 'DELETE' });
+    contract.coverageKey = '';
+    return `Coverage of session ${app.session} counts from zero again.`;
+  }));
+}
+
+function violationFilter() {
+  return { session: app.session, service: $('#vio-service').value, rule: $('#vio-rule').value, q: $('#vio-q').value.trim().toLowerCase() };
+}
+
+async function loadViolations() {
+  const filter = violationFilter();
+  const filterKey = JSON.stringify(filter);
+  const v = contract.violations;
+  const list = $('#vio-live').checked || v.filterKey !== filterKey;
+  const [settings, data] = await Promise.all([
+    api(`/contract${query({ session: app.session })}`),
+    list ? api(`/contract/violations${query({
+      session: app.session,
+      service: filter.service,
+      // Filtered by rule or text in the page: then every violation is needed to find the newest.
+      limit: filter.rule || filter.q ? '' : VIOLATIONS_SHOWN,
+    })}`) : null,
+  ]);
+  renderStrict(settings.strict);
+  if (!data) return;
+  const body = $('#vio-table tbody');
+  if (v.filterKey !== filterKey) {
+    v.filterKey = filterKey;
+    v.rows.clear();
+    body.replaceChildren();
+  }
+  // A request can break several rules: each finding is told apart by its place among the
+  // request's own.
+  const seen = new Map();
+  const matching = [];
+  for (const violation of data.violations) {
+    const base = `${violation.request_id}\u0000${violation.rule}\u0000${violation.message}`;
+    const n = (seen.get(base) || 0) + 1;
+    seen.set(base, n);
+    if (filter.rule && violation.rule !== filter.rule) continue;
+    if (filter.q && !`${violation.path}\n${violation.message}`.toLowerCase().includes(filter.q)) continue;
+    matching.push({ key: `${base}\u0000${n}`, violation });
+  }
+  const newest = matching.slice(-VIOLATIONS_SHOWN);
+  const keys = new Set(newest.map((m) => m.key));
+  for (const [key, row] of v.rows) {
+    if (!keys.has(key)) { row.tr.remove(); v.rows.delete(key); }
+  }
+  // Newest on top, as in the journal.
+  const first = body.firstChild;
+  for (const { key, violation } of newest.filter((m) => !v.rows.has(m.key)).reverse()) {
+    const tr = violationRow(key, violation);
+    v.rows.set(key, { tr, violation });
+    body.insertBefore(tr, first);
+  }
+  $('#vio-empty').hidden = v.rows.size > 0;
+  $('#vio-empty').textContent = data.violations.length
+    ? 'No violation matches the filter.'
+    : 'No violations: every request so far kept to the contract.';
+  if (v.selected && !v.rows.has(v.selected)) clearViolationDetail();
+}
+
+function violationRow(key, violation) {
+  const request = `${violation.method} ${violation.path}`;
+  const tr = h('tr', { attrs: { 'data-rule': violation.rule } },
+    h('td', {}, h('button', {
+      type: 'button', class: 'row-pick', text: violation.rule,
+      attrs: { 'aria-label': `Show violation ${violation.rule} of ${request}` },
+      on: { click: () => showViolation(key) },
+    })),
+    h('td', { text: request, title: request }),
+    h('td', { class: `num opt s${String(violation.status)[0]}`, text: violation.status }),
+    h('td', { class: 'text wrap', text: violation.message }));
+  if (contract.violations.selected === key) tr.classList.add('selected');
+  return tr;
+}
+
+function clearViolationDetail() {
+  contract.violations.selected = null;
+  $('#h-vio-detail').textContent = 'Violation';
+  $('#vio-detail-body').replaceChildren(h('p', { class: 'hint', text: 'Pick a violation to see the rule it broke and the request it came from, as the journal recorded it.' }));
+}
+
+async function showViolation(key) {
+  const v = contract.violations;
+  const found = v.rows.get(key);
+  if (!found) return;
+  const previous = v.rows.get(v.selected);
+  if (previous) previous.tr.classList.remove('selected');
+  v.selected = key;
+  found.tr.classList.add('selected');
+  const e = found.violation;
+  const request = h('div', {}, h('p', { class: 'hint', text: 'Looking for the request in the journal…' }));
+  $('#h-vio-detail').textContent = `Violation: ${e.rule}`;
+  $('#vio-detail-body').replaceChildren(
+    h('p', { class: 'reqline' }, `${e.method} ${e.path}`, ' → ', h('span', { class: `s${String(e.status)[0]}`, text: String(e.status) })),
+    h('dl', { class: 'kv' },
+      h('dt', { text: 'Rule' }), h('dd', { text: e.rule }),
+      h('dt', { text: 'Message' }), h('dd', { class: 'text', text: e.message }),
+      h('dt', { text: 'Service' }), h('dd', { text: e.service }),
+      h('dt', { text: 'Operation' }), h('dd', { text: e.operation || 'none: no operation of the API matched' }),
+      h('dt', { text: 'Request id' }), h('dd', { text: e.request_id })),
+    request);
+  let entry = null;
+  try {
+    entry = await journalEntryOf(e);
+  } catch (error) {
+    if (v.selected === key) request.replaceChildren(h('p', { class: 'hint', text: `The journal could not be read: ${error.message}` }));
+    return;
+  }
+  if (v.selected !== key) return;
+  if (!entry) {
+    request.replaceChildren(h('p', { class: 'hint', text: 'The journal no longer holds this request: it keeps the most recent ones only.' }));
+    return;
+  }
+  request.replaceChildren(
+    h('p', {}, h('button', {
+      type: 'button', text: 'Show in the journal',
+      attrs: { 'aria-label': `Show request ${entry.id} in the journal` },
+      on: { click: () => showInJournal(entry) },
+    })),
+    ...part('Request', entry.request),
+    ...part('Response', entry.response));
+}
+
+/** The journal's entry of the request a violation came from: the one with its request id. */
+async function journalEntryOf(violation) {
+  const data = await api(`/requests${query({ session: app.session, service: violation.service, method: violation.method })}`);
+  return data.requests.find((r) => (r.request.headers || {})['x-request-id'] === violation.request_id) || null;
+}
+
+/** Opens the journal view with the entry picked: its filters narrowed to the request's kind. */
+function showInJournal(entry) {
+  $('#req-service').value = entry.service;
+  $('#req-method').value = entry.method;
+  for (const id of ['#req-path', '#req-status', '#req-operation']) $(id).value = '';
+  app.journal.pending = entry.id;
+  app.journal.filterKey = null; // loads it even when the journal is not live
+  go({ view: 'requests' });
+}
+
+/** After the journal loaded: picks the entry asked for from another view, if it is listed. */
+function showPendingRequest() {
+  const journal = app.journal;
+  if (journal.pending === undefined) return;
+  const id = journal.pending;
+  journal.pending = undefined;
+  if (!journal.rows.has(id)) {
+    notify(`Request #${id} is not among the newest ${JOURNAL_LIMIT} the journal view lists.`, 'error');
+    return;
+  }
+  showRequest(id);
+  const button = $('button.row-pick', journal.rows.get(id).tr);
+  button.scrollIntoView({ block: 'nearest' });
+  button.focus();
+}
+
+function renderStrict(strict) {
+  const box = $('#contract-strict');
+  if (box.getAttribute('aria-busy')) return; // a change is on its way
+  box.checked = strict;
+  box.closest('label').classList.toggle('on', strict);
+}
+
+function wireViolations() {
+  let debounce = null;
+  const changed = () => { clearTimeout(debounce); debounce = setTimeout(() => { app.loadedAt.violations = 0; refresh(); }, 250); };
+  for (const id of ['#vio-service', '#vio-rule', '#vio-live']) $(id).addEventListener('change', changed);
+  $('#vio-q').addEventListener('input', changed);
+  $('#vio-filter').addEventListener('submit', (event) => event.preventDefault());
+  $('#vio-clear').addEventListener('click', () => act(async () => {
+    const done = await api(`/contract/violations${query({ session: app.session })}`, { method: 'DELETE' });
+    return `Cleared ${done.cleared} violations of session ${app.session}.`;
+  }));
+  const box = $('#contract-strict');
+  box.addEventListener('change', async () => {
+    const strict = box.checked;
+    // Busy, not disabled: a disabled box would lose the keyboard focus.
+    box.setAttribute('aria-busy', 'true');
+    await act(async () => {
+      const done = await api(`/contract${query({ session: app.session })}`, { method: 'POST', json: { strict } });
+      return done.strict
+        ? `Strict mode on in session ${done.session}: violating requests get the service's own 4xx error.`
+        : `Strict mode off in session ${done.session}: violating requests are served and listed.`;
+    });
+    box.removeAttribute('aria-busy');
+  });
+}
+
+function wireContract() {
+  wireCoverage();
+  wireViolations();
+}
+
 // ── Start ────────────────────────────────────────────────────────────────────────────────────
 
 function start() {
@@ -975,6 +1270,7 @@ function start() {
   wireClock();
   wireActions();
   wireToken();
+  wireContract();
   window.addEventListener('hashchange', route);
   document.addEventListener('visibilitychange', () => { if (!document.hidden) reloadAll(); });
   // The overview also fills the version in the bar.

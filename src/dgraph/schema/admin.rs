@@ -1,40 +1,19 @@
-//! A backend's GraphQL admin APIs: `/admin` (plain Dgraph: `getGQLSchema`, `updateGQLSchema`,
-//! ACL `login`, spec §5) here, and `/admin/slash` (spec §6) in `slash.rs`; both run on a
-//! [`DataPlane`].
+//! A backend's GraphQL admin API at `/admin` (plain Dgraph, docs/spec/dgraph.md §5):
+//! `getGQLSchema`, `updateGQLSchema`, and the ACL `login` of dedicated backends. The SDL checks
+//! Dgraph makes on a schema are here too.
 
 use async_graphql::parser::parse_schema;
 use async_graphql::parser::types::{BaseType, TypeKind, TypeSystemDefinition};
-use async_graphql::{Context, EmptySubscription, ID, Object, Schema, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
 
-use super::model::Deployment;
-use super::service::Cerebro;
-use super::slash::{SlashMutation, SlashQuery};
+use super::{DataPlane, data};
 use crate::auth::jwt;
-use crate::error::Internal;
-
-pub type AdminSchema = Schema<AdminQuery, AdminMutation, EmptySubscription>;
-pub type SlashSchema = Schema<SlashQuery, SlashMutation, EmptySubscription>;
-
-pub fn admin_schema() -> AdminSchema {
-    Schema::build(AdminQuery, AdminMutation, EmptySubscription).finish()
-}
-
-pub fn slash_schema() -> SlashSchema {
-    Schema::build(SlashQuery, SlashMutation, EmptySubscription).finish()
-}
-
-/// What a data-plane resolver works on: the deployment, and where its export files are served.
-pub struct DataPlane {
-    pub cerebro: Cerebro,
-    pub deployment: Deployment,
-    /// `http://host[/prefix]`: the origin (and front-door prefix) the request came through.
-    pub base_url: String,
-    /// The Dgraph ACL token in `X-Dgraph-AccessToken`, if any (spec §3.1).
-    pub access_token: Option<String>,
-}
+use crate::dgraph::error::{ApiError, Result};
+use crate::dgraph::model::Deployment;
+use crate::graphql_limits::GraphqlLimits;
 
 /// The ACL user every dedicated backend starts with: Dgraph's default guardian (emulator choice,
-/// spec §5.3; the real credentials are set in the console).
+/// docs/spec/dgraph.md §5.3; the real credentials are set in the console).
 const ACL_USER: &str = "groot";
 const ACL_PASSWORD: &str = "password";
 const ACL_KEY: &str = "dgraph.acl";
@@ -70,28 +49,11 @@ pub struct LoginPayload {
     response: Option<AclJwt>,
 }
 
-pub(super) async fn acl_claims(
-    p: &DataPlane,
-    token: &str,
-) -> async_graphql::Result<Option<AclClaims>> {
-    let key = p
-        .cerebro
-        .store
-        .session()
-        .signing_key(ACL_KEY)
-        .await
-        .map_err(internal)?;
+/// The claims of an ACL token of this backend, while it is valid.
+pub(super) async fn acl_claims(p: &DataPlane, token: &str) -> Result<Option<AclClaims>> {
+    let key = p.cerebro.store.session().signing_key(ACL_KEY).await?;
     let now = p.cerebro.now().unix_timestamp();
     Ok(jwt::verify::<AclClaims>(token, &key, now).filter(|c| c.deployment == p.deployment.uid))
-}
-
-pub(super) fn plane<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a DataPlane> {
-    ctx.data::<DataPlane>()
-}
-
-pub(super) fn internal(e: Internal) -> async_graphql::Error {
-    e.log();
-    async_graphql::Error::new("internal error")
 }
 
 // ---------- /admin ----------
@@ -140,8 +102,8 @@ pub struct AdminQuery;
 impl AdminQuery {
     /// Null until a schema is set (Dgraph OSS).
     #[graphql(name = "getGQLSchema")]
-    async fn get_gql_schema(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<GqlSchema>> {
-        let p = plane(ctx)?;
+    async fn get_gql_schema(&self, ctx: &Context<'_>) -> Result<Option<GqlSchema>> {
+        let p = data::<DataPlane>(ctx)?;
         Ok(p.deployment
             .gql_schema
             .as_deref()
@@ -161,34 +123,28 @@ impl AdminMutation {
         password: Option<String>,
         namespace: Option<i64>,
         refresh_token: Option<String>,
-    ) -> async_graphql::Result<Option<LoginPayload>> {
-        let p = plane(ctx)?;
+    ) -> Result<Option<LoginPayload>> {
+        let p = data::<DataPlane>(ctx)?;
         if !p.deployment.is_dedicated() {
-            return Err(async_graphql::Error::new(
+            return Err(ApiError::invalid(
                 "ACL is only available on dedicated backends",
             ));
         }
         let (user, namespace) = match refresh_token {
             Some(token) => match acl_claims(p, &token).await? {
                 Some(c) if c.refresh => (c.user, c.namespace),
-                _ => return Err(async_graphql::Error::new("invalid refresh token")),
+                _ => return Err(ApiError::invalid("invalid refresh token")),
             },
             None => {
                 let ok = user_id.as_deref() == Some(ACL_USER)
                     && password.as_deref() == Some(ACL_PASSWORD);
                 if !ok {
-                    return Err(async_graphql::Error::new("invalid username or password"));
+                    return Err(ApiError::invalid("invalid username or password"));
                 }
                 (ACL_USER.to_owned(), namespace.unwrap_or(0))
             }
         };
-        let key = p
-            .cerebro
-            .store
-            .session()
-            .signing_key(ACL_KEY)
-            .await
-            .map_err(internal)?;
+        let key = p.cerebro.store.session().signing_key(ACL_KEY).await?;
         let now = p.cerebro.now().unix_timestamp();
         let sign = |refresh: bool, secs: i64| {
             jwt::sign(
@@ -201,7 +157,6 @@ impl AdminMutation {
                 },
                 &key,
             )
-            .map_err(internal)
         };
         Ok(Some(LoginPayload {
             response: Some(AclJwt {
@@ -216,20 +171,24 @@ impl AdminMutation {
         &self,
         ctx: &Context<'_>,
         input: UpdateGQLSchemaInput,
-    ) -> async_graphql::Result<Option<UpdateGQLSchemaPayload>> {
-        let p = plane(ctx)?;
+    ) -> Result<Option<UpdateGQLSchemaPayload>> {
+        let p = data::<DataPlane>(ctx)?;
         let schema = input.set.schema;
-        if let Err(why) = validate_sdl(&schema) {
-            // Dgraph's wording (spec §9.1).
-            return Err(async_graphql::Error::new(format!(
+        // The SDL is parsed: its size and nesting are bounded first, as a query's are (the
+        // limits word it "the query").
+        let bounded = data::<GraphqlLimits>(ctx)?
+            .check_text(&schema)
+            .map_err(|e| e.0.replacen("the query", "the schema", 1));
+        if let Err(why) = bounded.and_then(|()| validate_sdl(&schema)) {
+            // Dgraph's wording (docs/spec/dgraph.md §9.1).
+            return Err(ApiError::invalid(format!(
                 "resolving updateGQLSchema failed because {why}"
             )));
         }
         p.cerebro
             .store
             .set_schema(&p.deployment.uid, Some(&schema))
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok(Some(UpdateGQLSchemaPayload {
             gql_schema: Some(gql_schema_of(&p.deployment, &schema)),
         }))
