@@ -160,15 +160,15 @@ impl FromRequestParts<AppState> for Authenticated {
         }
         // The API token must still exist, in the generation the access token was issued for.
         let api_token = store
-            .api_token(&claims.sub)
+            .api_token_of_bearer(&claims.sub)
             .await?
             .filter(|t| generation(t) == claims.generation)
             .ok_or(ApiError::InvalidToken)?;
         let access = Access::parse(&api_token.access).ok_or(ApiError::InvalidToken)?;
         let caller = Authenticated {
             scope: Scope {
-                team: api_token.team_id,
-                space: api_token.space_id,
+                team: api_token.team_id.clone(),
+                space: api_token.space_id.clone(),
             },
             access,
         };

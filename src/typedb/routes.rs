@@ -75,11 +75,11 @@ pub async fn list_clusters(
     store: Store,
     caller: Authorized<Read>,
 ) -> Result<Json<Vec<Cluster>>, ApiError> {
-    let mut tx = begin_settled(&state, &store).await?;
-    ensure_space(&mut tx, &caller.scope).await?;
-    let rows = store::list_clusters(&mut tx, &caller.scope).await?;
-    tx.commit().await?;
     let settings = &state.config.typedb;
+    let rows = store
+        .clusters(&caller.scope, Durations::of(settings))
+        .await?
+        .ok_or_else(|| no_space(&caller.scope))?;
     Ok(Json(rows.iter().map(|row| row.wire(settings)).collect()))
 }
 
@@ -100,9 +100,11 @@ pub async fn get_cluster(
     store: Store,
     caller: Authorized<Read>,
 ) -> Result<Json<Cluster>, ApiError> {
-    let mut tx = begin_settled(&state, &store).await?;
-    let row = find(&mut tx, &caller.scope, caller.cluster.as_deref()).await?;
-    tx.commit().await?;
+    let id = caller.cluster.as_deref().unwrap_or_default();
+    let row = store
+        .cluster(&caller.scope, id, Durations::of(&state.config.typedb))
+        .await?
+        .ok_or_else(|| no_cluster(&caller.scope, id))?;
     Ok(wire(&state, &row))
 }
 
@@ -140,16 +142,7 @@ pub async fn deploy(
             d.id, caller.scope.space
         )));
     }
-    if d.is_free {
-        if store::free_clusters_in_team(&mut tx, &caller.scope.team).await? > 0 {
-            return Err(ApiError::invalid(format!(
-                "Team '{}' already has a free cluster",
-                caller.scope.team
-            )));
-        }
-    } else {
-        require_payment_method(&mut tx, &caller.scope.team).await?;
-    }
+    store::may_add_cluster(&mut tx, &caller.scope.team, d.is_free).await?;
     let now = store.now_ms();
     let row = ClusterRow::new(&caller.scope, d, "starting", now);
     insert(&mut tx, &row).await?;
@@ -186,7 +179,7 @@ pub async fn update_cluster(
         return Err(cannot(&current, "update"));
     }
     if current.is_free && update.changes_more_than_id() {
-        require_payment_method(&mut tx, &caller.scope.team).await?;
+        store::require_payment_method(&mut tx, &caller.scope.team).await?;
     }
     let next = validation::apply_update(update, &current, state.config.typedb.strict)?;
     if !store::update_cluster(&mut tx, &current.id, &next).await? {
@@ -379,11 +372,15 @@ async fn ensure_space(conn: &mut sqlx::SqliteConnection, scope: &Scope) -> Resul
     if store::space_exists(conn, scope).await? {
         Ok(())
     } else {
-        Err(ApiError::NotFound(format!(
-            "Space '{}' of team '{}' not found",
-            scope.space, scope.team
-        )))
+        Err(no_space(scope))
     }
+}
+
+fn no_space(scope: &Scope) -> ApiError {
+    ApiError::NotFound(format!(
+        "Space '{}' of team '{}' not found",
+        scope.space, scope.team
+    ))
 }
 
 async fn find(
@@ -392,12 +389,16 @@ async fn find(
     id: Option<&str>,
 ) -> Result<ClusterRow, ApiError> {
     let id = id.unwrap_or_default();
-    store::cluster(conn, scope, id).await?.ok_or_else(|| {
-        ApiError::NotFound(format!(
-            "Cluster '{id}' not found in space '{}' of team '{}'",
-            scope.space, scope.team
-        ))
-    })
+    store::cluster(conn, scope, id)
+        .await?
+        .ok_or_else(|| no_cluster(scope, id))
+}
+
+fn no_cluster(scope: &Scope, id: &str) -> ApiError {
+    ApiError::NotFound(format!(
+        "Cluster '{id}' not found in space '{}' of team '{}'",
+        scope.space, scope.team
+    ))
 }
 
 async fn insert(conn: &mut sqlx::SqliteConnection, row: &ClusterRow) -> Result<(), ApiError> {
@@ -405,19 +406,6 @@ async fn insert(conn: &mut sqlx::SqliteConnection, row: &ClusterRow) -> Result<(
         Ok(())
     } else {
         Err(already_exists(row))
-    }
-}
-
-async fn require_payment_method(
-    conn: &mut sqlx::SqliteConnection,
-    team: &str,
-) -> Result<(), ApiError> {
-    if store::team_has_payment_method(conn, team).await? {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(format!(
-            "Team '{team}' has no valid payment method: only a free cluster can be deployed or kept"
-        )))
     }
 }
 

@@ -2,6 +2,8 @@
 //! team and space first, so a query outside the caller's scope is hard to write. Writes that
 //! read before they write run in one transaction: callers `begin`, call, `commit`.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
@@ -35,7 +37,7 @@ pub struct Scope {
 }
 
 /// An API token as stored: the secret only as its SHA-256.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiToken {
     pub client_id: String,
     pub secret_hash: String,
@@ -152,6 +154,18 @@ pub struct Durations {
 }
 
 impl Durations {
+    /// Whether `row` is in a transition that is over by `now_ms`: settling would change it.
+    pub fn due(&self, row: &ClusterRow, now_ms: i64) -> bool {
+        let lasts = match row.status.as_str() {
+            "starting" => self.starting,
+            "suspending" => self.suspending,
+            "resuming" => self.resuming,
+            "destroying" => self.destroying,
+            _ => return false,
+        };
+        row.status_since_ms.saturating_add(lasts) <= now_ms
+    }
+
     pub fn of(settings: &Settings) -> Durations {
         let ms = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
         Durations {
@@ -201,6 +215,24 @@ impl Store {
             .await?)
     }
 
+    /// The API token behind a bearer token: read once, then kept in the session's cache of
+    /// principals until a token is revoked (or the session's rows are replaced).
+    pub async fn api_token_of_bearer(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<Arc<ApiToken>>, ApiError> {
+        let key = format!("typedb.token:{client_id}");
+        if let Some(token) = self.session.cached_principal::<ApiToken>(&key) {
+            return Ok(Some(token));
+        }
+        let version = self.session.principals_version();
+        let Some(token) = self.api_token(client_id).await? else {
+            return Ok(None);
+        };
+        self.session.cache_principal(version, key, token.clone());
+        Ok(Some(Arc::new(token)))
+    }
+
     /// Creates the token, and its team and space when they are new. `false` when the client id
     /// is taken.
     pub async fn create_api_token(&self, token: &NewApiToken) -> Result<bool, ApiError> {
@@ -246,6 +278,7 @@ impl Store {
             .bind(client_id)
             .execute(self.session.db())
             .await?;
+        self.session.forget_principals();
         Ok(done.rows_affected() > 0)
     }
 
@@ -267,6 +300,48 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+// ---- reads: no transaction ----------------------------------------------------------------------
+
+impl Store {
+    /// A space's clusters, as of now; `None` when there is no such space. A read settles only
+    /// what it shows: the rows are read as stored, and settled and read again only when one of
+    /// them is in a transition that is over (writes settle the whole session first).
+    pub async fn clusters(
+        &self,
+        scope: &Scope,
+        durations: Durations,
+    ) -> Result<Option<Vec<ClusterRow>>, ApiError> {
+        let now = self.now_ms();
+        let mut conn = self.session.db().acquire().await?;
+        let mut rows = list_clusters(&mut conn, scope).await?;
+        if rows.iter().any(|row| durations.due(row, now)) {
+            settle(&mut conn, durations, now).await?;
+            rows = list_clusters(&mut conn, scope).await?;
+        }
+        if rows.is_empty() && !space_exists(&mut conn, scope).await? {
+            return Ok(None);
+        }
+        Ok(Some(rows))
+    }
+
+    /// One cluster of a space, as of now, settled the same way.
+    pub async fn cluster(
+        &self,
+        scope: &Scope,
+        id: &str,
+        durations: Durations,
+    ) -> Result<Option<ClusterRow>, ApiError> {
+        let now = self.now_ms();
+        let mut conn = self.session.db().acquire().await?;
+        let row = cluster(&mut conn, scope, id).await?;
+        if row.as_ref().is_some_and(|row| durations.due(row, now)) {
+            settle(&mut conn, durations, now).await?;
+            return Ok(cluster(&mut conn, scope, id).await?);
+        }
+        Ok(row)
     }
 }
 
@@ -420,7 +495,7 @@ const CLUSTER: &str = concat!(
     " FROM typedb_clusters WHERE team_id = ? AND space_id = ? AND id = ?"
 );
 
-pub async fn team_has_payment_method(
+async fn team_has_payment_method(
     conn: &mut SqliteConnection,
     team: &str,
 ) -> Result<bool, sqlx::Error> {
@@ -432,7 +507,7 @@ pub async fn team_has_payment_method(
 }
 
 /// Free clusters of the team, in any of its spaces (one is allowed per team).
-pub async fn free_clusters_in_team(
+async fn free_clusters_in_team(
     conn: &mut SqliteConnection,
     team: &str,
 ) -> Result<i64, sqlx::Error> {
@@ -440,6 +515,39 @@ pub async fn free_clusters_in_team(
         .bind(team)
         .fetch_one(&mut *conn)
         .await
+}
+
+/// What a new cluster of `team` must pass, whoever adds it (the deploy route, a fixture): one free
+/// cluster per team, and a paid one only for a team with a payment method
+/// (docs/spec/typedb.md §6.2).
+pub async fn may_add_cluster(
+    conn: &mut SqliteConnection,
+    team: &str,
+    is_free: bool,
+) -> Result<(), ApiError> {
+    if !is_free {
+        return require_payment_method(conn, team).await;
+    }
+    if free_clusters_in_team(conn, team).await? > 0 {
+        return Err(ApiError::invalid(format!(
+            "Team '{team}' already has a free cluster"
+        )));
+    }
+    Ok(())
+}
+
+/// Paid clusters, and changes beyond a free cluster's id, need the team's payment method.
+pub async fn require_payment_method(
+    conn: &mut SqliteConnection,
+    team: &str,
+) -> Result<(), ApiError> {
+    if team_has_payment_method(conn, team).await? {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "Team '{team}' has no valid payment method: only a free cluster can be deployed or kept"
+        )))
+    }
 }
 
 /// Inserts a cluster; `false` when its id is taken in the space.

@@ -671,7 +671,7 @@ fn sdk_v2_requests() -> Vec<Value> {
     ]
 }
 
-/// The TypeDB docs' examples (spec typedb.md §4.1, §6.1, §7.4–7.6) and the old paths (§2).
+/// The TypeDB docs' examples (docs/spec/typedb.md §4.1, §6.1, §7.4–7.6) and the old paths (§2).
 #[tokio::test]
 async fn the_typedb_docs_requests_fit_the_document() {
     let s = TestServer::start().await;

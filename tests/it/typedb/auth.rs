@@ -85,7 +85,7 @@ async fn standard_base64_basic_credentials_work_and_split_at_the_first_colon() {
     assert_eq!(response.status(), OK);
     let token = response.text().await.unwrap();
     assert_eq!(claims_of(&token)["access"], "read");
-    // The exact header curl -u 'my-client-id:my:secret' sends (spec §4.2).
+    // The exact header curl -u 'my-client-id:my:secret' sends (docs/spec/typedb.md §4.2).
     let curl = s
         .http
         .post(url(&s, "/api/v1/auth"))
@@ -226,6 +226,29 @@ async fn many_exchanges_give_many_live_tokens() {
     let path = clusters("my-team", "default", "");
     assert_eq!(call(&s, "GET", &path, Some(&first), None).await.0, OK);
     assert_eq!(call(&s, "GET", &path, Some(&second), None).await.0, OK);
+}
+
+#[tokio::test]
+async fn a_revoked_api_token_stops_working_at_once_even_after_use() {
+    // Used first, so the server has looked it up (and may keep it) before the revocation.
+    let s = TestServer::start().await;
+    let c = api_token(&s, "my-team", "default", "admin").await;
+    let token = exchange(&s, &c).await;
+    let path = clusters("my-team", "default", "");
+    for _ in 0..2 {
+        assert_eq!(call(&s, "GET", &path, Some(&token), None).await.0, OK);
+    }
+    let revoke = send(
+        s.http
+            .delete(s.main_url(&format!("/_offcloud/typedb/tokens/{}", c.client_id))),
+    )
+    .await;
+    assert_eq!(revoke.0, StatusCode::NO_CONTENT);
+    assert_error(
+        &call(&s, "GET", &path, Some(&token), None).await,
+        StatusCode::UNAUTHORIZED,
+        "INVALID_TOKEN",
+    );
 }
 
 #[tokio::test]

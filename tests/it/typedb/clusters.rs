@@ -135,7 +135,8 @@ async fn a_duplicate_id_in_the_space_is_409_and_another_space_may_reuse_it() {
     );
     let again = call(&s, "POST", &path, Some(&token), Some(paid_cluster("c"))).await;
     assert_error(&again, StatusCode::CONFLICT, "ALREADY_EXISTS");
-    // The docs' free example twice: the id clash is what the client hears (spec §13.5).
+    // The docs' free example twice: the id clash is what the client hears
+    // (docs/spec/typedb.md §13.5).
     assert_eq!(
         call(
             &s,
@@ -353,7 +354,8 @@ async fn a_team_without_a_payment_method_can_only_have_a_free_cluster() {
             .0,
         OK
     );
-    // Changing more than the id of a free cluster needs a payment method too (spec §7.4).
+    // Changing more than the id of a free cluster needs a payment method too
+    // (docs/spec/typedb.md §7.4).
     let cluster = clusters("t", "default", "/f");
     let storage = call(
         &s,

@@ -5,6 +5,7 @@ mod auth;
 mod clients;
 mod clusters;
 mod errors;
+mod fixtures;
 mod hostile;
 mod lifecycle;
 mod state;
