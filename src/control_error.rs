@@ -60,6 +60,28 @@ impl ControlError {
     }
 }
 
+/// A control route's request body, read whole, up to `limit` bytes: a larger one is a 413 (a
+/// body that stops arriving is answered the same: nobody is left to read why).
+pub async fn body_bytes(req: Request, limit: usize) -> Result<axum::body::Bytes, ControlError> {
+    let too_large = || {
+        ControlError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the body could not be read whole: this route reads at most {limit} bytes"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|_| too_large())
+}
+
 /// The rejection of one of axum's extractors, in the control API's shape (axum's own is plain
 /// text): its status, and its message.
 fn rejected(status: StatusCode, message: String) -> ControlError {

@@ -215,9 +215,7 @@ pub async fn add_fault(
     req: Request,
 ) -> Result<(StatusCode, Json<Value>), ControlError> {
     let session = super::session_name(&req)?;
-    let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
-        .await
-        .map_err(|_| ControlError::bad_request("the body could not be read"))?;
+    let body = error::body_bytes(req, 64 * 1024).await?;
     let rule: NewRule = serde_json::from_slice(&body)
         .map_err(|e| ControlError::bad_request(&format!("invalid fault: {e}")))?;
     let rule = state

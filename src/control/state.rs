@@ -51,9 +51,7 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Result<Response
 /// how a session is copied into another).
 pub async fn put(State(state): State<AppState>, req: Request) -> Result<Json, ControlError> {
     let only = only_session(&req)?;
-    let body = axum::body::to_bytes(req.into_body(), state.config.body_limit)
-        .await
-        .map_err(|_| ControlError::bad_request("the body could not be read (too large?)"))?;
+    let body = crate::control_error::body_bytes(req, state.config.body_limit).await?;
     let document = Document::parse(&body).map_err(|why| ControlError::bad_request(&why))?;
     let scope = match only {
         Some(name) => Scope::One(name),
