@@ -20,6 +20,7 @@ mod dgraph;
 mod docker;
 mod error_shapes;
 mod hasura;
+mod hostile;
 mod layering;
 mod memgraph_accounts;
 mod memgraph_errors;
