@@ -163,8 +163,9 @@ pub struct Config {
     pub max_live_sessions: usize,
 
     /// Park a session no request has used for this long (e.g. 10s, 5m, or `off`): its in-memory
-    /// database is kept as a compact image and its connection (and thread) closed; a file's
-    /// connection is closed. Its next request reopens it in about a millisecond, state intact.
+    /// database is kept as a compact image (a few KiB) and its connection and thread closed; a
+    /// file's connection is closed. Its next request reopens it in a few milliseconds, state
+    /// intact.
     #[arg(
         long,
         env = "OFFCLOUD_SESSION_PARK_AFTER",
