@@ -6,9 +6,10 @@
 //! state (Memgraph: stats, a belief list and a context search with 100 and with 100,000 beliefs),
 //! and how long a new session's store takes to be ready. Prints a Markdown table and writes
 //! it to `bench/RESULTS.md` (`--out PATH` to write elsewhere, `--no-write` to only print).
-//! `--only typedb` or `--only dgraph` runs one part (TypeDB: the single-statement ceiling and its
-//! state-size axis; Dgraph: its state-size axis) and only prints it, unless `--out` says where
-//! to write it.
+//! `--only typedb`, `--only dgraph` or `--only sessions` runs one part (TypeDB: the
+//! single-statement ceiling and its state-size axis; Dgraph: its state-size axis; sessions:
+//! 1,000 created, parked, woken and dropped) and only prints it, unless `--out` says where to
+//! write it.
 //! `--peers` adds offcloud beside the servers a user would otherwise run (benches/load/peers.rs).
 //!
 //! The load generator runs on the same machine, on one thread: one task per keep-alive
@@ -102,7 +103,8 @@ fn main() {
             None => run(&options).await,
             Some("typedb") => typedb_only(&options).await,
             Some("dgraph") => dgraph_only(&options).await,
-            Some(other) => panic!("--only {other}: the parts are: typedb, dgraph"),
+            Some("sessions") => sessions_only(&options).await,
+            Some(other) => panic!("--only {other}: the parts are: typedb, dgraph, sessions"),
         }
     });
     println!("{report}");
@@ -113,6 +115,15 @@ fn main() {
         std::fs::write(out, &report).expect("results written");
         eprintln!("written to {}", out.display());
     }
+}
+
+/// `--only sessions`: the sessions section alone.
+async fn sessions_only(options: &Options) -> String {
+    eprintln!("binary: {}", options.binary.display());
+    let sessions = measure_sessions(&options.binary, SESSIONS).await;
+    let mut out = String::new();
+    sessions.markdown(&mut out);
+    out
 }
 
 async fn run(options: &Options) -> String {
@@ -147,9 +158,8 @@ async fn run(options: &Options) -> String {
     let hasura = hasura_state_sizes(&options.binary, options).await;
     let typedb = typedb_state_sizes(&options.binary, options).await;
 
-    let sessions = if options.quick { 100 } else { 200 };
-    let new_session = measure_new_sessions(&options.binary, sessions).await;
-    eprintln!("new sessions: {new_session:?}");
+    let new_session = measure_sessions(&options.binary, SESSIONS).await;
+    eprintln!("sessions: {new_session:?}");
 
     let peers = if options.peers {
         Some(peers::measure(options, starts).await)
@@ -300,6 +310,8 @@ struct Memory {
     /// The private part of VmRSS; the rest is mostly pages of the binary itself, shared with
     /// the page cache.
     anon_kib: u64,
+    /// OS threads of the process.
+    threads: u64,
 }
 
 impl Memory {
@@ -317,6 +329,7 @@ impl Memory {
             rss_kib: field("VmRSS:"),
             hwm_kib: field("VmHWM:"),
             anon_kib: field("RssAnon:"),
+            threads: field("Threads:"),
         }
     }
 }
@@ -977,6 +990,9 @@ async fn dgraph_state_size(binary: &Path, count: usize, options: &Options) -> Dg
     }
 }
 
+/// Sessions created, left idle, and dropped: the figures of a shared CI fixture.
+const SESSIONS: usize = 1_000;
+
 #[derive(Debug)]
 struct NewSessions {
     count: usize,
@@ -984,34 +1000,168 @@ struct NewSessions {
     p90: Duration,
     /// The same request on a session already open, for comparison.
     open_median: Duration,
-    rss_before: u64,
-    rss_after: u64,
+    /// The first request of a parked session (it is reopened from its image).
+    unpark_median: Duration,
+    before: Memory,
+    /// Right after `count` new sessions (at most `--max-live-sessions` of them live).
+    live: Memory,
+    /// The same with no limit on live sessions: each holds its SQLite connection and thread.
+    unlimited: Memory,
+    /// Once the idle sessions were parked.
+    parked: Memory,
+    /// After every session was dropped, and the allocator's next trim.
+    dropped: Memory,
 }
 
-/// The first request of a new `X-Offcloud-Session` (an unauthenticated Memgraph GET: it opens the
-/// session's store and answers 401), one after another.
-async fn measure_new_sessions(binary: &Path, count: usize) -> NewSessions {
+/// What `--session-park-after` is by default, and how long the bench waits past it.
+const PARK_AFTER: Duration = Duration::from_secs(10);
+
+/// `count` new sessions, one after another, each by the first request of a new
+/// `X-Offcloud-Session` (an unauthenticated Memgraph GET: it opens the session's store and
+/// answers 401); then idle until parked; then woken (a tenth of them); then dropped through the
+/// control API.
+async fn measure_sessions(binary: &Path, count: usize) -> NewSessions {
+    let unlimited = {
+        let flags = ["--dgraph-backend-ports", "off", "--max-live-sessions", "0"];
+        let (server, _) = Offcloud::spawn_with(binary, &flags).await;
+        let mut conn = Connection::open(server.memgraph).await;
+        for i in 0..count {
+            first_request(&mut conn, &format!("bench-{i}")).await;
+        }
+        server.memory()
+    };
+    eprintln!("sessions live, no limit: {unlimited:?}");
     let server = Offcloud::start(binary).await;
     let mut conn = Connection::open(server.memgraph).await;
     let mut open = Vec::new();
-    for _ in 0..count.min(100) {
+    for _ in 0..100 {
         open.push(first_request(&mut conn, "default").await);
     }
-    let rss_before = server.memory().rss_kib;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = server.memory();
     let mut fresh = Vec::new();
     for i in 0..count {
         fresh.push(first_request(&mut conn, &format!("bench-{i}")).await);
     }
-    let rss_after = server.memory().rss_kib;
-    open.sort();
-    fresh.sort();
+    let live = server.memory();
+    eprintln!("sessions live: {live:?}");
+    tokio::time::sleep(PARK_AFTER + Duration::from_secs(3)).await;
+    let parked = server.memory();
+    eprintln!("sessions parked: {parked:?}");
+    let mut unparked = Vec::new();
+    for i in (0..count).step_by(10) {
+        unparked.push(first_request(&mut conn, &format!("bench-{i}")).await);
+    }
+    let mut control = Connection::open(server.main).await;
+    for i in 0..count {
+        let request = build(
+            Method::DELETE,
+            &format!("/_offcloud/sessions/bench-{i}"),
+            &[],
+            None,
+        );
+        let (status, _) = control.send(request).await.expect("drop answered");
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    // The allocator's memory goes back at the next trim (every 5 s).
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let dropped = server.memory();
+    for list in [&mut open, &mut fresh, &mut unparked] {
+        list.sort();
+    }
     NewSessions {
         count,
         median: fresh[fresh.len() / 2],
         p90: fresh[fresh.len() * 9 / 10],
         open_median: open[open.len() / 2],
-        rss_before,
-        rss_after,
+        unpark_median: unparked[unparked.len() / 2],
+        before,
+        live,
+        unlimited,
+        parked,
+        dropped,
+    }
+}
+
+impl NewSessions {
+    fn markdown(&self, o: &mut String) {
+        let n = self;
+        let per_session =
+            |m: &Memory| m.rss_kib.saturating_sub(n.before.rss_kib) as f64 / n.count as f64;
+        let _ = writeln!(o, "\n## Sessions\n");
+        let _ = writeln!(
+            o,
+            "{} sessions, each opened by its first request, left idle until parked \
+             (`--session-park-after`, 10 s by default), a tenth of them woken, then all dropped \
+             (`DELETE /_offcloud/sessions/NAME`).\n",
+            n.count
+        );
+        let _ = writeln!(o, "| Measure | Result | Target |\n|---|---|---|");
+        let _ = writeln!(
+            o,
+            "| New session's store ready: first request of a new session (median of {}; p90 {}) | {} | < 5 ms, {} |",
+            n.count,
+            ms(n.p90),
+            ms(n.median),
+            verdict(n.median < Duration::from_millis(5))
+        );
+        let _ = writeln!(
+            o,
+            "| The same request on an open session (median) | {} | |",
+            ms(n.open_median)
+        );
+        let _ = writeln!(
+            o,
+            "| First request of a parked session (median of {}) | {} | |",
+            n.count / 10,
+            ms(n.unpark_median)
+        );
+        let _ = writeln!(
+            o,
+            "| Resident memory before / right after {} new sessions, at most `--max-live-sessions` (64) live; peak | {} / {}; {} | |",
+            n.count,
+            mib(n.before.rss_kib),
+            mib(n.live.rss_kib),
+            mib(n.live.hwm_kib)
+        );
+        let _ = writeln!(
+            o,
+            "| Threads before / right after | {} / {} | |",
+            n.before.threads, n.live.threads
+        );
+        let _ = writeln!(
+            o,
+            "| With no limit on live sessions (`--max-live-sessions 0`): resident memory and threads right after {} new sessions (one SQLite connection and its thread each) | {} ({:.0} KiB each), {} threads | |",
+            n.count,
+            mib(n.unlimited.rss_kib),
+            per_session(&n.unlimited),
+            n.unlimited.threads
+        );
+        let parked_growth = n.parked.rss_kib.saturating_sub(n.before.rss_kib);
+        let _ = writeln!(
+            o,
+            "| Resident memory with {} idle (parked) sessions | {} (+{}, {:.0} KiB each) | < 150 MiB in total, {} |",
+            n.count,
+            mib(n.parked.rss_kib),
+            mib(parked_growth),
+            per_session(&n.parked),
+            verdict(n.parked.rss_kib < 150 * 1024)
+        );
+        let _ = writeln!(
+            o,
+            "| Threads with {} idle sessions | {} | none per session, {} |",
+            n.count,
+            n.parked.threads,
+            verdict(n.parked.threads <= n.before.threads + 4)
+        );
+        let dropped_growth = n.dropped.rss_kib.saturating_sub(n.before.rss_kib);
+        let _ = writeln!(
+            o,
+            "| Resident memory after all were dropped | {} (+{}) | within 50 MiB of before, {} |",
+            mib(n.dropped.rss_kib),
+            mib(dropped_growth),
+            verdict(dropped_growth < 50 * 1024)
+        );
     }
 }
 
@@ -1484,27 +1634,6 @@ impl Report<'_> {
             "| Binary size (release, stripped) | {} | |",
             mib(self.binary_size / 1024)
         );
-        let n = &self.new_session;
-        let _ = writeln!(
-            o,
-            "| New session's store ready: first request of a new session (median of {}; p90 {}) | {} | < 5 ms, {} |",
-            n.count,
-            ms(n.p90),
-            ms(n.median),
-            verdict(n.median < Duration::from_millis(5))
-        );
-        let _ = writeln!(
-            o,
-            "| The same request on an open session (median) | {} | |",
-            ms(n.open_median)
-        );
-        let _ = writeln!(
-            o,
-            "| Resident memory per open session (VmRSS growth over {} new sessions) | {:.0} KiB | |",
-            n.count,
-            n.rss_after.saturating_sub(n.rss_before) as f64 / n.count as f64
-        );
-
         let _ = writeln!(o, "\n## Throughput at {CONCURRENCY} connections\n");
         let _ = writeln!(
             o,
@@ -1598,6 +1727,7 @@ impl Report<'_> {
             .find(|(name, _)| name.contains("/_offcloud/health"))
             .map_or(0.0, |(_, r)| r.per_second);
         self.typedb.section(o, floor);
+        self.new_session.markdown(o);
         out
     }
 

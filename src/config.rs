@@ -3,6 +3,8 @@
 use std::net::IpAddr;
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
@@ -31,9 +33,28 @@ pub enum Command {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
-    /// Address every listener binds to.
-    #[arg(long, env = "OFFCLOUD_BIND", default_value = "0.0.0.0", global = true)]
+    /// Address every listener binds to. Loopback by default: only this machine can reach
+    /// offcloud (the Docker image sets 0.0.0.0). Anyone who can reach the main listener can use
+    /// the control API (state export included) unless --control-token is set.
+    #[arg(
+        long,
+        env = "OFFCLOUD_BIND",
+        default_value = "127.0.0.1",
+        global = true
+    )]
     pub bind: IpAddr,
+
+    /// Bearer token the control API (everything under /_offcloud but /_offcloud/health and the
+    /// dashboard's page, which asks for the token) requires: `Authorization: Bearer TOKEN`.
+    /// Unset: the control API is open to whoever reaches the main listener. Either way, a web
+    /// page of another origin cannot change state through it.
+    #[arg(
+        long,
+        env = "OFFCLOUD_CONTROL_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub control_token: Option<String>,
 
     /// Main listener: every service under a prefix (/memgraph, ...) and the control API under /_offcloud.
     /// A number, 0 for any free port, or `off`.
@@ -119,6 +140,50 @@ pub struct Config {
     /// created in every session and again after a reset.
     #[arg(long, env = "OFFCLOUD_FIXTURES", global = true)]
     pub fixtures: Option<PathBuf>,
+
+    /// Most sessions open at once (parked ones included); a request that would open one more is
+    /// answered 503 in its service's error shape. 0 for no limit.
+    #[arg(
+        long,
+        env = "OFFCLOUD_MAX_SESSIONS",
+        default_value_t = 4096,
+        global = true
+    )]
+    pub max_sessions: usize,
+
+    /// Most sessions live at once, their database open (a SQLite connection and its thread,
+    /// about 1 MiB each); beyond it, the least recently used idle ones are parked at once rather
+    /// than after --session-park-after. 0 for no limit.
+    #[arg(
+        long,
+        env = "OFFCLOUD_MAX_LIVE_SESSIONS",
+        default_value_t = 64,
+        global = true
+    )]
+    pub max_live_sessions: usize,
+
+    /// Park a session no request has used for this long (e.g. 10s, 5m, or `off`): its in-memory
+    /// database is kept as a compact image (a few KiB) and its connection and thread closed; a
+    /// file's connection is closed. Its next request reopens it in a few milliseconds, state
+    /// intact.
+    #[arg(
+        long,
+        env = "OFFCLOUD_SESSION_PARK_AFTER",
+        default_value = "10s",
+        global = true
+    )]
+    pub session_park_after: After,
+
+    /// Drop an in-memory session other than `default` that no request has used for this long
+    /// (e.g. 30m, 12h, or `off`): its state is gone, as with `DELETE /_offcloud/sessions/NAME`,
+    /// and the name starts afresh on next use. Sessions kept in files are never evicted.
+    #[arg(
+        long,
+        env = "OFFCLOUD_SESSION_EVICT_AFTER",
+        default_value = "off",
+        global = true
+    )]
+    pub session_evict_after: After,
 
     /// Every service's own flags (`--memgraph-*`, `--typedb-*`, ...), read as `config.memgraph`
     /// and so on through `Deref`.
@@ -235,6 +300,30 @@ impl Storage {
     }
 }
 
+/// A delay that can be turned off: a duration (`90s`, `30m`, `12h`, `7d`, `0`) or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct After(pub Option<Duration>);
+
+impl FromStr for After {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "off" | "OFF" | "never" => Ok(After(None)),
+            other => other.parse::<Ttl>().map(|ttl| After(Some(ttl.0))),
+        }
+    }
+}
+
+impl serde::Serialize for After {
+    /// Whole seconds, or null when off.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(d) => serializer.serialize_u64(d.as_secs()),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -266,6 +355,17 @@ mod tests {
 
         let without = Cli::try_parse_resolved(["offcloud"]).unwrap().config;
         assert_eq!(without.typedb.starting, Ttl(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn delays_take_units_or_off() {
+        assert_eq!("off".parse(), Ok(After(None)));
+        assert_eq!("10s".parse(), Ok(After(Some(Duration::from_secs(10)))));
+        assert_eq!("0".parse(), Ok(After(Some(Duration::ZERO))));
+        assert!("soon".parse::<After>().is_err());
+        let defaults = Config::defaults();
+        assert_eq!(defaults.bind, IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(defaults.session_evict_after, After(None));
     }
 
     #[test]

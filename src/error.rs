@@ -12,6 +12,15 @@ impl Internal {
         Internal(message.into().into())
     }
 
+    pub fn from_error(e: impl std::error::Error + Send + Sync + 'static) -> Internal {
+        Internal(Box::new(e))
+    }
+
+    /// The failure, if it is of type `T` (a failure the caller answers in a way of its own).
+    pub fn downcast_ref<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        self.0.downcast_ref::<T>()
+    }
+
     /// Logs the failure; called once, where it becomes a response.
     pub fn log(&self) {
         tracing::error!(error = %self.0, "internal error");

@@ -24,8 +24,9 @@ use crate::control;
 use crate::control::faults::{Faults, Outcome, Target};
 use crate::control::journal::{Capture, Entry, Journal};
 use crate::control_error;
+use crate::secrets::Secrets;
 use crate::service::Service;
-use crate::session::{SESSION_HEADER, SessionName};
+use crate::session::{OpenError, SESSION_HEADER, SessionName, Sessions};
 
 /// Whether a host name reaches the service at the root: one of its real host names,
 /// `<name>.localhost`, or another host it says it serves.
@@ -55,6 +56,7 @@ pub struct FrontDoor {
     routers: Arc<Routers>,
     journal: Arc<Journal>,
     faults: Arc<Faults>,
+    sessions: Sessions,
     contract: Arc<Contracts>,
     config: Arc<Config>,
     body_limit: usize,
@@ -109,6 +111,7 @@ impl FrontDoor {
             }),
             journal: state.journal.clone(),
             faults: state.faults.clone(),
+            sessions: state.sessions.clone(),
             contract: state.contract.clone(),
             config: state.config.clone(),
             body_limit: state.config.body_limit,
@@ -159,14 +162,45 @@ impl FrontDoor {
             Err(_) => return control_error::not_found(rest),
         }
         req.extensions_mut().insert(session.clone());
-        match service {
-            Some(service) if self.journal.enabled() => {
-                self.recorded(router, req, session, service, path, started)
-                    .await
+        let Some(service) = service else {
+            if let Err(refused) = control::guard::check(&self.config, &req, rest) {
+                return refused.into_response();
             }
-            Some(service) => self.serve(router, req, &session, service).await,
-            None => run(router, req).await,
-        }
+            // A provisioning route (`/_offcloud/typedb/tokens`, ...) issues secrets in the
+            // request's session, which it may open: they are collected, then remembered there.
+            let collected = Arc::new(Secrets::default());
+            let response = crate::secrets::scope(collected.clone(), run(router, req, None)).await;
+            if !collected.is_empty()
+                && let Some(secrets) = self.sessions.secrets_of(&session)
+            {
+                secrets.absorb(&collected);
+            }
+            return response;
+        };
+        // The request holds its session open (and unparked) while it runs; services find the
+        // handle in the request (`Sessions::of`).
+        let opened = match self.sessions.open(&session).await {
+            Ok(opened) => opened,
+            Err(OpenError::Full(_)) => {
+                return service.error_response(StatusCode::SERVICE_UNAVAILABLE);
+            }
+            Err(OpenError::Internal(e)) => {
+                e.log();
+                return service.error_response(StatusCode::INTERNAL_SERVER_ERROR);
+            }
+        };
+        let secrets = opened.secrets().clone();
+        req.extensions_mut().insert(opened);
+        // Secrets the service issues or checks are remembered in the session (`secrets.rs`).
+        crate::secrets::scope(secrets.clone(), async move {
+            if self.journal.enabled() {
+                self.recorded(router, req, session, service, path, secrets, started)
+                    .await
+            } else {
+                self.serve(router, req, &session, service).await
+            }
+        })
+        .await
     }
 
     /// Runs a request to a service, and counts it for coverage and the contract violations.
@@ -202,7 +236,7 @@ impl FrontDoor {
             path: req.uri().path(),
         };
         let Some(needs_operation) = self.faults.candidates(&target) else {
-            return run(router, req).await;
+            return run(router, req, Some(service)).await;
         };
         let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();
@@ -230,19 +264,20 @@ impl FrontDoor {
             (req, None)
         };
         let Some(action) = self.faults.take(&target, operation.as_deref()) else {
-            return run(router, req).await;
+            return run(router, req, Some(service)).await;
         };
         if !action.delay.is_zero() {
             tokio::time::sleep(action.delay).await;
         }
         match action.outcome {
-            Outcome::PassThrough => run(router, req).await,
+            Outcome::PassThrough => run(router, req, Some(service)).await,
             Outcome::Respond(status, body) => control::faults::respond(service, status, body),
             Outcome::Drop => control::faults::dropped(),
         }
     }
 
     /// Runs the request through the service and records it in the journal.
+    #[allow(clippy::too_many_arguments)]
     async fn recorded(
         &self,
         router: &Router,
@@ -250,6 +285,7 @@ impl FrontDoor {
         session: SessionName,
         service: &dyn Service,
         path: String,
+        secrets: Arc<Secrets>,
         started: Instant,
     ) -> Response {
         let time = time::OffsetDateTime::now_utc();
@@ -277,6 +313,7 @@ impl FrontDoor {
             duration: started.elapsed(),
             response_headers,
             response_body,
+            secrets,
         });
         response
     }
@@ -312,11 +349,47 @@ impl FrontDoor {
     }
 }
 
-async fn run(router: &Router, req: Request) -> Response {
-    match router.clone().oneshot(req).await {
+/// Runs a request through a service's router (or the control API's, `None`), and answers any
+/// client error that comes back as plain text (axum's own rejections: a path segment that is not
+/// UTF-8, a body over the limit, a wrong content type, bad JSON, in a handler that forgot to wrap
+/// its extractor) with the same status in the service's own error shape. Server errors are left
+/// alone: axum's extractors answer none, and a service's own 500 may be plain text on purpose
+/// (Starlette's, for Memgraph).
+async fn run(router: &Router, req: Request, service: Option<&dyn Service>) -> Response {
+    let response = match router.clone().oneshot(req).await {
         Ok(response) => response,
         Err(never) => match never {},
+    };
+    if !response.status().is_client_error() {
+        return response;
     }
+    let plain_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/plain")
+        });
+    if !plain_text {
+        return response;
+    }
+    let status = response.status();
+    let mut shaped = match service {
+        Some(service) => service.error_response(status),
+        None => control_error::response(status, crate::service::reason(status)),
+    };
+    // What the service decided beyond the body stays (an `Allow`, a `Retry-After`).
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && !shaped.headers().contains_key(name)
+        {
+            shaped.headers_mut().insert(name, value.clone());
+        }
+    }
+    shaped
 }
 
 impl Routers {

@@ -96,8 +96,10 @@ impl Server {
                 .await
                 .map_err(StartError::Fixtures)?,
         );
-        let sessions =
-            Sessions::new(storage, config.signing_secret.clone()).with_fixtures(fixtures.clone());
+        let sessions = Sessions::new(storage, config.signing_secret.clone())
+            .with_fixtures(fixtures.clone())
+            .with_limit(config.max_sessions)
+            .with_live_limit(config.max_live_sessions);
         sessions
             .get(&SessionName::default_session())
             .await
@@ -170,9 +172,11 @@ impl Server {
                     .await
             });
         }
+        let sweeper = tokio::spawn(crate::idle::run(self.state.clone(), stop_rx.clone()));
         shutdown.await;
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
+        let _ = sweeper.await;
         // Listeners a service bound itself (Dgraph's backends) stop with the server.
         for service in self.state.services.iter() {
             service.on_shutdown(&self.state);
@@ -181,9 +185,7 @@ impl Server {
             result.map_err(std::io::Error::other)??;
         }
         crate::control::state::save_file(&self.state).await?;
-        for session in self.state.sessions.opened() {
-            session.db().close().await;
-        }
+        self.state.sessions.close_all().await;
         Ok(())
     }
 }

@@ -133,6 +133,31 @@ pub trait Service: Any + Send + Sync {
 
     /// When the server shuts down, after its listeners stopped accepting.
     fn on_shutdown(&self, _state: &AppState) {}
+
+    /// Its tables whose rows its triggers derive from other tables' rows (kept counts). A state
+    /// snapshot leaves them out, and the triggers rebuild them as the rows they count are
+    /// loaded: copying them too would count everything twice. Row counts and the dashboard
+    /// leave them out too.
+    fn derived_tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// Every registered service's [`Service::derived_tables`]: the same for every server of the
+/// process, since the tables come from the migrations.
+pub fn derived_tables() -> &'static [&'static str] {
+    static DERIVED: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    DERIVED.get_or_init(|| {
+        crate::services::all()
+            .iter()
+            .flat_map(|s| s.derived_tables().iter().copied())
+            .collect()
+    })
+}
+
+/// Whether the table's rows are derived by triggers (see [`Service::derived_tables`]).
+pub fn is_derived_table(table: &str) -> bool {
+    derived_tables().contains(&table)
 }
 
 /// A GraphQL endpoint of a service: where its router serves it, and the SDL document

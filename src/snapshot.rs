@@ -18,7 +18,7 @@
 //!   services list things, so that order survives a load.
 //! - Values keep their SQLite type: INTEGER as a JSON integer, REAL as a number (written so that it
 //!   reads back to the same float), TEXT as a string, BLOB as `{"base64": "..."}`, NULL as null.
-//! - Tables derived from others by triggers (`db::DERIVED_TABLES`) are left out: loading the rows
+//! - Tables derived from others by triggers (`Service::derived_tables`) are left out: loading the rows
 //!   they count rebuilds them.
 //! - `offcloud_secrets` (the per-session signing keys) is included, so tokens issued before an
 //!   export still verify after loading it: the document holds secrets, like the database does.
@@ -190,7 +190,7 @@ async fn schema(conn: &mut SqliteConnection) -> Result<Vec<TableSchema>, sqlx::E
     .await?;
     let mut schema = Vec::with_capacity(tables.len());
     for (name, without_rowid) in tables {
-        if crate::db::DERIVED_TABLES.contains(&name.as_str()) {
+        if crate::service::is_derived_table(&name) {
             continue;
         }
         let columns: Vec<(String, String, i64)> =
@@ -283,20 +283,38 @@ fn json_value(row: &SqliteRow, i: usize) -> Result<Value, sqlx::Error> {
     })
 }
 
-/// Row counts of a session's non-empty tables, by table name.
+/// Row counts of a session's non-empty tables, by table name (derived tables left out, as a dump
+/// leaves them). Two statements, whatever the number of tables: sessions are listed often (and
+/// counted each time one is parked).
 pub async fn row_counts(pool: &SqlitePool) -> Result<BTreeMap<String, i64>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    let mut counts = BTreeMap::new();
-    for table in schema(&mut conn).await? {
-        let count: i64 =
-            sqlx::query_scalar(&format!("SELECT count(*) FROM {}", quote(&table.name)))
-                .fetch_one(&mut *conn)
-                .await?;
-        if count > 0 {
-            counts.insert(table.name, count);
-        }
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master
+          WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx_%'
+          ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let counted: Vec<String> = tables
+        .into_iter()
+        .filter(|name| !crate::service::is_derived_table(name))
+        .collect();
+    if counted.is_empty() {
+        return Ok(BTreeMap::new());
     }
-    Ok(counts)
+    // Table names come from sqlite_master, never from a request.
+    let sql = counted
+        .iter()
+        .enumerate()
+        .map(|(i, name)| format!("SELECT {i}, count(*) FROM {}", quote(name)))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&sql).fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, count)| *count > 0)
+        .filter_map(|(i, count)| Some((counted.get(usize::try_from(i).ok()?)?.clone(), count)))
+        .collect())
 }
 
 /// The rows to insert into one table.
@@ -336,7 +354,9 @@ pub async fn load(targets: &[(Session, Option<&SessionState>)]) -> Result<(), Lo
         sqlx::query("PRAGMA defer_foreign_keys = ON")
             .execute(&mut *tx)
             .await?;
-        let derived = crate::db::DERIVED_TABLES.iter().map(|t| t.to_string());
+        let derived = crate::service::derived_tables()
+            .iter()
+            .map(|t| t.to_string());
         // Derived tables last: deleting the rows they count updates them on the way.
         for table in tables.iter().map(|t| t.name.clone()).chain(derived) {
             sqlx::query(&format!("DELETE FROM {}", quote(&table)))

@@ -12,18 +12,24 @@ pub trait Expiring {
     fn exp(&self) -> i64;
 }
 
+/// A signed token, also remembered by the request's session (the request journal never shows it).
 pub fn sign<C: Serialize>(claims: &C, key: &[u8]) -> Result<String, Internal> {
-    jsonwebtoken::encode(
+    let token = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         claims,
         &EncodingKey::from_secret(key),
     )
-    .map_err(|e| Internal::msg(format!("jwt signing: {e}")))
+    .map_err(|e| Internal::msg(format!("jwt signing: {e}")))?;
+    crate::secrets::remember(&token);
+    Ok(token)
 }
 
 /// The token's claims when its signature is ours and `exp` is still ahead of `now` (Unix
-/// seconds); `None` for anything else, from garbage to a token signed with another key.
+/// seconds); `None` for anything else, from garbage to a token signed with another key. The
+/// token presented is remembered by the request's session (a token of a previous run of a
+/// persistent database was not issued in this one), so the request journal never shows it.
 pub fn verify<C: DeserializeOwned + Expiring>(token: &str, key: &[u8], now: i64) -> Option<C> {
+    crate::secrets::remember(token);
     let mut validation = Validation::new(Algorithm::HS256);
     validation.validate_exp = false; // checked below against the virtual clock
     validation.validate_aud = false;

@@ -25,9 +25,18 @@ pub fn new_api_key(prefix: &str) -> Secret {
     Secret::new(format!("{prefix}{}", random_token(24)))
 }
 
-/// How API keys and secrets are stored: the SHA-256 of the plaintext, in lowercase hex.
+/// How API keys and secrets are stored: the SHA-256 of the plaintext, in lowercase hex. Every
+/// secret issued or checked passes here, so the plaintext is also remembered by the request's
+/// session: the request journal never shows it.
 pub fn sha256_hex(plaintext: &str) -> String {
-    let digest = Sha256::digest(plaintext.as_bytes());
+    crate::secrets::remember(plaintext);
+    digest_hex(plaintext)
+}
+
+/// The SHA-256 of text that is not a secret (an id derived from content), in lowercase hex: the
+/// journal keeps showing the text.
+pub fn digest_hex(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
     let mut hex = String::with_capacity(64);
     for byte in digest {
         hex.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));

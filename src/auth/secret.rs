@@ -6,7 +6,9 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// Also remembered by the request's session, so the request journal never shows it.
     pub fn new(value: String) -> Secret {
+        crate::secrets::remember(&value);
         Secret(value)
     }
 

@@ -5,14 +5,14 @@
 //! (`crate::apidocs::ApiDoc`).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::server::Server;
 
 use crate::AppState;
 use crate::apidocs::ApiDoc;
-use crate::control_error as error;
+use crate::control_error::{self as error, Path};
 use crate::service::Service;
 
 /// `GET /_offcloud/openapi/{service}.json`.

@@ -35,9 +35,7 @@ pub async fn post(
 ) -> Result<Json<Value>, ControlError> {
     let name = session_name(&req)?;
     let session = state.sessions.get(&name).await?;
-    let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
-        .await
-        .map_err(|_| ControlError::bad_request("the body could not be read"))?;
+    let body = crate::control_error::body_bytes(req, 64 * 1024).await?;
     let body: Value = serde_json::from_slice(&body).map_err(|e| {
         ControlError::bad_request(&format!(
             "the body must be JSON like {{\"advance\": \"90s\"}} or {{\"set\": \"2030-01-01T00:00:00Z\"}}: {e}"

@@ -23,6 +23,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::redact;
+use crate::secrets::{Redactor, Secrets};
 use crate::session::SessionName;
 
 /// Bytes of each body kept; the rest passes through unrecorded.
@@ -51,6 +52,9 @@ pub struct Entry {
     pub duration: Duration,
     pub response_headers: Vec<(String, String)>,
     pub response_body: Arc<Capture>,
+    /// The secret values of the request's session, redacted wherever they appear (see
+    /// `crate::secrets`); kept here so they stay redacted after the session is gone.
+    pub secrets: Arc<Secrets>,
 }
 
 /// The first bytes of a body, filled as it streams.
@@ -213,7 +217,9 @@ impl Filter {
 }
 
 impl Entry {
-    /// The entry as the control API shows it, secrets redacted.
+    /// The entry as the control API shows it, secrets redacted: by name (headers, fields and
+    /// GraphQL arguments named like secrets), then by value (everything the session remembered,
+    /// and the values of secret GraphQL arguments found in this entry) in every string shown.
     fn view(&self) -> Value {
         let request = self.request_body.snapshot();
         let request_type = header(&self.request_headers, "content-type");
@@ -222,20 +228,36 @@ impl Entry {
             (!request.truncated).then_some(request.bytes.as_slice()),
             self.query.as_deref(),
         );
-        json!({
+        let mut found = Vec::new();
+        let query = self
+            .query
+            .as_deref()
+            .map(|q| redact::query_string(q, &mut found));
+        let request = part(&self.request_headers, &request, &mut found);
+        let response = part(
+            &self.response_headers,
+            &self.response_body.snapshot(),
+            &mut found,
+        );
+        let redactor = Redactor::new(Some(&self.secrets), &found);
+        let mut view = json!({
             "id": self.id,
             "time": crate::clock::iso(self.time),
             "session": self.session.as_str(),
             "service": self.service,
             "method": self.method,
             "path": self.path,
-            "query": self.query.as_deref().map(redact::form),
+            "query": query,
             "operation": operation,
             "status": self.status,
             "duration_ms": self.duration.as_secs_f64() * 1000.0,
-            "request": part(&self.request_headers, &request),
-            "response": part(&self.response_headers, &self.response_body.snapshot()),
-        })
+            "request": request,
+            "response": response,
+        });
+        for field in ["path", "query", "request", "response"] {
+            redactor.json(&mut view[field]);
+        }
+        view
     }
 }
 
@@ -246,14 +268,14 @@ fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn part(headers: &[(String, String)], body: &Captured) -> Value {
+fn part(headers: &[(String, String)], body: &Captured, found: &mut Vec<String>) -> Value {
     let headers: Map<String, Value> = headers
         .iter()
         .map(|(n, v)| (n.clone(), Value::String(v.clone())))
         .collect();
     json!({
         "headers": headers,
-        "body": body_view(header_of(&headers, "content-type"), body),
+        "body": body_view(header_of(&headers, "content-type"), body, found),
         "body_truncated": body.truncated,
     })
 }
@@ -262,25 +284,35 @@ fn header_of<'m>(headers: &'m Map<String, Value>, name: &str) -> Option<&'m str>
     headers.get(name).and_then(Value::as_str)
 }
 
-/// JSON bodies as JSON, form bodies and text as text, secrets redacted (JSON that does not parse
-/// and text too, see `redact::loose_json` and `redact::text`). A truncated JSON or form
-/// body cannot be parsed to find its secrets, so it is not shown (`body_truncated` says why).
-fn body_view(content_type: Option<&str>, body: &Captured) -> Value {
+/// JSON bodies as JSON, form bodies and text as text, secrets redacted by name (JSON that does
+/// not parse and text too, see `redact::loose_json` and `redact::text`; GraphQL documents by
+/// their arguments, see `redact::graphql`). A truncated JSON or form body cannot be parsed to
+/// find its secrets, so it is not shown (`body_truncated` says why). The values of secret
+/// GraphQL arguments are added to `found`.
+fn body_view(content_type: Option<&str>, body: &Captured, found: &mut Vec<String>) -> Value {
     if body.bytes.is_empty() {
         return Value::Null;
     }
     let content_type = content_type.unwrap_or_default().to_ascii_lowercase();
     let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if let Ok(mut value) = serde_json::from_slice::<Value>(&body.bytes) {
+        redact::graphql_request(&mut value, found);
         redact::json(&mut value);
         return value;
     }
-    if body.truncated && (is_form || content_type.contains("json")) {
+    if body.truncated
+        && (is_form || content_type.contains("json") || content_type.contains("graphql"))
+    {
         return Value::Null;
     }
     let text = String::from_utf8_lossy(&body.bytes);
     if is_form {
-        return Value::String(redact::form(&text));
+        return Value::String(redact::query_string(&text, found));
+    }
+    if content_type.contains("graphql") {
+        let secrets = redact::graphql(&text);
+        found.extend(secrets.values);
+        return Value::String(redact::text(&secrets.document));
     }
     let trimmed = text.trim_start();
     if content_type.contains("json") || trimmed.starts_with('{') || trimmed.starts_with('[') {
@@ -322,7 +354,13 @@ pub fn operation_name(
     if let Some(name) = name.filter(|n| !n.is_empty()) {
         return Some(name);
     }
-    let document = async_graphql::parser::parse_query(document?).ok()?;
+    let document = document?;
+    // The parser recurses: a document nested deeper than any service accepts is not parsed here
+    // either (a stack overflow would take the process down).
+    crate::graphql_limits::GraphqlLimits::default()
+        .check_text(&document)
+        .ok()?;
+    let document = async_graphql::parser::parse_query(document).ok()?;
     document
         .operations
         .iter()
@@ -355,6 +393,12 @@ mod tests {
             Some("Q")
         );
         assert_eq!(operation_name(None, Some(b"not json"), None), None);
+        let deep = format!(
+            r#"{{"query":"query Deep {{ a(x: {}1{}) }}"}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert_eq!(operation_name(None, Some(deep.as_bytes()), None), None);
     }
 
     #[test]

@@ -31,9 +31,7 @@ pub async fn post(
     req: Request,
 ) -> Result<Json<Value>, ControlError> {
     let name = super::session_name(&req)?;
-    let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
-        .await
-        .map_err(|_| ControlError::bad_request("the body could not be read"))?;
+    let body = crate::control_error::body_bytes(req, 64 * 1024).await?;
     let change: StateChange = serde_json::from_slice(&body).map_err(|e| {
         ControlError::bad_request(&format!(
             "expected {{\"state\": \"...\", \"params\": {{...}}, \"action\": \"setup\" | \"teardown\"}}: {e}"

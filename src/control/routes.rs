@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::config::Storage;
 use crate::control::faults::NewRule;
 use crate::control::journal::Filter;
-use crate::control_error::{self as error, ControlError};
+use crate::control_error::{self as error, ControlError, Path};
 use crate::service::Service;
 use crate::session::SessionName;
 
@@ -65,6 +65,11 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
         "log_format": format!("{:?}", config.log_format).to_lowercase(),
         "fixtures": config.fixtures,
         "signing_secret": if config.signing_secret.is_some() { "configured" } else { "generated per session" },
+        "control_token": if config.control_token.is_some() { "configured" } else { "none" },
+        "max_sessions": config.max_sessions,
+        "max_live_sessions": config.max_live_sessions,
+        "session_park_after": config.session_park_after,
+        "session_evict_after": config.session_evict_after,
     });
     if let Value::Object(settings) = &mut settings {
         for service in state.services.iter() {
@@ -110,7 +115,7 @@ pub async fn reset(
         })?),
     };
     let sessions = if query.all {
-        state.sessions.opened()
+        state.sessions.opened().await?
     } else {
         let name = match query.session {
             Some(name) => SessionName::parse(&name).ok_or_else(|| {
@@ -210,9 +215,7 @@ pub async fn add_fault(
     req: Request,
 ) -> Result<(StatusCode, Json<Value>), ControlError> {
     let session = super::session_name(&req)?;
-    let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
-        .await
-        .map_err(|_| ControlError::bad_request("the body could not be read"))?;
+    let body = error::body_bytes(req, 64 * 1024).await?;
     let rule: NewRule = serde_json::from_slice(&body)
         .map_err(|e| ControlError::bad_request(&format!("invalid fault: {e}")))?;
     let rule = state

@@ -3,31 +3,31 @@
 //! opened for it (Dgraph's backend listeners).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::control_error::ControlError;
+use crate::control_error::{ControlError, Path};
 use crate::error::Internal;
 use crate::session::SessionName;
 
 /// Every open session, by name, with its clock offset and the row counts of its non-empty tables.
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ControlError> {
-    let mut sessions = state.sessions.opened();
-    sessions.sort_by(|a, b| a.name().cmp(b.name()));
-    let mut listed = Vec::with_capacity(sessions.len());
-    for session in sessions {
-        let tables = crate::snapshot::row_counts(session.db())
-            .await
-            .map_err(Internal::from)?;
-        let offset = u64::try_from(session.clock().offset().as_millis()).unwrap_or(u64::MAX);
-        listed.push(json!({
-            "name": session.name(),
-            "clock_offset_ms": offset,
-            "tables": tables,
-        }));
-    }
+    let listed: Vec<Value> = state
+        .sessions
+        .overview()
+        .await?
+        .into_iter()
+        .map(|session| {
+            let offset = u64::try_from(session.clock_offset.as_millis()).unwrap_or(u64::MAX);
+            json!({
+                "name": session.name.as_str(),
+                "clock_offset_ms": offset,
+                "tables": session.row_counts,
+            })
+        })
+        .collect();
     Ok(Json(json!({ "sessions": listed })))
 }
 
@@ -41,28 +41,29 @@ pub async fn drop(
             "invalid session name {name:?}"
         )));
     };
-    if !state.sessions.names().iter().any(|n| n == name.as_str()) {
-        return Err(ControlError::new(
-            StatusCode::NOT_FOUND,
-            &format!("no open session {:?}", name.as_str()),
-        ));
-    }
-    for service in state.services.iter() {
-        service.on_drop(&state, &name).await;
-    }
     let dropped = state
         .sessions
         .drop_session(&name)
         .await
         .map_err(|e| Internal::msg(format!("removing the files of session {name:?}: {e}")))?;
-    state.faults.clear(&name);
-    state.contract.forget(&name);
     match dropped {
-        Some(_) => Ok(StatusCode::NO_CONTENT),
-        // Dropped by a concurrent request in between.
+        Some(()) => {
+            after_drop(&state, &name).await;
+            Ok(StatusCode::NO_CONTENT)
+        }
         None => Err(ControlError::new(
             StatusCode::NOT_FOUND,
             &format!("no open session {:?}", name.as_str()),
         )),
     }
+}
+
+/// After a session was dropped (by request or for being idle): each service closes what it
+/// opened for it (Dgraph's backend listeners), and its fault rules and contract records go.
+pub async fn after_drop(state: &AppState, name: &SessionName) {
+    for service in state.services.iter() {
+        service.on_drop(state, name).await;
+    }
+    state.faults.clear(name);
+    state.contract.forget(name);
 }

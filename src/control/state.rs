@@ -51,9 +51,7 @@ pub async fn get(State(state): State<AppState>, req: Request) -> Result<Response
 /// how a session is copied into another).
 pub async fn put(State(state): State<AppState>, req: Request) -> Result<Json, ControlError> {
     let only = only_session(&req)?;
-    let body = axum::body::to_bytes(req.into_body(), state.config.body_limit)
-        .await
-        .map_err(|_| ControlError::bad_request("the body could not be read (too large?)"))?;
+    let body = crate::control_error::body_bytes(req, state.config.body_limit).await?;
     let document = Document::parse(&body).map_err(|why| ControlError::bad_request(&why))?;
     let scope = match only {
         Some(name) => Scope::One(name),
@@ -75,7 +73,7 @@ type Json = axum::Json<Value>;
 pub async fn export(state: &AppState, only: Option<&SessionName>) -> Result<Document, Internal> {
     let sessions = match only {
         Some(name) => vec![state.sessions.get(name).await?],
-        None => state.sessions.opened(),
+        None => state.sessions.opened().await?,
     };
     let mut dumped = BTreeMap::new();
     for session in sessions {
@@ -127,7 +125,7 @@ pub async fn import(
                     .ok_or_else(|| LoadError::Invalid(format!("invalid session name {name:?}")))?;
                 targets.push((open(state, &name).await?, Some(session_state)));
             }
-            for session in state.sessions.opened() {
+            for session in state.sessions.opened().await? {
                 if matches!(scope, Scope::Whole)
                     && !targets.iter().any(|(t, _)| t.name() == session.name())
                 {

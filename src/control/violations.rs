@@ -72,9 +72,7 @@ struct Settings {
 /// `POST /_offcloud/contract {"strict": true}`: the session's own setting, over `--strict`.
 pub async fn set(State(state): State<AppState>, req: Request) -> Result<Json<Value>, ControlError> {
     let session = super::session_name(&req)?;
-    let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
-        .await
-        .map_err(|_| ControlError::bad_request("the body could not be read"))?;
+    let body = crate::control_error::body_bytes(req, 64 * 1024).await?;
     let settings: Settings = serde_json::from_slice(&body).map_err(|e| {
         ControlError::bad_request(&format!("expected {{\"strict\": true | false}}: {e}"))
     })?;

@@ -23,9 +23,7 @@ async fn read<T: DeserializeOwned>(
     expected: &str,
 ) -> Result<(Store, T), ControlError> {
     let session = state.sessions.of(request.extensions()).await?;
-    let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
-        .await
-        .map_err(|_| ControlError::bad_request("the body could not be read"))?;
+    let body = crate::control_error::body_bytes(request, 64 * 1024).await?;
     let value = serde_json::from_slice(&body)
         .map_err(|e| ControlError::bad_request(&format!("expected {expected}: {e}")))?;
     Ok((Store::new(session), value))

@@ -23,7 +23,7 @@
 //!
 //! `<words>` is the sentence's first five words (letters and digits, lower-cased) joined by `_`.
 
-use crate::auth::sha256_hex;
+use crate::auth::digest_hex;
 use crate::memgraph::store::PROSPECTIVE_DOMAIN;
 
 /// The confidence of a belief the sidecar learned (below the 0.9 of a stated one).
@@ -142,7 +142,7 @@ fn statement(sentence: &str) -> Option<Statement> {
     }
     let first_person = ["i ", "i'm ", "i've ", "i'd ", "i'll ", "we ", "our "];
     if first_person.iter().any(|p| lower.starts_with(p)) {
-        let hash = sha256_hex(&lower);
+        let hash = digest_hex(&lower);
         return Some(Statement {
             key: format!("statement_{}_{}", slug(&lower, 5)?, &hash[..6]),
             value,

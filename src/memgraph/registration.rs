@@ -56,6 +56,17 @@ impl Service for Memgraph {
         super::router(state.clone())
     }
 
+    /// The stats counts its triggers keep (migration 0007) and its search index (0042).
+    fn derived_tables(&self) -> &'static [&'static str] {
+        &[
+            "memgraph_tenant_counts",
+            "memgraph_tenant_users",
+            "memgraph_search_terms",
+            "memgraph_search_tenants",
+            "memgraph_search_users",
+        ]
+    }
+
     /// FastAPI's `{"detail": ...}`.
     fn error_response(&self, status: StatusCode) -> Response {
         detail_response(status, json!(reason(status)))

@@ -90,6 +90,11 @@ impl TestServer {
         format!("http://{}{path}", self.main)
     }
 
+    /// The running server's state (sessions, journal, configuration).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
     pub async fn session(&self, name: &str) -> Session {
         let name = SessionName::parse(name).expect("valid session name");
         self.state.sessions.get(&name).await.expect("session opens")

@@ -19,7 +19,7 @@ use super::error::ControlError;
 use super::redact;
 use crate::AppState;
 use crate::error::Internal;
-use crate::session::Session;
+use crate::session::{Session, SessionName};
 
 mod views;
 
@@ -36,19 +36,13 @@ const CONTEXT_PARAMS: usize = 7;
 
 /// The open session of that name. Reading never opens one: a dashboard left on a dropped session
 /// must not bring it back.
-fn open_session(state: &AppState, req: &Request) -> Result<Session, ControlError> {
-    let name = super::session_name(req)?;
-    state
-        .sessions
-        .opened()
-        .into_iter()
-        .find(|s| s.name() == name.as_str())
-        .ok_or_else(|| {
-            ControlError::new(
-                StatusCode::NOT_FOUND,
-                &format!("no open session {:?}", name.as_str()),
-            )
-        })
+async fn open_session(state: &AppState, name: SessionName) -> Result<Session, ControlError> {
+    state.sessions.get_open(&name).await?.ok_or_else(|| {
+        ControlError::new(
+            StatusCode::NOT_FOUND,
+            &format!("no open session {:?}", name.as_str()),
+        )
+    })
 }
 
 fn describe_columns(view: &View) -> Vec<Value> {
@@ -64,7 +58,7 @@ pub async fn catalogue(
     State(state): State<AppState>,
     req: Request,
 ) -> Result<axum::Json<Value>, ControlError> {
-    let session = open_session(&state, &req)?;
+    let session = open_session(&state, super::session_name(&req)?).await?;
     let params = params(&req)?;
     let service = match params.iter().find(|(k, _)| k == "service") {
         Some((_, name)) if VIEWS.iter().any(|v| v.service == name) => Some(name.as_str()),
@@ -139,7 +133,7 @@ pub async fn rows(
             &format!("no table {service}/{table}: GET /_offcloud/tables lists them"),
         ));
     };
-    let session = open_session(&state, &req)?;
+    let session = open_session(&state, super::session_name(&req)?).await?;
     let page = Page::parse(view, &params(&req)?)?;
 
     let select: Vec<String> = view.columns.iter().map(Col::expr).collect();

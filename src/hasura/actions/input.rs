@@ -134,10 +134,12 @@ pub(super) fn env_list(
         }
         let item_path = format!("{path}[{i}]");
         let map = input_object(item, type_name, &["key", "value"], &item_path)?;
-        out.push((
-            field_str(map, "key", &item_path)?,
-            field_str(map, "value", &item_path)?,
-        ));
+        let key = field_str(map, "key", &item_path)?;
+        let value = field_str(map, "value", &item_path)?;
+        // An environment value is a secret (a database URL, an admin secret): the journal
+        // never shows it.
+        crate::secrets::remember(&value);
+        out.push((key, value));
     }
     Ok(out)
 }

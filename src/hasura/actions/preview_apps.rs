@@ -47,8 +47,8 @@ pub(super) async fn create(
         ],
         &path,
     )?;
-    // The GitHub token is required but never stored.
-    field_str(payload, "githubPersonalAccessToken", &path)?;
+    // The GitHub token is required but never stored, nor shown by the journal.
+    crate::secrets::remember(&field_str(payload, "githubPersonalAccessToken", &path)?);
     let repo_path = format!("{path}.githubRepoDetails");
     let repo = payload
         .get("githubRepoDetails")

@@ -6,6 +6,7 @@
 mod contract;
 mod seed;
 mod tables;
+mod token;
 mod views;
 mod webdriver;
 

@@ -61,9 +61,39 @@ function query(params) {
 /** offcloud did not answer at all (stopped, restarting). */
 class Offline extends Error {}
 
+// With --control-token, every control call carries the token as a bearer token. It is asked for
+// once and kept in this tab's sessionStorage, never in a cookie: a page of another site cannot
+// make the browser send it.
+const TOKEN_KEY = 'offcloud-control-token';
+const controlToken = () => sessionStorage.getItem(TOKEN_KEY);
+
+function authorization() {
+  const token = controlToken();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/** Shows the token form (once, however many calls were refused). */
+function askForToken(refused) {
+  const dialog = $('#token');
+  $('#token-error').hidden = !refused;
+  if (!dialog.open) {
+    dialog.showModal();
+    dialog.querySelector('input').focus();
+  }
+}
+
+function wireToken() {
+  $('#token-form').addEventListener('submit', () => {
+    const token = $('#token-form').elements.token.value.trim();
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    $('#token-form').reset();
+    reloadAll();
+  });
+}
+
 /** Calls the control API; answers the parsed body, throws an Error with its message otherwise. */
 async function api(path, { method = 'GET', body, json, type } = {}) {
-  const headers = {};
+  const headers = authorization();
   let payload = body;
   if (json !== undefined) { headers['content-type'] = 'application/json'; payload = JSON.stringify(json); }
   else if (type) headers['content-type'] = type;
@@ -82,6 +112,11 @@ async function api(path, { method = 'GET', body, json, type } = {}) {
   const text = await response.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  if (response.status === 401 && (response.headers.get('www-authenticate') || '').startsWith('Bearer')) {
+    const refused = controlToken() !== null;
+    if (refused) sessionStorage.removeItem(TOKEN_KEY);
+    askForToken(refused);
+  }
   if (!response.ok) {
     const message = data && typeof data === 'object' && data.error ? data.error : `${response.status} ${response.statusText}`;
     throw new Error(message);
@@ -869,7 +904,26 @@ function renderActions() {
   link.download = `offcloud-${app.session}.json`;
 }
 
+/** A download cannot carry the token: with one, the document is fetched, then saved. */
+async function downloadState(event) {
+  if (!controlToken()) return;
+  event.preventDefault();
+  const link = event.currentTarget;
+  act(async () => {
+    const response = await fetch(link.href, { headers: authorization(), cache: 'no-store' });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const url = URL.createObjectURL(await response.blob());
+    const save = h('a', { href: url, download: link.download });
+    document.body.append(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    return `Downloaded ${link.download}.`;
+  });
+}
+
 function wireActions() {
+  $('#act-export').addEventListener('click', downloadState);
   $('#act-reset').addEventListener('submit', (event) => {
     event.preventDefault();
     if (!confirmed(event.target)) return;
@@ -1215,6 +1269,7 @@ function start() {
   wireFaults();
   wireClock();
   wireActions();
+  wireToken();
   wireContract();
   window.addEventListener('hashchange', route);
   document.addEventListener('visibilitychange', () => { if (!document.hidden) reloadAll(); });
