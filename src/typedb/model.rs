@@ -2,6 +2,8 @@
 //! against (docs/spec/typedb.md §6.3).
 
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{KnownFormat, SchemaFormat, Type};
+use utoipa::openapi::{Object, ObjectBuilder};
 
 /// An API token's access level; the levels nest: admin ⊇ write ⊇ read (docs/spec/typedb.md §4.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -191,12 +193,14 @@ pub fn valid_cluster_id(id: &str) -> bool {
     let bytes = id.as_bytes();
     let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     !bytes.is_empty()
-        && bytes.len() <= 63
+        && bytes.len() <= MAX_ID_LENGTH
         && bytes.first().is_some_and(alnum)
         && bytes.last().is_some_and(alnum)
         && bytes.windows(2).all(|w| alnum(&w[0]) || alnum(&w[1]))
         && bytes.iter().all(|b| alnum(b) || *b == b'-' || *b == b'_')
 }
+
+pub const MAX_ID_LENGTH: usize = 63;
 
 /// Versions compared number by number (`2.29.3` < `3.5.5` < `3.10.0`).
 pub fn version_key(version: &str) -> Vec<u64> {
@@ -211,6 +215,298 @@ pub fn single_server_only(version: &str) -> bool {
     version_key(version)
         .first()
         .is_some_and(|major| *major >= 3)
+}
+
+// ---- requests (docs/spec/typedb.md §6.1–6.2, §7.4, §7.5) ---------------------------------------
+//
+// Each request is read by `validation/de.rs` and described in the OpenAPI document from the same
+// type. The API checks its fields in their declared order; a field's own type refuses a value out
+// of its range. Optional fields are `Option`s described without `null`: the API refuses
+// `null` for each. The rules between fields, and those that need the configuration or the
+// stored state, are `validation.rs`'s.
+
+/// The rules that depend on one another are the API's own checks, not the schema's: the region and
+/// machine type must be the provider's (and the machine type run in the region), a free cluster
+/// has a free machine type, 1 server, at most 10 GB and no backups, and TypeDB 3 runs 1 server.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeployRequest {
+    #[schema(schema_with = deploy_id)]
+    pub id: ClusterId,
+    #[schema(schema_with = server_count)]
+    pub server_count: ServerCount,
+    #[serde(rename = "storageSizeGB")]
+    #[schema(schema_with = storage_size)]
+    pub storage_size_gb: StorageSize,
+    #[schema(schema_with = provider)]
+    pub provider: Provider,
+    #[schema(schema_with = region)]
+    pub region: String,
+    pub is_free: bool,
+    #[schema(schema_with = machine_type_name)]
+    pub machine_type: String,
+    #[schema(schema_with = storage_type)]
+    pub storage_type: String,
+    /// A version from `GET /api/v1/cluster-versions`, or `latest`.
+    pub version: String,
+    #[schema(value_type = BackupSettings, required = false)]
+    pub backup_configuration: Option<BackupSettings>,
+}
+
+// Backup settings; either field may be left out (the docs' update example sends only
+// `frequency`).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupSettings {
+    #[schema(schema_with = backup_frequency)]
+    pub frequency: Option<Frequency>,
+    #[schema(schema_with = retention_days)]
+    pub retention_days: Option<RetentionDays>,
+}
+
+/// At least one field.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateRequest {
+    #[schema(schema_with = new_id)]
+    pub id: Option<ClusterId>,
+    #[serde(rename = "storageSizeGB")]
+    #[schema(schema_with = storage_size)]
+    pub storage_size_gb: Option<StorageSize>,
+    #[schema(schema_with = machine_type_name)]
+    pub machine_type: Option<String>,
+    #[schema(value_type = BackupSettings, required = false)]
+    pub backup_configuration: Option<BackupSettings>,
+    /// A version from `GET /api/v1/cluster-versions`, or `latest`.
+    #[schema(value_type = String, required = false)]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CloneRequest {
+    #[schema(schema_with = clone_id)]
+    pub id: ClusterId,
+}
+
+/// A cluster id the API accepts: [`valid_cluster_id`], and not `deploy`.
+#[derive(Debug, Clone)]
+pub struct ClusterId(pub String);
+
+impl<'de> Deserialize<'de> for ClusterId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        if !valid_cluster_id(&id) {
+            return Err(serde::de::Error::custom(format!(
+                "Invalid id {}: use lowercase letters and digits, optionally separated by '-' or '_' (at most {MAX_ID_LENGTH} characters)",
+                quoted(&id)
+            )));
+        }
+        // `…/clusters/deploy` is a route of its own, so a cluster could never be reached under
+        // that id (emulator choice, docs/spec/typedb.md §3).
+        if id == "deploy" {
+            return Err(serde::de::Error::custom("The id 'deploy' is reserved"));
+        }
+        Ok(ClusterId(id))
+    }
+}
+
+/// The odd server counts a cluster can have.
+pub const SERVER_COUNTS: [i64; 5] = [1, 3, 5, 7, 9];
+
+#[derive(Debug, Clone, Copy)]
+pub struct ServerCount(pub i64);
+
+impl<'de> Deserialize<'de> for ServerCount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(deserializer)?;
+        if !SERVER_COUNTS.contains(&n) {
+            return Err(serde::de::Error::custom(
+                "Field 'serverCount' must be an odd number from 1 to 9",
+            ));
+        }
+        Ok(ServerCount(n))
+    }
+}
+
+/// Storage sizes, in GB.
+pub const STORAGE_SIZES: std::ops::RangeInclusive<i64> = 10..=1000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct StorageSize(pub i64);
+
+impl<'de> Deserialize<'de> for StorageSize {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let gb = i64::deserialize(deserializer)?;
+        if !STORAGE_SIZES.contains(&gb) {
+            return Err(serde::de::Error::custom(format!(
+                "Field 'storageSizeGB' must be from {} to {}",
+                STORAGE_SIZES.start(),
+                STORAGE_SIZES.end()
+            )));
+        }
+        Ok(StorageSize(gb))
+    }
+}
+
+/// One of [`PROVIDERS`].
+#[derive(Debug, Clone)]
+pub struct Provider(pub &'static str);
+
+impl<'de> Deserialize<'de> for Provider {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        match PROVIDERS.iter().find(|p| **p == name) {
+            Some(provider) => Ok(Provider(provider)),
+            None => Err(serde::de::Error::custom(format!(
+                "Invalid provider {}: must be one of {}",
+                quoted(&name),
+                PROVIDERS.join(", ")
+            ))),
+        }
+    }
+}
+
+pub const BACKUP_FREQUENCIES: &[&str] = &["disabled", "hourly", "daily"];
+
+/// One of [`BACKUP_FREQUENCIES`].
+#[derive(Debug, Clone)]
+pub struct Frequency(pub &'static str);
+
+impl<'de> Deserialize<'de> for Frequency {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        match BACKUP_FREQUENCIES.iter().find(|f| **f == name) {
+            Some(frequency) => Ok(Frequency(frequency)),
+            None => Err(serde::de::Error::custom(format!(
+                "Invalid backupConfiguration.frequency {}: must be one of {}",
+                quoted(&name),
+                BACKUP_FREQUENCIES.join(", ")
+            ))),
+        }
+    }
+}
+
+/// How many days backups can be kept.
+pub const RETENTION_DAYS: [i64; 2] = [7, 30];
+
+#[derive(Debug, Clone, Copy)]
+pub struct RetentionDays(pub i64);
+
+impl<'de> Deserialize<'de> for RetentionDays {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let days = i64::deserialize(deserializer)?;
+        if !RETENTION_DAYS.contains(&days) {
+            return Err(serde::de::Error::custom(
+                "Field 'backupConfiguration.retentionDays' must be 7 or 30",
+            ));
+        }
+        Ok(RetentionDays(days))
+    }
+}
+
+/// A value as a message quotes it: whole when short, else its start and its length, so that a
+/// megabyte sent is not a megabyte sent back.
+pub fn quoted(value: &str) -> String {
+    const SHOWN: usize = 64;
+    match value.char_indices().nth(SHOWN) {
+        None => format!("'{value}'"),
+        Some((end, _)) => format!("'{}…' ({} bytes)", &value[..end], value.len()),
+    }
+}
+
+// ---- how the requests' fields are described -----------------------------------------------------
+
+/// [`valid_cluster_id`] as a pattern, for the document.
+pub const CLUSTER_ID_PATTERN: &str = "^[a-z0-9]+(?:[_-][a-z0-9]+)*$";
+
+fn cluster_id(description: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .max_length(Some(MAX_ID_LENGTH))
+        .pattern(Some(CLUSTER_ID_PATTERN))
+        .build()
+}
+
+fn deploy_id() -> Object {
+    cluster_id("Lowercase letters and digits, separated by `_` or `-`; unique in the space.")
+}
+
+fn new_id() -> Object {
+    cluster_id("The cluster's new id.")
+}
+
+fn clone_id() -> Object {
+    cluster_id("The new cluster's id.")
+}
+
+fn server_count() -> Object {
+    one_of_integers("1, 3, 5, 7 or 9; 1 for TypeDB 3.", SERVER_COUNTS)
+}
+
+fn storage_size() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(*STORAGE_SIZES.start()))
+        .maximum(Some(*STORAGE_SIZES.end()))
+        .build()
+}
+
+fn provider() -> Object {
+    one_of_strings("The cloud provider.", PROVIDERS.iter().copied())
+}
+
+/// Every region of the catalogue, of either provider.
+fn region() -> Object {
+    let mut regions: Vec<&str> = PROVIDERS.iter().flat_map(|p| regions(p)).collect();
+    regions.dedup();
+    one_of_strings("A region of the provider.", regions)
+}
+
+/// Every machine type of the catalogue, of either provider.
+fn machine_type_name() -> Object {
+    one_of_strings(
+        "A machine type of the provider that runs in the region; a free cluster needs a free one.",
+        MACHINE_TYPES.iter().map(|m| m.name),
+    )
+}
+
+fn storage_type() -> Object {
+    let mut types: Vec<&str> = PROVIDERS
+        .iter()
+        .flat_map(|p| storage_types(p))
+        .copied()
+        .collect();
+    types.dedup();
+    one_of_strings("A storage type of the provider.", types)
+}
+
+fn backup_frequency() -> Object {
+    one_of_strings(
+        "How often the cluster is backed up; `disabled` for a free cluster.",
+        BACKUP_FREQUENCIES.iter().copied(),
+    )
+}
+
+fn retention_days() -> Object {
+    one_of_integers("How many days backups are kept.", RETENTION_DAYS)
+}
+
+fn one_of_strings<'a>(description: &str, values: impl IntoIterator<Item = &'a str>) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(values))
+        .build()
+}
+
+fn one_of_integers<const N: usize>(description: &str, values: [i64; N]) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .description(Some(description))
+        .enum_values(Some(values))
+        .build()
 }
 
 #[cfg(test)]
@@ -235,6 +531,33 @@ mod tests {
         ] {
             assert!(!valid_cluster_id(bad), "{bad}");
         }
+    }
+
+    /// The document states ids as a pattern; the API checks them with `valid_cluster_id`. They
+    /// agree.
+    #[test]
+    fn the_id_pattern_is_the_rule_the_api_checks() {
+        let pattern = regex::Regex::new(CLUSTER_ID_PATTERN).unwrap();
+        for id in [
+            "api-cluster",
+            "a",
+            "my_cluster-2",
+            "x1",
+            "",
+            "-a",
+            "a-",
+            "a--b",
+            "a_-b",
+            "Api",
+            "a b",
+            "a.b",
+            "é",
+        ] {
+            assert_eq!(pattern.is_match(id), valid_cluster_id(id), "{id}");
+        }
+        let longest = "a".repeat(MAX_ID_LENGTH);
+        assert!(valid_cluster_id(&longest));
+        assert!(!valid_cluster_id(&format!("{longest}a")));
     }
 
     #[test]

@@ -3,16 +3,14 @@
 //! `/api/v1/team/{team}/spaces/{space}` paths; the aliases the router also serves (`/api`, the
 //! org/projects era) are added here from the same tables, marked deprecated.
 
-// The request and response types below exist to be described, never built or read.
+// The response types below exist to be described, never built or read; the requests are
+// `model.rs`'s, read and described from the same types.
 #![allow(dead_code)]
 
-use utoipa::openapi::schema::Type;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Object, ObjectBuilder};
 use utoipa::openapi::{OpenApi as Document, PathItem};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
-use super::model::{MACHINE_TYPES, PROVIDERS, regions, storage_types};
 use super::{BASES, SCOPES, routes};
 
 #[derive(OpenApi)]
@@ -49,7 +47,8 @@ pub fn document() -> Document {
         "TypeDB Cloud",
         "TypeDB Cloud's administration API (cloud.typedb.com/api/v1).",
     );
-    // "Give at least one of ..." (`validation::update`): a rule the derive cannot state.
+    // "Give at least one of ..." (`validation::update`). utoipa's `#[schema(min_properties)]`
+    // writes `maxProperties` (utoipa-gen 5.5), so it is set here.
     if let Some(components) = doc.components.as_mut()
         && let Some(utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(update))) =
             components.schemas.get_mut("UpdateRequest")
@@ -164,143 +163,6 @@ pub enum OneCluster {
     /// No such cluster in the space
     #[response(status = 404)]
     NotFound(Error),
-}
-
-// Optional fields are `required = false` rather than `Option`: the API refuses `null` for each
-// (`validation.rs`), so the document must not offer it.
-
-/// The rules that depend on one another are the API's own checks, not the schema's: the region and
-/// machine type must be the provider's (and the machine type run in the region), a free cluster
-/// has a free machine type, 1 server, at most 10 GB and no backups, and TypeDB 3 runs 1 server.
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-pub struct DeployRequest {
-    /// Lowercase letters and digits, separated by `_` or `-`; unique in the space.
-    #[schema(pattern = "^[a-z0-9]+(?:[_-][a-z0-9]+)*$", max_length = 63)]
-    pub id: String,
-    /// 1, 3, 5, 7 or 9; 1 for TypeDB 3.
-    #[schema(schema_with = server_count)]
-    pub server_count: i64,
-    #[schema(rename = "storageSizeGB", minimum = 10, maximum = 1000)]
-    pub storage_size_gb: i64,
-    #[schema(schema_with = provider)]
-    pub provider: String,
-    #[schema(schema_with = region)]
-    pub region: String,
-    pub is_free: bool,
-    #[schema(schema_with = machine_type)]
-    pub machine_type: String,
-    #[schema(schema_with = storage_type)]
-    pub storage_type: String,
-    /// A version from `GET /api/v1/cluster-versions`, or `latest`.
-    pub version: String,
-    #[schema(required = false)]
-    pub backup_configuration: BackupSettings,
-}
-
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-pub struct BackupSettings {
-    #[schema(required = false, schema_with = backup_frequency)]
-    pub frequency: String,
-    #[schema(required = false, schema_with = retention_days)]
-    pub retention_days: i64,
-}
-
-/// At least one field.
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-pub struct UpdateRequest {
-    /// The cluster's new id.
-    #[schema(
-        required = false,
-        pattern = "^[a-z0-9]+(?:[_-][a-z0-9]+)*$",
-        max_length = 63
-    )]
-    pub id: String,
-    #[schema(
-        rename = "storageSizeGB",
-        required = false,
-        minimum = 10,
-        maximum = 1000
-    )]
-    pub storage_size_gb: i64,
-    /// A machine type of the cluster's provider that runs in its region.
-    #[schema(required = false, schema_with = machine_type)]
-    pub machine_type: String,
-    #[schema(required = false)]
-    pub backup_configuration: BackupSettings,
-    /// A version from `GET /api/v1/cluster-versions`, or `latest`.
-    #[schema(required = false)]
-    pub version: String,
-}
-
-#[derive(ToSchema)]
-pub struct CloneRequest {
-    /// The new cluster's id.
-    #[schema(pattern = "^[a-z0-9]+(?:[_-][a-z0-9]+)*$", max_length = 63)]
-    pub id: String,
-}
-
-/// The odd server counts a cluster can have.
-fn server_count() -> Object {
-    one_of_integers("1, 3, 5, 7 or 9; 1 for TypeDB 3.", [1, 3, 5, 7, 9])
-}
-
-fn provider() -> Object {
-    one_of_strings("The cloud provider.", PROVIDERS.iter().copied())
-}
-
-/// Every region of the catalogue, of either provider.
-fn region() -> Object {
-    let mut regions: Vec<&str> = PROVIDERS.iter().flat_map(|p| regions(p)).collect();
-    regions.dedup();
-    one_of_strings("A region of the provider.", regions)
-}
-
-/// Every machine type of the catalogue, of either provider.
-fn machine_type() -> Object {
-    one_of_strings(
-        "A machine type of the provider that runs in the region; a free cluster needs a free one.",
-        MACHINE_TYPES.iter().map(|m| m.name),
-    )
-}
-
-fn storage_type() -> Object {
-    let mut types: Vec<&str> = PROVIDERS
-        .iter()
-        .flat_map(|p| storage_types(p))
-        .copied()
-        .collect();
-    types.dedup();
-    one_of_strings("A storage type of the provider.", types)
-}
-
-fn backup_frequency() -> Object {
-    one_of_strings(
-        "How often the cluster is backed up; `disabled` for a free cluster.",
-        ["disabled", "hourly", "daily"],
-    )
-}
-
-fn retention_days() -> Object {
-    one_of_integers("How many days backups are kept.", [7, 30])
-}
-
-fn one_of_strings<'a>(description: &str, values: impl IntoIterator<Item = &'a str>) -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some(description))
-        .enum_values(Some(values))
-        .build()
-}
-
-fn one_of_integers<const N: usize>(description: &str, values: [i64; N]) -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::Integer)
-        .description(Some(description))
-        .enum_values(Some(values))
-        .build()
 }
 
 #[derive(ToSchema)]

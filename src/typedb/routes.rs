@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::model::{self, Cluster, version_key};
 use super::openapi;
 use super::store::{self, ClusterRow, Durations, Scope, Store};
-use super::validation::{self, JsonObject};
+use super::validation::{self, Body};
 use crate::AppState;
 
 /// `POST /api/v1/auth`: the body is the bare token as text, with no trailing newline (a newline
@@ -113,7 +113,7 @@ pub async fn get_cluster(
     path = "/api/v1/team/{team}/spaces/{space}/clusters/deploy",
     tag = "clusters",
     params(openapi::SpacePath),
-    request_body = openapi::DeployRequest,
+    request_body = model::DeployRequest,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new cluster, starting", body = model::Cluster),
@@ -125,10 +125,10 @@ pub async fn deploy(
     State(state): State<AppState>,
     store: Store,
     caller: Authorized<Write>,
-    JsonObject(body): JsonObject,
+    Body(request): Body<model::DeployRequest>,
 ) -> Result<Json<Cluster>, ApiError> {
     let settings = &state.config.typedb;
-    let d = validation::deploy(&body, &settings.versions, settings.strict)?;
+    let d = validation::deploy(request, &settings.versions, settings.strict)?;
     let mut tx = begin_settled(&state, &store).await?;
     ensure_space(&mut tx, &caller.scope).await?;
     // A repeated deploy is a 409 before anything else: the tutorial's own example is a free
@@ -157,7 +157,7 @@ pub async fn deploy(
     path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}",
     tag = "clusters",
     params(openapi::ClusterPath),
-    request_body = openapi::UpdateRequest,
+    request_body = model::UpdateRequest,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated cluster", body = model::Cluster),
@@ -170,9 +170,9 @@ pub async fn update_cluster(
     State(state): State<AppState>,
     store: Store,
     caller: Authorized<Write>,
-    JsonObject(body): JsonObject,
+    Body(request): Body<model::UpdateRequest>,
 ) -> Result<Json<Cluster>, ApiError> {
-    let update = validation::update(&body, &state.config.typedb.versions)?;
+    let update = validation::update(request, &state.config.typedb.versions)?;
     let mut tx = begin_settled(&state, &store).await?;
     let current = find(&mut tx, &caller.scope, caller.cluster.as_deref()).await?;
     if current.status == "destroying" {
@@ -279,7 +279,7 @@ pub async fn destroy_cluster(
     path = "/api/v1/team/{team}/spaces/{space}/clusters/{cluster}/clone",
     tag = "clusters",
     params(openapi::ClusterPath),
-    request_body = openapi::CloneRequest,
+    request_body = model::CloneRequest,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new cluster, starting", body = model::Cluster),
@@ -292,9 +292,9 @@ pub async fn clone_cluster(
     State(state): State<AppState>,
     store: Store,
     caller: Authorized<Write>,
-    JsonObject(body): JsonObject,
+    Body(request): Body<model::CloneRequest>,
 ) -> Result<Json<Cluster>, ApiError> {
-    let new_id = validation::clone_id(&body)?;
+    let new_id = validation::clone_id(request);
     let mut tx = begin_settled(&state, &store).await?;
     let source = find(&mut tx, &caller.scope, caller.cluster.as_deref()).await?;
     if source.status == "destroying" {

@@ -1,22 +1,27 @@
 //! Request bodies and the deploy/update rules (docs/spec/typedb.md §6.1–6.2, §7.4). Bodies are
-//! parsed as JSON whatever their Content-Type, and every failure is a 400 `{"code","message"}`
-//! naming the field, never axum's plain-text 415/422 (the official bash script reads `.message`).
+//! parsed as JSON whatever their Content-Type, and read as their request type (`model.rs`) by
+//! `de.rs`; every failure is a 400 `{"code","message"}` naming the field, never axum's plain-text
+//! 415/422 (the official bash script reads `.message`). The rules between fields, and those that
+//! need the configuration or the stored state, are here.
+
+mod de;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use serde_json::{Map, Value};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::error::ApiError;
 use super::model::{
-    MachineType, PROVIDERS, machine_type, regions, single_server_only, storage_types,
-    valid_cluster_id, version_key,
+    BackupSettings, CloneRequest, DeployRequest, MachineType, UpdateRequest, machine_type, quoted,
+    regions, single_server_only, storage_types, version_key,
 };
 use super::store::ClusterRow;
 
-/// A request body that must be a JSON object.
-pub struct JsonObject(pub Map<String, Value>);
+/// A request body, read as the request `T`.
+pub struct Body<T>(pub T);
 
-impl<S: Send + Sync> FromRequest<S> for JsonObject {
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
@@ -31,7 +36,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
             return Err(ApiError::invalid("Request body must be a JSON object"));
         }
         match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(JsonObject(map)),
+            Ok(body @ Value::Object(_)) => read(&body).map(Body),
             Ok(_) => Err(ApiError::invalid("Request body must be a JSON object")),
             Err(e) => Err(ApiError::invalid(format!(
                 "Request body is not valid JSON: {e}"
@@ -40,12 +45,26 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     }
 }
 
+/// Reads a JSON object as the request `T`.
+pub fn read<T: DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
+    de::read(body).map_err(|e| ApiError::invalid(e.0))
+}
+
 /// The backup settings of a cluster (docs/spec/typedb.md §6.2): `disabled`, `hourly` or `daily`; 7
 /// or 30 days.
 #[derive(Debug, Clone, Default)]
 pub struct BackupPatch {
     pub frequency: Option<String>,
     pub retention_days: Option<i64>,
+}
+
+impl From<BackupSettings> for BackupPatch {
+    fn from(settings: BackupSettings) -> Self {
+        BackupPatch {
+            frequency: settings.frequency.map(|f| f.0.to_owned()),
+            retention_days: settings.retention_days.map(|d| d.0),
+        }
+    }
 }
 
 /// A deploy request that passed every rule that does not need stored state.
@@ -70,53 +89,36 @@ const DEFAULT_RETENTION_DAYS: i64 = 7;
 /// `strict`: paid clusters must give `backupConfiguration` (one reading of "optional for free
 /// clusters", docs/spec/typedb.md §6.2).
 pub fn deploy(
-    body: &Map<String, Value>,
+    request: DeployRequest,
     versions: &[String],
     strict: bool,
 ) -> Result<Deploy, ApiError> {
-    let id = cluster_id(body)?;
-    let server_count = required_int(body, "serverCount")?;
-    if !matches!(server_count, 1 | 3 | 5 | 7 | 9) {
-        return Err(ApiError::invalid(
-            "Field 'serverCount' must be an odd number from 1 to 9",
-        ));
-    }
-    let storage_size_gb = storage_size(required_int(body, "storageSizeGB")?)?;
-    let provider = required_str(body, "provider")?;
-    if !PROVIDERS.contains(&provider) {
-        return Err(ApiError::invalid(format!(
-            "Invalid provider {}: must be one of gcp, aws",
-            quoted(provider)
-        )));
-    }
-    let region = required_str(body, "region")?;
+    let server_count = request.server_count.0;
+    let storage_size_gb = request.storage_size_gb.0;
+    let provider = request.provider.0;
+    let region = request.region.as_str();
     if !regions(provider).contains(&region) {
         return Err(ApiError::invalid(format!(
             "Invalid region {} for provider '{provider}'",
             quoted(region)
         )));
     }
-    let machine = machine_in_region(provider, region, required_str(body, "machineType")?)?;
-    let storage_type = required_str(body, "storageType")?;
+    let machine = machine_in_region(provider, region, &request.machine_type)?;
+    let storage_type = request.storage_type.as_str();
     if !storage_types(provider).contains(&storage_type) {
         return Err(ApiError::invalid(format!(
             "Invalid storageType {} for provider '{provider}'",
             quoted(storage_type)
         )));
     }
-    let is_free = match body.get("isFree") {
-        None => return Err(missing("isFree")),
-        Some(v) => v
-            .as_bool()
-            .ok_or_else(|| wrong_type("isFree", "a boolean"))?,
-    };
-    let version = resolve_version(required_str(body, "version")?, versions)?;
+    let is_free = request.is_free;
+    let version = resolve_version(&request.version, versions)?;
     if single_server_only(&version) && server_count != 1 {
         return Err(ApiError::invalid(format!(
             "Field 'serverCount' must be 1 for version {version}: TypeDB 3.x runs a single server"
         )));
     }
-    let backup = match backup(body)? {
+    let backup = match request.backup_configuration.map(BackupPatch::from) {
         None if strict && !is_free => {
             return Err(ApiError::invalid(
                 "Missing required field 'backupConfiguration' for a paid cluster",
@@ -134,7 +136,7 @@ pub fn deploy(
         free_tier_rules(machine, server_count, storage_size_gb, &backup_frequency)?;
     }
     Ok(Deploy {
-        id: id.to_owned(),
+        id: request.id.0,
         server_count,
         storage_size_gb,
         provider: provider.to_owned(),
@@ -198,24 +200,15 @@ impl Update {
     }
 }
 
-pub fn update(body: &Map<String, Value>, versions: &[String]) -> Result<Update, ApiError> {
+pub fn update(request: UpdateRequest, versions: &[String]) -> Result<Update, ApiError> {
     let update = Update {
-        id: body
-            .contains_key("id")
-            .then(|| cluster_id(body).map(str::to_owned))
-            .transpose()?,
-        storage_size_gb: body
-            .contains_key("storageSizeGB")
-            .then(|| required_int(body, "storageSizeGB").and_then(storage_size))
-            .transpose()?,
-        machine_type: body
-            .contains_key("machineType")
-            .then(|| required_str(body, "machineType").map(str::to_owned))
-            .transpose()?,
-        backup: backup(body)?,
-        version: body
-            .contains_key("version")
-            .then(|| required_str(body, "version").and_then(|v| resolve_version(v, versions)))
+        id: request.id.map(|id| id.0),
+        storage_size_gb: request.storage_size_gb.map(|gb| gb.0),
+        machine_type: request.machine_type,
+        backup: request.backup_configuration.map(BackupPatch::from),
+        version: request
+            .version
+            .map(|v| resolve_version(&v, versions))
             .transpose()?,
     };
     if update.id.is_none() && !update.changes_more_than_id() {
@@ -287,8 +280,8 @@ pub fn apply_update(
 }
 
 /// The `id` of a clone request.
-pub fn clone_id(body: &Map<String, Value>) -> Result<String, ApiError> {
-    cluster_id(body).map(str::to_owned)
+pub fn clone_id(request: CloneRequest) -> String {
+    request.id.0
 }
 
 /// A machine type of the provider that runs in the region.
@@ -325,106 +318,4 @@ fn resolve_version(version: &str, versions: &[String]) -> Result<String, ApiErro
             versions.join(", ")
         ))
     })
-}
-
-fn cluster_id(body: &Map<String, Value>) -> Result<&str, ApiError> {
-    let id = required_str(body, "id")?;
-    if !valid_cluster_id(id) {
-        return Err(ApiError::invalid(format!(
-            "Invalid id {}: use lowercase letters and digits, optionally separated by '-' or '_' (at most 63 characters)",
-            quoted(id)
-        )));
-    }
-    // `…/clusters/deploy` is a route of its own, so a cluster could never be reached under
-    // that id (emulator choice, docs/spec/typedb.md §3).
-    if id == "deploy" {
-        return Err(ApiError::invalid("The id 'deploy' is reserved"));
-    }
-    Ok(id)
-}
-
-fn storage_size(gb: i64) -> Result<i64, ApiError> {
-    if (10..=1000).contains(&gb) {
-        Ok(gb)
-    } else {
-        Err(ApiError::invalid(
-            "Field 'storageSizeGB' must be from 10 to 1000",
-        ))
-    }
-}
-
-/// `backupConfiguration`, when given; its sub-fields may be partial (the docs' update example
-/// sends only `frequency`).
-fn backup(body: &Map<String, Value>) -> Result<Option<BackupPatch>, ApiError> {
-    let Some(value) = body.get("backupConfiguration") else {
-        return Ok(None);
-    };
-    let config = value
-        .as_object()
-        .ok_or_else(|| wrong_type("backupConfiguration", "an object"))?;
-    let frequency = match config.get("frequency") {
-        None => None,
-        Some(v) => {
-            let f = v
-                .as_str()
-                .ok_or_else(|| wrong_type("backupConfiguration.frequency", "a string"))?;
-            if !matches!(f, "disabled" | "hourly" | "daily") {
-                return Err(ApiError::invalid(format!(
-                    "Invalid backupConfiguration.frequency {}: must be one of disabled, hourly, daily",
-                    quoted(f)
-                )));
-            }
-            Some(f.to_owned())
-        }
-    };
-    let retention_days = match config.get("retentionDays") {
-        None => None,
-        Some(v) => {
-            let days = v
-                .as_i64()
-                .ok_or_else(|| wrong_type("backupConfiguration.retentionDays", "an integer"))?;
-            if days != 7 && days != 30 {
-                return Err(ApiError::invalid(
-                    "Field 'backupConfiguration.retentionDays' must be 7 or 30",
-                ));
-            }
-            Some(days)
-        }
-    };
-    Ok(Some(BackupPatch {
-        frequency,
-        retention_days,
-    }))
-}
-
-fn required_str<'a>(body: &'a Map<String, Value>, field: &str) -> Result<&'a str, ApiError> {
-    match body.get(field) {
-        None => Err(missing(field)),
-        Some(v) => v.as_str().ok_or_else(|| wrong_type(field, "a string")),
-    }
-}
-
-fn required_int(body: &Map<String, Value>, field: &str) -> Result<i64, ApiError> {
-    match body.get(field) {
-        None => Err(missing(field)),
-        Some(v) => v.as_i64().ok_or_else(|| wrong_type(field, "an integer")),
-    }
-}
-
-/// A value as a message quotes it: whole when short, else its start and its length, so that a
-/// megabyte sent is not a megabyte sent back.
-fn quoted(value: &str) -> String {
-    const SHOWN: usize = 64;
-    match value.char_indices().nth(SHOWN) {
-        None => format!("'{value}'"),
-        Some((end, _)) => format!("'{}…' ({} bytes)", &value[..end], value.len()),
-    }
-}
-
-fn missing(field: &str) -> ApiError {
-    ApiError::invalid(format!("Missing required field '{field}'"))
-}
-
-fn wrong_type(field: &str, what: &str) -> ApiError {
-    ApiError::invalid(format!("Field '{field}' must be {what}"))
 }
