@@ -2,15 +2,18 @@
 //! body and path parameter goes through these, which refuse in the front's own shape (a body over
 //! `--body-limit` is a 413, a path parameter that does not decode names no route).
 
+mod de;
+
 use std::marker::PhantomData;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::error::{ApiError, Front, RestError, Wire};
+use super::error::{ApiError, Front, RestError, RestShape, Wire};
 use crate::AppState;
 
 /// The whole body, within `--body-limit`; refused in front `F`'s shape.
@@ -40,53 +43,27 @@ impl<F: Front> FromRequest<AppState> for Body<F> {
     }
 }
 
-/// A REST body: a JSON object, or nothing at all (the CLI sends some calls without a body), which
-/// `null` says too.
-/// Fields are read one by one with [`JsonObject::string`], as the CLI's bodies are loose.
-pub struct JsonObject(pub Map<String, Value>);
+/// A REST body read as `T`: a JSON object, or nothing at all (the CLI sends some calls without
+/// a body), which `null` says too. `de.rs` reads the object's fields.
+pub struct Json<T>(pub T);
 
-impl FromRequest<AppState> for JsonObject {
+impl<T: DeserializeOwned> FromRequest<AppState> for Json<T> {
     type Rejection = RestError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, RestError> {
-        let Body { bytes, .. } = Body::<super::error::RestShape>::from_request(req, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(JsonObject(Map::new()));
-        }
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(JsonObject(map)),
-            Ok(Value::Null) => Ok(JsonObject(Map::new())),
-            _ => Err(ApiError::invalid("the body must be a JSON object").into()),
-        }
-    }
-}
-
-impl JsonObject {
-    /// A string field; present but not a string is a client error.
-    pub fn string(&self, key: &str) -> Result<Option<String>, ApiError> {
-        match self.0.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(ApiError::invalid(format!("{key} must be a string"))),
-        }
-    }
-}
-
-/// A body the route does not read: empty, `null` or a JSON object (the CLI sends `{}`); anything
-/// else is refused, as a JSON API refuses a body of the wrong type.
-pub struct IgnoredBody;
-
-impl FromRequest<AppState> for IgnoredBody {
-    type Rejection = RestError;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, RestError> {
-        let Body { bytes, .. } = Body::<super::error::RestShape>::from_request(req, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(IgnoredBody);
-        }
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Null | Value::Object(_)) => Ok(IgnoredBody),
-            _ => Err(ApiError::invalid("the body must be a JSON object").into()),
+        let Body { bytes, .. } = Body::<RestShape>::from_request(req, state).await?;
+        let object = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Map::new()
+        } else {
+            match serde_json::from_slice::<Value>(&bytes) {
+                Ok(Value::Object(map)) => map,
+                Ok(Value::Null) => Map::new(),
+                _ => return Err(ApiError::invalid("the body must be a JSON object").into()),
+            }
+        };
+        match de::read(&object) {
+            Ok(body) => Ok(Json(body)),
+            Err(refusal) => Err(ApiError::Invalid(refusal.0).into()),
         }
     }
 }

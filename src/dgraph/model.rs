@@ -3,6 +3,7 @@
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
 use crate::auth::jwt;
 
@@ -57,7 +58,7 @@ impl Deployment {
 // The description below is published as written, in `/_offcloud/schema/dgraph.graphql` and
 // `/_offcloud/openapi/dgraph.json` (docs/spec/dgraph.md §4.4).
 /// A deployment as Cerebro lists it (docs/spec/dgraph.md §4.4).
-#[derive(async_graphql::SimpleObject, Serialize, utoipa::ToSchema)]
+#[derive(async_graphql::SimpleObject, Serialize, ToSchema)]
 #[graphql(name = "Deployment")]
 #[schema(as = Deployment)]
 #[serde(rename_all = "camelCase")]
@@ -81,10 +82,23 @@ pub struct DeploymentOut {
     pub organization_uid: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// An API key's role. `rename_all` names the values in the OpenAPI document; `try_from` reads
+// them, refusing another in the words of the route that takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase", try_from = "String")]
+#[schema(as = KeyRole)]
 pub enum ApiKeyRole {
     Admin,
     Client,
+}
+
+impl TryFrom<String> for ApiKeyRole {
+    type Error = String;
+
+    fn try_from(role: String) -> Result<ApiKeyRole, String> {
+        ApiKeyRole::parse(&role)
+            .ok_or_else(|| format!("invalid role {role:?}: use admin or client"))
+    }
 }
 
 impl ApiKeyRole {
@@ -128,6 +142,191 @@ pub struct Organization {
 pub const DEPLOYMENT_MODES: &[&str] = &["graphql", "readonly", "flexible"];
 pub const DEPLOYMENT_TYPES: &[&str] = &["free", "shared", "dedicated"];
 pub const SIZES: &[&str] = &["small", "medium", "large", "xlarge"];
+
+/// A string field that holds one of `$values`, as the OpenAPI document names it. The field stays
+/// a string: the service checks the value, after the checks that come before it, for the CLI
+/// and for GraphQL alike.
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $ty:ident, $values:expr) => {
+        $(#[$doc])*
+        pub enum $ty {}
+
+        impl utoipa::PartialSchema for $ty {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some($values.iter().copied()))
+                    .into()
+            }
+        }
+
+        impl ToSchema for $ty {}
+    };
+}
+
+string_enum!(
+    /// `deploymentType`: [`DEPLOYMENT_TYPES`].
+    DeploymentType,
+    DEPLOYMENT_TYPES
+);
+string_enum!(
+    /// `deploymentMode`: [`DEPLOYMENT_MODES`].
+    DeploymentMode,
+    DEPLOYMENT_MODES
+);
+string_enum!(
+    /// `size`: [`SIZES`].
+    Size,
+    SIZES
+);
+
+// --- the bodies of the CLI's REST routes (docs/spec/dgraph.md §8.3, §8.6) ---
+//
+// Each is read by `extract::Json` (fields in the order declared here; a field that is null is as
+// good as absent) and described in `/_offcloud/openapi/dgraph.json` from the same declaration:
+// the `///` on their fields are published as written.
+
+/// Any JSON object, not read (the CLI sends `{}`).
+#[derive(Deserialize, ToSchema)]
+pub struct Ignored {}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceCodeExchange {
+    pub device_code: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshToken {
+    pub refresh_token: String,
+}
+
+// The fields of a new deployment, from the CLI's REST body (`CreateDeployment`) or GraphQL's
+// `NewDeployment`. A missing or blank `name` is refused by the service, for both.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = CreateDeployment)]
+pub struct NewDeployment {
+    /// Not blank.
+    #[schema(pattern = "\\S")]
+    pub name: String,
+    /// `us-west-2` when left out or blank.
+    #[schema(pattern = "^(\\s*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$")]
+    pub zone: Option<String>,
+    /// The name, slugified, when left out or empty; taken is a 409.
+    #[schema(pattern = "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$")]
+    pub subdomain: Option<String>,
+    /// `free` when left out.
+    #[schema(value_type = Option<DeploymentType>)]
+    pub deployment_type: Option<String>,
+    /// `graphql` when left out; `readonly` and `flexible` are for dedicated backends only (a 403
+    /// for the others).
+    #[schema(value_type = Option<DeploymentMode>)]
+    pub deployment_mode: Option<String>,
+    /// An organization of the caller's; empty for none.
+    #[serde(rename = "organizationId")]
+    pub organization_uid: Option<String>,
+    #[schema(value_type = Option<Size>)]
+    pub size: Option<String>,
+}
+
+/// Only the fields to change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = UpdateDeployment)]
+pub struct DeploymentPatch {
+    /// Not blank.
+    #[schema(pattern = "\\S")]
+    pub name: Option<String>,
+    #[schema(value_type = Option<DeploymentMode>)]
+    pub deployment_mode: Option<String>,
+    #[serde(rename = "organizationId")]
+    pub organization_uid: Option<String>,
+    /// The script, base64 (standard alphabet, padded); blank removes it.
+    #[schema(
+        pattern = "^\\s*(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?)\\s*$"
+    )]
+    pub lambda_script: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateApiKey {
+    /// `slash-graphql-cli` when left out.
+    pub name: Option<String>,
+    /// `client` when left out.
+    pub role: Option<ApiKeyRole>,
+}
+
+/// `POST /_offcloud/dgraph/accounts`.
+#[derive(Deserialize)]
+pub struct NewAccount {
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub name: Option<String>,
+}
+
+// --- what the CLI's REST routes answer ---
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceCode {
+    pub device_code: String,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: String,
+    pub expires_in: i64,
+    pub interval: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+    /// `Bearer`.
+    pub token_type: String,
+    pub scope: String,
+    /// When the token was issued, in epoch milliseconds.
+    #[serde(rename = "apiTime")]
+    pub api_time: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Revoked {}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevokedAll {
+    pub tokens_count: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Message {
+    pub response: MessageText,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageText {
+    pub message: String,
+}
+
+impl Message {
+    pub fn new(message: &str) -> Message {
+        Message {
+            response: MessageText {
+                message: message.to_owned(),
+            },
+        }
+    }
+}
+
+/// The key is shown once.
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyCreated {
+    pub uid: String,
+    pub name: String,
+    pub role: String,
+    pub key: String,
+}
 
 /// A Dgraph uid: `0x` and lowercase hex (docs/spec/dgraph.md §9.2).
 pub fn new_uid() -> String {

@@ -8,7 +8,7 @@ use super::backends;
 use super::error::{ApiError, Result};
 use super::model::{
     Account, CerebroClaims, DEPLOYMENT_MODES, DEPLOYMENT_TYPES, Deployment, DeploymentClaims,
-    DeploymentOut, SIZES, go_time, new_uid,
+    DeploymentOut, DeploymentPatch, NewDeployment, SIZES, go_time, new_uid,
 };
 use super::store::{Store, WriteError};
 use crate::AppState;
@@ -447,26 +447,6 @@ fn deployment_token(d: &Deployment, key: &[u8]) -> Result<String, Internal> {
         exp: iat + DEPLOYMENT_TOKEN_YEARS * 365 * 86_400,
     };
     jwt::sign(&claims, key)
-}
-
-/// The fields of a new deployment, from GraphQL `NewDeployment` or the CLI's REST body.
-#[derive(Debug, Default)]
-pub struct NewDeployment {
-    pub name: String,
-    pub zone: Option<String>,
-    pub subdomain: Option<String>,
-    pub deployment_type: Option<String>,
-    pub deployment_mode: Option<String>,
-    pub organization_uid: Option<String>,
-    pub size: Option<String>,
-}
-
-#[derive(Debug, Default)]
-pub struct DeploymentPatch {
-    pub name: Option<String>,
-    pub deployment_mode: Option<String>,
-    pub organization_uid: Option<String>,
-    pub lambda_script: Option<String>,
 }
 
 fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<()> {

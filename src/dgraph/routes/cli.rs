@@ -4,23 +4,25 @@
 //! The handlers' `///` and `#[utoipa::path]` are published in `/_offcloud/openapi/dgraph.json` as
 //! they are written.
 
-use axum::Json;
 use axum::http::{HeaderMap, header};
-use serde_json::{Value, json};
 
 use crate::auth::{Secret, random_token, sha256_hex};
 use crate::clock::iso;
 use crate::dgraph::auth::Signed;
 use crate::dgraph::error::{ApiError, RestError};
-use crate::dgraph::extract::{IgnoredBody, JsonObject, Uid};
-use crate::dgraph::model::{Account, ApiKeyRole, DeploymentOut, new_uid, parse_iso};
+use crate::dgraph::extract::{Json, Uid};
+use crate::dgraph::model::{
+    Account, ApiKeyCreated, ApiKeyRole, CreateApiKey, DeploymentOut, DeploymentPatch, DeviceCode,
+    DeviceCodeExchange, Ignored, Message, NewDeployment, RefreshToken, Revoked, RevokedAll, Tokens,
+    new_uid, parse_iso,
+};
 use crate::dgraph::openapi;
-use crate::dgraph::service::{Cerebro, DeploymentPatch, NewDeployment};
+use crate::dgraph::service::Cerebro;
 
 /// How long a device code can be exchanged for a token (the CLI polls at most 300 s).
 const DEVICE_CODE_SECS: i64 = 300;
 
-type Answer = Result<Json<Value>, RestError>;
+type Answer<T> = Result<axum::Json<T>, RestError>;
 
 // --- device-code login (docs/spec/dgraph.md §8.3) ---
 
@@ -30,13 +32,17 @@ type Answer = Result<Json<Value>, RestError>;
     post,
     path = "/command-line/device-code",
     tag = "cli-auth",
-    request_body = Option<openapi::Ignored>,
+    request_body = Option<Ignored>,
     responses(
-        (status = 200, description = "A device code, approved at once", body = openapi::DeviceCode),
+        (status = 200, description = "A device code, approved at once", body = DeviceCode),
         (status = 400, description = "The body is neither empty, null nor a JSON object", body = openapi::RestError),
     ),
 )]
-pub async fn device_code(cerebro: Cerebro, headers: HeaderMap, _: IgnoredBody) -> Answer {
+pub async fn device_code(
+    cerebro: Cerebro,
+    headers: HeaderMap,
+    _: Json<Ignored>,
+) -> Answer<DeviceCode> {
     let code = random_token(24);
     let user_code = random_token(6).to_uppercase();
     let now = iso(cerebro.now());
@@ -48,18 +54,18 @@ pub async fn device_code(cerebro: Cerebro, headers: HeaderMap, _: IgnoredBody) -
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost:8070");
-    Ok(Json(json!({
-        "device_code": code,
-        "user_code": user_code,
-        "verification_uri": format!("http://{host}/activate"),
-        "verification_uri_complete": format!("http://{host}/activate?user_code={user_code}"),
-        "expires_in": DEVICE_CODE_SECS,
-        "interval": 1,
-    })))
+    Ok(axum::Json(DeviceCode {
+        device_code: code,
+        verification_uri: format!("http://{host}/activate"),
+        verification_uri_complete: format!("http://{host}/activate?user_code={user_code}"),
+        user_code,
+        expires_in: DEVICE_CODE_SECS,
+        interval: 1,
+    }))
 }
 
 /// The token JSON the CLI saves verbatim as its auth file (docs/spec/dgraph.md §8.2).
-async fn token_response(cerebro: &Cerebro, account: &Account) -> Answer {
+async fn token_response(cerebro: &Cerebro, account: &Account) -> Answer<Tokens> {
     let access = cerebro.issue_token(account).await?;
     let refresh = random_token(32);
     let now = cerebro.now();
@@ -73,14 +79,14 @@ async fn token_response(cerebro: &Cerebro, account: &Account) -> Answer {
         )
         .await?;
     let api_time = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
-    Ok(Json(json!({
-        "access_token": access,
-        "refresh_token": refresh,
-        "expires_in": cerebro.token_ttl_secs(),
-        "token_type": "Bearer",
-        "scope": "offline_access",
-        "apiTime": api_time,
-    })))
+    Ok(axum::Json(Tokens {
+        access_token: access,
+        refresh_token: refresh,
+        expires_in: i64::try_from(cerebro.token_ttl_secs()).unwrap_or(i64::MAX),
+        token_type: "Bearer".into(),
+        scope: "offline_access".into(),
+        api_time,
+    }))
 }
 
 /// Step 2: the CLI polls until a 200. The device login signs in as the session's first account
@@ -89,18 +95,18 @@ async fn token_response(cerebro: &Cerebro, account: &Account) -> Answer {
     post,
     path = "/command-line/access-token",
     tag = "cli-auth",
-    request_body = openapi::DeviceCodeExchange,
+    request_body = DeviceCodeExchange,
     responses(
-        (status = 200, description = "Tokens for the session's first account", body = openapi::Tokens),
+        (status = 200, description = "Tokens for the session's first account", body = Tokens),
         (status = 400, description = "No `deviceCode`, or the body is not a JSON object", body = openapi::RestError),
         (status = 403, description = "`expired_token`, or `authorization_pending` while no account exists", body = openapi::RestError),
     ),
 )]
-pub async fn access_token(cerebro: Cerebro, body: JsonObject) -> Answer {
-    let code = body
-        .string("deviceCode")?
-        .ok_or_else(|| ApiError::invalid("deviceCode is required"))?;
-    let hash = sha256_hex(&code);
+pub async fn access_token(
+    cerebro: Cerebro,
+    Json(DeviceCodeExchange { device_code }): Json<DeviceCodeExchange>,
+) -> Answer<Tokens> {
+    let hash = sha256_hex(&device_code);
     let found = cerebro.store.cli_code(&hash, "device").await?;
     let fresh = found.is_some_and(|(created, _)| {
         parse_iso(&created).is_some_and(|t| (cerebro.now() - t).whole_seconds() < DEVICE_CODE_SECS)
@@ -117,15 +123,9 @@ pub async fn access_token(cerebro: Cerebro, body: JsonObject) -> Answer {
     token_response(&cerebro, &account).await
 }
 
-/// The hash of the body's refresh token, and its account.
-async fn refresh_account(
-    cerebro: &Cerebro,
-    body: &JsonObject,
-) -> Result<(String, Account), RestError> {
-    let token = body
-        .string("refreshToken")?
-        .ok_or_else(|| ApiError::invalid("refreshToken is required"))?;
-    let hash = sha256_hex(&token);
+/// The hash of a refresh token, and its account.
+async fn refresh_account(cerebro: &Cerebro, token: &str) -> Result<(String, Account), RestError> {
+    let hash = sha256_hex(token);
     let account_id = cerebro
         .store
         .cli_code(&hash, "refresh")
@@ -144,15 +144,15 @@ async fn refresh_account(
     post,
     path = "/command-line/access-token/refresh",
     tag = "cli-auth",
-    request_body = openapi::RefreshToken,
+    request_body = RefreshToken,
     responses(
-        (status = 200, description = "New tokens; the refresh token is spent", body = openapi::Tokens),
+        (status = 200, description = "New tokens; the refresh token is spent", body = Tokens),
         (status = 400, description = "No `refreshToken`, or the body is not a JSON object", body = openapi::RestError),
         (status = 401, description = "Unknown refresh token", body = openapi::RestError),
     ),
 )]
-pub async fn refresh(cerebro: Cerebro, body: JsonObject) -> Answer {
-    let (hash, account) = refresh_account(&cerebro, &body).await?;
+pub async fn refresh(cerebro: Cerebro, Json(body): Json<RefreshToken>) -> Answer<Tokens> {
+    let (hash, account) = refresh_account(&cerebro, &body.refresh_token).await?;
     cerebro.store.delete_cli_code(&hash).await?;
     token_response(&cerebro, &account).await
 }
@@ -161,38 +161,40 @@ pub async fn refresh(cerebro: Cerebro, body: JsonObject) -> Answer {
     post,
     path = "/command-line/access-token/revoke",
     tag = "cli-auth",
-    request_body = openapi::RefreshToken,
+    request_body = RefreshToken,
     responses(
-        (status = 200, description = "Revoked", body = openapi::Revoked),
+        (status = 200, description = "Revoked", body = Revoked),
         (status = 400, description = "No `refreshToken`, or the body is not a JSON object", body = openapi::RestError),
         (status = 401, description = "Unknown refresh token", body = openapi::RestError),
     ),
 )]
-pub async fn revoke(cerebro: Cerebro, body: JsonObject) -> Answer {
-    let (hash, _) = refresh_account(&cerebro, &body).await?;
+pub async fn revoke(cerebro: Cerebro, Json(body): Json<RefreshToken>) -> Answer<Revoked> {
+    let (hash, _) = refresh_account(&cerebro, &body.refresh_token).await?;
     cerebro.store.delete_cli_code(&hash).await?;
-    Ok(Json(json!({})))
+    Ok(axum::Json(Revoked {}))
 }
 
 #[utoipa::path(
     post,
     path = "/command-line/access-token/revoke-all",
     tag = "cli-auth",
-    request_body = Option<openapi::Ignored>,
+    request_body = Option<Ignored>,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "How many refresh tokens were revoked", body = openapi::RevokedAll),
+        (status = 200, description = "How many refresh tokens were revoked", body = RevokedAll),
         (status = 400, description = "The body is neither empty, null nor a JSON object", body = openapi::RestError),
         (status = 401, description = "No or an unknown bearer token", body = openapi::RestError),
     ),
 )]
-pub async fn revoke_all(signed: Signed, _: IgnoredBody) -> Answer {
+pub async fn revoke_all(signed: Signed, _: Json<Ignored>) -> Answer<RevokedAll> {
     let n = signed
         .cerebro
         .store
         .delete_refresh_tokens(&signed.account.id)
         .await?;
-    Ok(Json(json!({ "tokens_count": n })))
+    Ok(axum::Json(RevokedAll {
+        tokens_count: i64::try_from(n).unwrap_or(i64::MAX),
+    }))
 }
 
 // --- backends (docs/spec/dgraph.md §8.6) ---
@@ -203,7 +205,7 @@ pub async fn revoke_all(signed: Signed, _: IgnoredBody) -> Answer {
     post,
     path = "/deployments/create",
     tag = "deployments",
-    request_body = openapi::CreateDeployment,
+    request_body = NewDeployment,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new deployment", body = DeploymentOut),
@@ -216,23 +218,13 @@ pub async fn revoke_all(signed: Signed, _: IgnoredBody) -> Answer {
 )]
 pub async fn create_deployment(
     signed: Signed,
-    body: JsonObject,
-) -> Result<Json<DeploymentOut>, RestError> {
-    // The CLI's create body; `deploymentType` and `size` are accepted too.
-    let new = NewDeployment {
-        name: body.string("name")?.unwrap_or_default(),
-        zone: body.string("zone")?,
-        subdomain: body.string("subdomain")?,
-        deployment_type: body.string("deploymentType")?,
-        deployment_mode: body.string("deploymentMode")?,
-        organization_uid: body.string("organizationId")?,
-        size: body.string("size")?,
-    };
+    Json(new): Json<NewDeployment>,
+) -> Answer<DeploymentOut> {
     let created = signed
         .cerebro
         .create_deployment(&signed.account, new)
         .await?;
-    Ok(Json(created))
+    Ok(axum::Json(created))
 }
 
 /// `PATCH /deployment/{uid}`: name, mode, organization, or the lambda script.
@@ -241,30 +233,25 @@ pub async fn create_deployment(
     path = "/deployment/{uid}",
     tag = "deployments",
     params(("uid" = String, Path, description = "The deployment's uid")),
-    request_body = Option<openapi::UpdateDeployment>,
+    request_body = Option<DeploymentPatch>,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Updated", body = openapi::Message),
+        (status = 200, description = "Updated", body = Message),
         openapi::Signed,
         openapi::ModeOfTier,
         openapi::OneDeployment,
     ),
 )]
-pub async fn update_deployment(signed: Signed, Uid(uid): Uid, body: JsonObject) -> Answer {
-    // Only the keys the CLI was given.
-    let patch = DeploymentPatch {
-        name: body.string("name")?,
-        deployment_mode: body.string("deploymentMode")?,
-        organization_uid: body.string("organizationId")?,
-        lambda_script: body.string("lambdaScript")?,
-    };
+pub async fn update_deployment(
+    signed: Signed,
+    Uid(uid): Uid,
+    Json(patch): Json<DeploymentPatch>,
+) -> Answer<Message> {
     signed
         .cerebro
         .update_deployment(&signed.account, &uid, patch)
         .await?;
-    Ok(Json(
-        json!({"response": {"message": "Successfully Updated the backend"}}),
-    ))
+    Ok(axum::Json(Message::new("Successfully Updated the backend")))
 }
 
 #[utoipa::path(
@@ -274,19 +261,19 @@ pub async fn update_deployment(signed: Signed, Uid(uid): Uid, body: JsonObject) 
     params(("uid" = String, Path, description = "The deployment's uid")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Deleted", body = openapi::Message),
+        (status = 200, description = "Deleted", body = Message),
         (status = 401, description = "No or an unknown bearer token", body = openapi::RestError),
         openapi::OneDeployment,
     ),
 )]
-pub async fn delete_deployment(signed: Signed, Uid(uid): Uid) -> Answer {
+pub async fn delete_deployment(signed: Signed, Uid(uid): Uid) -> Answer<Message> {
     signed
         .cerebro
         .delete_deployment(&signed.account, &uid)
         .await?;
-    Ok(Json(
-        json!({"response": {"message": "Successfully deleted the Deployment"}}),
-    ))
+    Ok(axum::Json(Message::new(
+        "Successfully deleted the Deployment",
+    )))
 }
 
 /// `POST /deployments/{uid}/api-keys`: the key is shown once (docs/spec/dgraph.md §3.2, §8.6).
@@ -295,22 +282,21 @@ pub async fn delete_deployment(signed: Signed, Uid(uid): Uid) -> Answer {
     path = "/deployments/{uid}/api-keys",
     tag = "deployments",
     params(("uid" = String, Path, description = "The deployment's uid")),
-    request_body = Option<openapi::CreateApiKey>,
+    request_body = Option<CreateApiKey>,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The new key, shown once", body = openapi::ApiKeyCreated),
+        (status = 200, description = "The new key, shown once", body = ApiKeyCreated),
         openapi::Signed,
         openapi::OneDeployment,
     ),
 )]
-pub async fn create_api_key(signed: Signed, Uid(uid): Uid, body: JsonObject) -> Answer {
-    let name = body.string("name")?;
-    let role = body.string("role")?;
-    let name = name.unwrap_or_else(|| "slash-graphql-cli".into());
-    let role_text = role.unwrap_or_else(|| "client".into());
-    let role = ApiKeyRole::parse(&role_text).ok_or_else(|| {
-        ApiError::invalid(format!("invalid role {role_text:?}: use admin or client"))
-    })?;
+pub async fn create_api_key(
+    signed: Signed,
+    Uid(uid): Uid,
+    Json(body): Json<CreateApiKey>,
+) -> Answer<ApiKeyCreated> {
+    let name = body.name.unwrap_or_else(|| "slash-graphql-cli".into());
+    let role = body.role.unwrap_or(ApiKeyRole::Client);
     // The key is issued here and stored only as its hash; it travels once, in this answer.
     let key = Secret::new(random_token(32));
     let key_uid = new_uid();
@@ -330,7 +316,10 @@ pub async fn create_api_key(signed: Signed, Uid(uid): Uid, body: JsonObject) -> 
     if !inserted {
         return Err(ApiError::not_found(format!("deployment {uid} not found")).into());
     }
-    Ok(Json(
-        json!({"uid": key_uid, "name": name, "role": role.as_str(), "key": key.expose()}),
-    ))
+    Ok(axum::Json(ApiKeyCreated {
+        uid: key_uid,
+        name,
+        role: role.as_str().to_owned(),
+        key: key.expose().to_owned(),
+    }))
 }

@@ -1,15 +1,14 @@
 //! Provisioning under `/_offcloud/dgraph` (docs/design.md, "The emulator's own control API"):
 //! Cerebro accounts are made in Dgraph Cloud's web console, so the emulator makes them here.
 
-use axum::Json;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::auth::{Secret, password};
 use crate::clock::iso;
 use crate::dgraph::error::{ApiError, RestError};
-use crate::dgraph::extract::JsonObject;
-use crate::dgraph::model::Account;
+use crate::dgraph::extract::Json;
+use crate::dgraph::model::{Account, NewAccount};
 use crate::dgraph::service::Cerebro;
 use crate::dgraph::store::WriteError;
 
@@ -17,11 +16,12 @@ use crate::dgraph::store::WriteError;
 /// The password is stored only as its argon2id hash.
 pub async fn create_account(
     cerebro: Cerebro,
-    body: JsonObject,
-) -> Result<(StatusCode, Json<Value>), RestError> {
-    let email = body.string("email")?;
-    let pass = body.string("password")?;
-    let name = body.string("name")?;
+    Json(NewAccount {
+        email,
+        password: pass,
+        name,
+    }): Json<NewAccount>,
+) -> Result<(StatusCode, axum::Json<Value>), RestError> {
     let email = email.map(|e| e.trim().to_owned()).unwrap_or_default();
     if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return Err(ApiError::invalid("a valid email is required").into());
@@ -42,7 +42,7 @@ pub async fn create_account(
     {
         Ok(()) => Ok((
             StatusCode::CREATED,
-            Json(json!({"id": account.id, "email": account.email, "name": account.name})),
+            axum::Json(json!({"id": account.id, "email": account.email, "name": account.name})),
         )),
         Err(WriteError::Taken) => Err(ApiError::Conflict(format!(
             "an account with email {} already exists",

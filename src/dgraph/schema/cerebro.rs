@@ -17,8 +17,10 @@ use super::data;
 use crate::auth::{Secret, password};
 use crate::clock::iso;
 use crate::dgraph::error::{ApiError, Result};
-use crate::dgraph::model::{Account, DeploymentOut, Organization, new_uid, parse_iso};
-use crate::dgraph::service::{Cerebro, DeploymentPatch, NewDeployment, Wanted};
+use crate::dgraph::model::{
+    Account, DeploymentOut, DeploymentPatch, NewDeployment, Organization, new_uid, parse_iso,
+};
+use crate::dgraph::service::{Cerebro, Wanted};
 
 /// Who called: the account of a valid bearer token, or nobody.
 pub struct Caller(pub Option<Account>);
