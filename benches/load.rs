@@ -6,9 +6,9 @@
 //! state (Memgraph: stats, a belief list and a context search with 100 and with 100,000 beliefs),
 //! and how long a new session's store takes to be ready. Prints a Markdown table and writes
 //! it to `bench/RESULTS.md` (`--out PATH` to write elsewhere, `--no-write` to only print).
-//! `--only typedb`, `--only dgraph` or `--only sessions` runs one part (TypeDB: the
-//! single-statement ceiling and its state-size axis; Dgraph: its state-size axis; sessions:
-//! 1,000 created, parked, woken and dropped) and only prints it, unless `--out` says where to
+//! `--only typedb`, `--only dgraph`, `--only memgraph` or `--only sessions` runs one part
+//! (TypeDB: the single-statement ceiling and its state-size axis; Dgraph and Memgraph: their
+//! state-size axes; sessions: 1,000 created, parked, woken and dropped) and only prints it, unless `--out` says where to
 //! write it.
 //! `--peers` adds offcloud beside the servers a user would otherwise run (benches/load/peers.rs).
 //!
@@ -39,7 +39,7 @@ struct Options {
     peers: bool,
     out: Option<PathBuf>,
     binary: PathBuf,
-    /// One part of the run only (`--only typedb`, `--only dgraph`).
+    /// One part of the run only (`--only typedb`, `--only dgraph`, `--only memgraph`).
     only: Option<String>,
 }
 
@@ -104,7 +104,10 @@ fn main() {
             Some("typedb") => typedb_only(&options).await,
             Some("dgraph") => dgraph_only(&options).await,
             Some("sessions") => sessions_only(&options).await,
-            Some(other) => panic!("--only {other}: the parts are: typedb, dgraph, sessions"),
+            Some("memgraph") => memgraph_only(&options).await,
+            Some(other) => {
+                panic!("--only {other}: the parts are: typedb, dgraph, sessions, memgraph")
+            }
         }
     });
     println!("{report}");
@@ -115,6 +118,37 @@ fn main() {
         std::fs::write(out, &report).expect("results written");
         eprintln!("written to {}", out.display());
     }
+}
+
+/// `--only memgraph`: Memgraph's stored-state section alone (beliefs loaded through the batch
+/// API, then stats, the belief list and the context search at each size).
+async fn memgraph_only(options: &Options) -> String {
+    eprintln!("binary: {}", options.binary.display());
+    let sizes = memgraph_state_sizes(options).await;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# offcloud benchmark results: Memgraph stored state only\n\nProduced by `cargo bench \\
+         --bench load -- --only memgraph{}` (benches/load.rs) on {}, commit {}, {} connections, \\
+         load average {}.",
+        if options.quick { " --quick" } else { "" },
+        now_utc(),
+        commit(),
+        CONCURRENCY,
+        load_average()
+    );
+    memgraph_section(&mut out, &sizes);
+    out
+}
+
+async fn memgraph_state_sizes(options: &Options) -> Vec<(usize, SizeResult)> {
+    let mut sizes = Vec::new();
+    for stored in STORED_BELIEFS {
+        let result = state_size(&options.binary, stored, options).await;
+        eprintln!("{stored} beliefs: {result:?}");
+        sizes.push((stored, result));
+    }
+    sizes
 }
 
 /// `--only sessions`: the sessions section alone.
@@ -147,12 +181,7 @@ async fn run(options: &Options) -> String {
     let after_load = server.memory();
     drop(server);
 
-    let mut sizes = Vec::new();
-    for stored in STORED_BELIEFS {
-        let result = state_size(&options.binary, stored, options).await;
-        eprintln!("{stored} beliefs: {result:?}");
-        sizes.push((stored, result));
-    }
+    let sizes = memgraph_state_sizes(options).await;
 
     let dgraph_sizes = dgraph_state_sizes(options).await;
     let hasura = hasura_state_sizes(&options.binary, options).await;
@@ -1696,56 +1725,7 @@ impl Report<'_> {
             );
         }
 
-        let _ = writeln!(o, "\n## Stored state\n");
-        let _ = writeln!(
-            o,
-            "A fresh offcloud per row; one tenant's beliefs loaded through `POST /v1/beliefs/batch` \
-             (100 per call; belief `i` is user-`i`'s and has words of its own), then each call \
-             under load. Every call answers the same at both sizes: the list finds one belief, \
-             the search one memory (a common word would find, and cost, as many as hold it).\n"
-        );
-        let calls = size_calls(SocketAddr::from(([127, 0, 0, 1], 0)), "");
-        let mut header = "| Stored beliefs | Load time |".to_owned();
-        let mut rule = "|---|---|".to_owned();
-        for (name, _) in &calls {
-            let _ = write!(header, " {name} req/s | p99 |");
-            rule.push_str("---|---|");
-        }
-        let _ = writeln!(o, "{header} VmRSS after | VmHWM |\n{rule}---|---|");
-        for (stored, r) in &self.sizes {
-            let mut line = format!("| {stored} | {} |", ms(r.loading));
-            for load in &r.loads {
-                let _ = write!(line, " {:.0} | {} |", load.per_second, ms(load.p99));
-            }
-            let memory = r.loads.last().map(|l| l.memory).unwrap_or_default();
-            let _ = writeln!(
-                o,
-                "{line} {} | {} |",
-                mib(memory.rss_kib),
-                mib(memory.hwm_kib)
-            );
-        }
-        if let (Some((small, first)), Some((large, last))) = (self.sizes.first(), self.sizes.last())
-        {
-            let _ = writeln!(o);
-            for (i, (name, _)) in calls.iter().enumerate() {
-                let (Some(a), Some(b)) = (first.loads.get(i), last.loads.get(i)) else {
-                    continue;
-                };
-                let ratio = a.per_second / b.per_second.max(1.0);
-                let _ = writeln!(
-                    o,
-                    "- {name}: {ratio:.2}x slower with {large} beliefs than with {small} (target: under 2x, {}).",
-                    verdict(ratio < 2.0)
-                );
-            }
-            let _ = writeln!(
-                o,
-                "- Loading {large} beliefs: {} (target: under 3 s, {}).",
-                ms(last.loading),
-                verdict(last.loading < Duration::from_secs(3))
-            );
-        }
+        memgraph_section(o, &self.sizes);
 
         dgraph_section(o, &self.dgraph_sizes);
         self.hasura_section(o);
@@ -1829,6 +1809,59 @@ impl Report<'_> {
              one `SELECT 1`) is {floor:.0} req/s.",
             h.small.listed.per_second,
             verdict(h.small.listed.per_second >= 10_000.0)
+        );
+    }
+}
+
+/// Memgraph's state-size axis: load time, then each call at each size, and the ratios.
+fn memgraph_section(o: &mut String, sizes: &[(usize, SizeResult)]) {
+    let _ = writeln!(o, "\n## Stored state\n");
+    let _ = writeln!(
+        o,
+        "A fresh offcloud per row; one tenant's beliefs loaded through `POST /v1/beliefs/batch` \
+         (100 per call; belief `i` is user-`i`'s and has words of its own), then each call \
+         under load. Every call answers the same at both sizes: the list finds one belief, \
+         the search one memory (a common word would find, and cost, as many as hold it).\n"
+    );
+    let calls = size_calls(SocketAddr::from(([127, 0, 0, 1], 0)), "");
+    let mut header = "| Stored beliefs | Load time |".to_owned();
+    let mut rule = "|---|---|".to_owned();
+    for (name, _) in &calls {
+        let _ = write!(header, " {name} req/s | p99 |");
+        rule.push_str("---|---|");
+    }
+    let _ = writeln!(o, "{header} VmRSS after | VmHWM |\n{rule}---|---|");
+    for (stored, r) in sizes {
+        let mut line = format!("| {stored} | {} |", ms(r.loading));
+        for load in &r.loads {
+            let _ = write!(line, " {:.0} | {} |", load.per_second, ms(load.p99));
+        }
+        let memory = r.loads.last().map(|l| l.memory).unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "{line} {} | {} |",
+            mib(memory.rss_kib),
+            mib(memory.hwm_kib)
+        );
+    }
+    if let (Some((small, first)), Some((large, last))) = (sizes.first(), sizes.last()) {
+        let _ = writeln!(o);
+        for (i, (name, _)) in calls.iter().enumerate() {
+            let (Some(a), Some(b)) = (first.loads.get(i), last.loads.get(i)) else {
+                continue;
+            };
+            let ratio = a.per_second / b.per_second.max(1.0);
+            let _ = writeln!(
+                o,
+                "- {name}: {ratio:.2}x slower with {large} beliefs than with {small} (target: under 2x, {}).",
+                verdict(ratio < 2.0)
+            );
+        }
+        let _ = writeln!(
+            o,
+            "- Loading {large} beliefs: {} (target: under 3 s, {}).",
+            ms(last.loading),
+            verdict(last.loading < Duration::from_secs(3))
         );
     }
 }

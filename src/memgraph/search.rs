@@ -2,7 +2,8 @@
 //!
 //! The memories are found through an inverted index kept in SQLite (migration 0042): each memory
 //! is stored with its [`Bag`] of words, triggers keep the postings of every word and the size of
-//! each collection, and a query reads the postings of its own words and two kept figures, not
+//! each collection (a batch of beliefs writes them itself, in the same transaction: migration
+//! 0062), and a query reads the postings of its own words and two kept figures, not
 //! every memory; the scores are the same as ranking the whole collection here. Not FTS5: its
 //! tokenizer cuts and folds words otherwise than [`words`] does (the plural `s`, Unicode letters),
 //! so its counts are not the ranking's, and its shadow tables are not plain rows that a wipe or a

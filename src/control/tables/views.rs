@@ -836,6 +836,10 @@ pub static NOT_SHOWN: &[(&str, &str)] = &[
         "the words of entity names and aliases, a search index: the entities table shows them",
     ),
     (
+        "memgraph_belief_batches",
+        "a mark held while a batch of beliefs is written, never a row outside that transaction",
+    ),
+    (
         "offcloud_secrets",
         "the session's signing keys: whoever reads them can forge tokens",
     ),

@@ -98,6 +98,20 @@ fn new_id() -> String {
     Uuid::new_v4().to_string()
 }
 
+/// A new belief's id: a UUID that starts with the time (version 7, from the session's clock),
+/// then random bits. Ids made together sort together, so a batch's rows go to the same few
+/// pages at the end of the id index rather than each to a random page of it: random ids made
+/// the id index most of the pages a large batch wrote.
+fn new_belief_id(now: time::OffsetDateTime) -> String {
+    let millis = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    let random = Uuid::new_v4().into_bytes();
+    let mut bits = [0; 10];
+    bits.copy_from_slice(&random[6..]);
+    uuid::Builder::from_unix_timestamp_millis(millis, &bits)
+        .into_uuid()
+        .to_string()
+}
+
 /// A list's `WHERE`: the tenant, then only the filters it was given, with their values in order.
 struct Filter {
     sql: String,
@@ -152,10 +166,12 @@ const UNINDEXED: &str = "SELECT 'belief', rowid, key, value FROM memgraph_belief
       WHERE tenant_id = ?1 AND search_bag IS NULL";
 
 /// The active version and the highest version of each key a batch names (`?2`, a JSON array of
-/// `[subject_id, key]`).
+/// `[subject_id, key]`), and the highest rowid of the table: the batch's rows come after it, in
+/// order, as SQLite would number them.
 const KEYS: &str = "SELECT k.value ->> 0, k.value ->> 1, a.id, a.value,
         (SELECT max(version) FROM memgraph_beliefs v
-          WHERE v.tenant_id = ?1 AND v.subject_id = k.value ->> 0 AND v.key = k.value ->> 1)
+          WHERE v.tenant_id = ?1 AND v.subject_id = k.value ->> 0 AND v.key = k.value ->> 1),
+        (SELECT coalesce(max(rowid), 0) FROM memgraph_beliefs)
    FROM json_each(?2) k
    LEFT JOIN memgraph_beliefs a
      ON a.tenant_id = ?1 AND a.subject_id = k.value ->> 0 AND a.key = k.value ->> 1
@@ -621,14 +637,16 @@ impl Store {
     /// (`superseded`) and becomes the next version. Versions continue from the key's history, so
     /// a key retracted and set again does not restart at 1. Each answer is the belief as it was
     /// made, even if a later one of the batch superseded it. A few statements whatever the
-    /// batch's size: its keys are looked up together, and its rows written together. Every
+    /// batch's size: its keys are looked up together, and its rows written together with what
+    /// the stats and the search derive from them (`insert_beliefs`). Every
     /// supersede records a contradiction (`contradictions.rs` holds that rule).
     pub async fn create_beliefs(
         &self,
         tenant_id: &str,
         beliefs: &[NewBelief],
     ) -> Result<Vec<Belief>, Internal> {
-        let now = self.now();
+        let clock = self.session.clock().now();
+        let now = iso(clock);
         let mut tx = self.session.db().begin().await?;
         let keys: Vec<Value> = beliefs
             .iter()
@@ -640,7 +658,9 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
         let mut keys: HashMap<(String, String), KeyState> = HashMap::new();
-        for (subject_id, key, active_id, active_value, version) in found {
+        let mut last_rowid = 0;
+        for (subject_id, key, active_id, active_value, version, rowid) in found {
+            last_rowid = rowid;
             let active = active_id.zip(active_value).map(|(id, value)| Active {
                 id,
                 value,
@@ -701,7 +721,7 @@ impl Store {
             };
             state.version += 1;
             let belief = Belief {
-                id: new_id(),
+                id: new_belief_id(clock),
                 tenant_id: tenant_id.to_owned(),
                 subject_id: new.subject_id.clone(),
                 key: new.key.clone(),
@@ -748,7 +768,7 @@ impl Store {
                 .await?;
         }
         if !made.is_empty() {
-            insert_beliefs(&mut tx, &made).await?;
+            insert_beliefs(&mut tx, tenant_id, &made, last_rowid).await?;
         }
         let superseded: Vec<Superseded> = superseded
             .iter()
@@ -1279,8 +1299,16 @@ async fn fetch_belief(
     .await
 }
 
-/// A key a batch names: subject, key, the active version's id and value, the highest version.
-type KeyRow = (String, String, Option<String>, Option<String>, Option<i64>);
+/// A key a batch names: subject, key, the active version's id and value, the highest version;
+/// and the table's highest rowid.
+type KeyRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
 
 /// Where a key stands while a batch is written: its active version, and its highest version.
 #[derive(Default)]
@@ -1296,46 +1324,208 @@ struct Active {
     made: Option<usize>,
 }
 
-/// Writes belief rows as given, each with its search bag, in one statement.
+/// How many rows one `INSERT` writes at most: SQLite takes at most 32,766 values per statement.
+const ROWS_PER_INSERT: usize = 500;
+
+/// What a batch adds to the figures of one user (and, summed, of the tenant): the rows that
+/// name it, and the memories searches rank among, with their total length.
+#[derive(Default)]
+struct Added {
+    refs: i64,
+    active: i64,
+    docs: i64,
+    length: f64,
+}
+
+/// The statements writing a batch, and their values in order: all sent to SQLite at once.
+#[derive(Default)]
+struct Statements<'a> {
+    sql: String,
+    values: Vec<Param<'a>>,
+}
+
+enum Param<'a> {
+    Text(&'a str),
+    Maybe(Option<&'a str>),
+    Int(i64),
+    Real(f64),
+}
+
+impl<'a> Statements<'a> {
+    /// `head`, then `rows` rows of the `row` pattern (one `?` per value), then `tail`.
+    fn insert(&mut self, head: &str, row: &str, rows: usize, tail: &str) {
+        self.sql.push_str(head);
+        self.sql.push_str(" VALUES ");
+        self.sql.push_str(&vec![row; rows].join(", "));
+        self.sql.push_str(tail);
+        self.sql.push_str(";\n");
+    }
+
+    /// Runs them, in one call to SQLite.
+    async fn execute(&self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        let mut query = sqlx::query(&self.sql);
+        for value in &self.values {
+            query = match *value {
+                Param::Text(v) => query.bind(v),
+                Param::Maybe(v) => query.bind(v),
+                Param::Int(v) => query.bind(v),
+                Param::Real(v) => query.bind(v),
+            };
+        }
+        query.execute(conn).await?;
+        Ok(())
+    }
+}
+
+/// Writes belief rows as given, numbered after `last_rowid`, each with its search bag, and what
+/// the insert triggers would derive from them (migration 0062): the postings of their words,
+/// the stats counts, and the sizes of the collections a search ranks among, each for the whole
+/// batch in one statement, all sent to SQLite at once. The triggers stand aside while the
+/// batch's row of `memgraph_belief_batches` is there; it never outlives the transaction.
 async fn insert_beliefs(
     conn: &mut SqliteConnection,
+    tenant_id: &str,
     beliefs: &[Belief],
-) -> Result<(), sqlx::Error> {
-    let rows: Vec<Value> = beliefs
+    last_rowid: i64,
+) -> Result<(), Internal> {
+    use Param::{Int, Maybe, Real, Text};
+    let bags: Vec<Bag> = beliefs
         .iter()
-        .map(|b| {
-            let bag = search::bag_json(&search::bag(&b.key, &b.value));
-            json!([
-                b.id,
-                b.tenant_id,
-                b.subject_id,
-                b.key,
-                b.value,
-                b.confidence,
-                b.belief_type,
-                b.domain,
-                b.epistemic_status,
-                b.is_active,
-                b.version,
-                b.source,
-                b.supersedes_id,
-                b.created_at,
-                b.updated_at,
-                bag
-            ])
-        })
+        .map(|b| search::bag(&b.key, &b.value))
         .collect();
-    sqlx::query(&format!(
-        "INSERT INTO memgraph_beliefs ({BELIEF_COLUMNS}, search_bag)
-         SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,
-                r.value ->> 5, r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9,
-                r.value ->> 10, r.value ->> 11, r.value ->> 12, r.value ->> 13, r.value ->> 14,
-                r.value ->> 15
-           FROM json_each(?) r"
-    ))
-    .bind(Value::from(rows).to_string())
-    .execute(conn)
-    .await?;
+    let bag_texts: Vec<String> = bags.iter().map(search::bag_json).collect();
+    let rowids: Vec<i64> = (1..=beliefs.len())
+        .map(|i| {
+            i64::try_from(i)
+                .ok()
+                .and_then(|i| last_rowid.checked_add(i))
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| Internal::msg("no rowid left for a belief"))?;
+
+    let mut w = Statements::default();
+    w.sql
+        .push_str("INSERT INTO memgraph_belief_batches (id) VALUES (1);\n");
+    let rows: Vec<(usize, &Belief)> = beliefs.iter().enumerate().collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        w.insert(
+            &format!("INSERT INTO memgraph_beliefs (rowid, {BELIEF_COLUMNS}, search_bag)"),
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            chunk.len(),
+            "",
+        );
+        for &(i, b) in chunk {
+            w.values.extend([
+                Int(rowids[i]),
+                Text(&b.id),
+                Text(tenant_id),
+                Text(&b.subject_id),
+                Text(&b.key),
+                Text(&b.value),
+                Real(b.confidence),
+                Text(&b.belief_type),
+                Text(&b.domain),
+                Text(&b.epistemic_status),
+                Int(i64::from(b.is_active)),
+                Int(b.version),
+                Text(&b.source),
+                Maybe(b.supersedes_id.as_deref()),
+                Text(&b.created_at),
+                Text(&b.updated_at),
+                Text(&bag_texts[i]),
+            ]);
+        }
+    }
+
+    // The same figures as the triggers' (migrations 0007 and 0042): a belief counts in the
+    // search collections while active or superseded.
+    let mut postings: Vec<(&str, &str, i64)> = Vec::new();
+    let mut users: std::collections::BTreeMap<&str, Added> = std::collections::BTreeMap::new();
+    for ((b, bag), &rowid) in beliefs.iter().zip(&bags).zip(&rowids) {
+        postings.extend(
+            bag.keys()
+                .map(|term| (term.as_str(), b.subject_id.as_str(), rowid)),
+        );
+        let user = users.entry(b.subject_id.as_str()).or_default();
+        user.refs += 1;
+        user.active += i64::from(b.is_active);
+        if matches!(b.epistemic_status.as_str(), "active" | "superseded") {
+            user.docs += 1;
+            user.length += bag.values().sum::<f64>();
+        }
+    }
+    for chunk in postings.chunks(ROWS_PER_INSERT) {
+        w.insert(
+            "INSERT INTO memgraph_search_terms (tenant_id, term, user_id, kind, doc)",
+            "(?, ?, ?, 'belief', ?)",
+            chunk.len(),
+            "",
+        );
+        for &(term, user, rowid) in chunk {
+            w.values
+                .extend([Text(tenant_id), Text(term), Text(user), Int(rowid)]);
+        }
+    }
+    let users: Vec<(&str, Added)> = users.into_iter().collect();
+    let mut tenant = Added::default();
+    for (_, added) in &users {
+        tenant.refs += added.refs;
+        tenant.active += added.active;
+        tenant.docs += added.docs;
+        tenant.length += added.length;
+    }
+    for chunk in users.chunks(ROWS_PER_INSERT) {
+        w.insert(
+            "INSERT INTO memgraph_tenant_users (tenant_id, user_id, refs)",
+            "(?, ?, ?)",
+            chunk.len(),
+            " ON CONFLICT (tenant_id, user_id) DO UPDATE SET refs = refs + excluded.refs",
+        );
+        for (user, added) in chunk {
+            w.values
+                .extend([Text(tenant_id), Text(user), Int(added.refs)]);
+        }
+    }
+    let searched: Vec<&(&str, Added)> = users.iter().filter(|(_, a)| a.docs > 0).collect();
+    for chunk in searched.chunks(ROWS_PER_INSERT) {
+        w.insert(
+            "INSERT INTO memgraph_search_users (tenant_id, user_id, docs, length)",
+            "(?, ?, ?, ?)",
+            chunk.len(),
+            " ON CONFLICT (tenant_id, user_id) DO UPDATE
+                 SET docs = docs + excluded.docs, length = length + excluded.length",
+        );
+        for (user, added) in chunk {
+            w.values.extend([
+                Text(tenant_id),
+                Text(user),
+                Int(added.docs),
+                Real(added.length),
+            ]);
+        }
+    }
+    w.insert(
+        "INSERT INTO memgraph_tenant_counts (tenant_id, beliefs, active_beliefs)",
+        "(?, ?, ?)",
+        1,
+        " ON CONFLICT (tenant_id) DO UPDATE SET beliefs = beliefs + excluded.beliefs,
+              active_beliefs = active_beliefs + excluded.active_beliefs",
+    );
+    w.values
+        .extend([Text(tenant_id), Int(tenant.refs), Int(tenant.active)]);
+    if tenant.docs > 0 {
+        w.insert(
+            "INSERT INTO memgraph_search_tenants (tenant_id, docs, length)",
+            "(?, ?, ?)",
+            1,
+            " ON CONFLICT (tenant_id) DO UPDATE
+                 SET docs = docs + excluded.docs, length = length + excluded.length",
+        );
+        w.values
+            .extend([Text(tenant_id), Int(tenant.docs), Real(tenant.length)]);
+    }
+    w.sql.push_str("DELETE FROM memgraph_belief_batches;");
+    w.execute(conn).await?;
     Ok(())
 }
 

@@ -531,3 +531,103 @@ async fn a_batch_applies_the_supersede_rule_item_by_item() {
         ]
     );
 }
+
+/// What the stats and the search read besides the beliefs themselves, of one tenant: the kept
+/// belief counts, the users named, the postings (with the belief each names), and the sizes of
+/// the search collections.
+async fn derived_of(db: &sqlx::SqlitePool, tenant: &str) -> Vec<String> {
+    let mut rows: Vec<String> = Vec::new();
+    for sql in [
+        "SELECT 'counts', beliefs, active_beliefs, users, NULL, NULL
+           FROM memgraph_tenant_counts WHERE tenant_id = ?1",
+        "SELECT 'user', user_id, refs, NULL, NULL, NULL
+           FROM memgraph_tenant_users WHERE tenant_id = ?1",
+        "SELECT 'posting', t.term, t.user_id, t.kind, b.id, t.doc
+           FROM memgraph_search_terms t JOIN memgraph_beliefs b ON b.rowid = t.doc
+          WHERE t.tenant_id = ?1 AND t.kind = 'belief'",
+        "SELECT 'collection', docs, length, NULL, NULL, NULL
+           FROM memgraph_search_tenants WHERE tenant_id = ?1",
+        "SELECT 'user collection', user_id, docs, length, NULL, NULL
+           FROM memgraph_search_users WHERE tenant_id = ?1",
+    ] {
+        let found: Vec<sqlx::sqlite::SqliteRow> =
+            sqlx::query(sql).bind(tenant).fetch_all(db).await.unwrap();
+        for row in &found {
+            use sqlx::{Row, ValueRef};
+            let mut line = Vec::new();
+            for i in 0..6 {
+                let raw = row.try_get_raw(i).unwrap();
+                line.push(if raw.is_null() {
+                    "null".to_owned()
+                } else if let Ok(n) = row.try_get::<i64, _>(i) {
+                    n.to_string()
+                } else if let Ok(x) = row.try_get::<f64, _>(i) {
+                    x.to_string()
+                } else {
+                    row.try_get::<String, _>(i).unwrap()
+                });
+            }
+            rows.push(line.join(" "));
+        }
+    }
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn a_batch_keeps_the_same_counts_and_search_index_as_beliefs_written_one_by_one() {
+    let s = TestServer::start().await;
+    let a = s.onboard("b14@example.com").await;
+    remember(&s, a.key(), "alice", "city", "Lisbon").await;
+    for beliefs in [
+        // A key made and superseded in the same batch, one superseded from before, a new user.
+        json!([{"subject_id": "alice", "key": "city", "value": "Porto"},
+               {"subject_id": "alice", "key": "city", "value": "Faro"},
+               {"subject_id": "alice", "key": "pets", "value": "Two cats, one dog"},
+               {"subject_id": "bob", "key": "city", "value": "Faro"}]),
+        // The same value again (nothing written), and words shared with other beliefs.
+        json!([{"subject_id": "alice", "key": "city", "value": "Faro"},
+               {"subject_id": "bob", "key": "pets", "value": "cats cats cats"},
+               {"subject_id": "carol", "key": "city", "value": "Lisbon, Faro"}]),
+    ] {
+        let (status, body) = s
+            .post("/v1/beliefs/batch", a.key(), json!({"beliefs": beliefs}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let session = s.session("default").await;
+    let db = session.db();
+    let by_batch = derived_of(db, &a.tenant_id).await;
+    // Seven versions, five of them active, of three users.
+    assert!(
+        by_batch.contains(&"counts 7 5 3 null null".to_owned()),
+        "{by_batch:#?}"
+    );
+
+    // The same rows written again one by one, with the same rowids: the insert triggers derive
+    // the figures this time.
+    sqlx::raw_sql(
+        "CREATE TEMP TABLE written AS SELECT rowid AS r, * FROM memgraph_beliefs;
+         DELETE FROM memgraph_contradictions;
+         DELETE FROM memgraph_beliefs;
+         DELETE FROM memgraph_search_terms;
+         DELETE FROM memgraph_search_users;
+         DELETE FROM memgraph_search_tenants;
+         DELETE FROM memgraph_tenant_users;
+         DELETE FROM memgraph_tenant_counts;
+         INSERT INTO memgraph_beliefs
+               (rowid, id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
+                epistemic_status, is_active, version, source, supersedes_id, created_at,
+                updated_at, search_bag)
+         SELECT r, id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
+                epistemic_status, is_active, version, source, supersedes_id, created_at,
+                updated_at, search_bag
+           FROM temp.written ORDER BY r;
+         DROP TABLE temp.written;",
+    )
+    .execute(db)
+    .await
+    .unwrap();
+    let by_rows = derived_of(db, &a.tenant_id).await;
+    assert_eq!(by_batch, by_rows);
+}
