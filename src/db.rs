@@ -64,9 +64,15 @@ impl Db {
         }))
     }
 
-    /// The connection, once the statements before have run; an error once closed.
+    /// The connection, once the statements before have run; an error once closed, or after
+    /// [`ACQUIRE_TIMEOUT`] waiting (as the pool answered), rather than a request that never ends.
     pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
-        let guard = self.0.conn.clone().lock_owned().await;
+        let guard = match self.0.conn.clone().try_lock_owned() {
+            Ok(guard) => guard,
+            Err(_) => tokio::time::timeout(ACQUIRE_TIMEOUT, self.0.conn.clone().lock_owned())
+                .await
+                .map_err(|_| sqlx::Error::PoolTimedOut)?,
+        };
         tokio::sync::OwnedMutexGuard::try_map(guard, Option::as_mut)
             .map_err(|_| sqlx::Error::PoolClosed)
     }
@@ -91,6 +97,9 @@ impl Db {
         self.0.closed.load(Ordering::Relaxed)
     }
 }
+
+/// How long a statement waits for the connection before it fails.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
 type Manager = <Sqlite as sqlx::Database>::TransactionManager;
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -605,6 +614,39 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(keys, 1);
+    }
+
+    async fn secrets_kept(db: &Db) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM offcloud_secrets")
+            .fetch_one(db)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_transaction_counts_only_once_committed_and_a_closed_store_refuses_statements() {
+        let db = open(None).await.unwrap();
+        {
+            let mut tx = db.begin().await.unwrap();
+            sqlx::query("INSERT INTO offcloud_secrets (name, value) VALUES ('a', 'b')")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            // Dropped without a commit, as when a request fails half-way.
+        }
+        assert_eq!(secrets_kept(&db).await, 0);
+        let mut tx = db.begin().await.unwrap();
+        sqlx::query("INSERT INTO offcloud_secrets (name, value) VALUES ('a', 'b')")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(secrets_kept(&db).await, 1);
+
+        db.close().await;
+        assert!(db.is_closed());
+        assert!(sqlx::query("SELECT 1").execute(&db).await.is_err());
+        assert!(db.begin().await.is_err());
     }
 
     #[tokio::test]
