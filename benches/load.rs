@@ -6,9 +6,11 @@
 //! state (Memgraph: stats, a belief list and a context search with 100 and with 100,000 beliefs),
 //! and how long a new session's store takes to be ready. Prints a Markdown table and writes
 //! it to `bench/RESULTS.md` (`--out PATH` to write elsewhere, `--no-write` to only print).
-//! `--only typedb`, `--only dgraph`, `--only memgraph` or `--only sessions` runs one part
-//! (TypeDB: the single-statement ceiling and its state-size axis; Dgraph and Memgraph: their
-//! state-size axes; sessions: 1,000 created, parked, woken and dropped) and only prints it, unless `--out` says where to
+//! `--only calls`, `--only typedb`, `--only dgraph`, `--only memgraph` or `--only sessions` runs
+//! one part (calls: start, idle memory and each call on small state beside the single-statement
+//! ceiling; TypeDB: the single-statement ceiling and its state-size axis; Dgraph and Memgraph:
+//! their state-size axes; sessions: 1,000 created, parked, woken and dropped) and only prints it,
+//! unless `--out` says where to
 //! write it.
 //! `--peers` adds offcloud beside the servers a user would otherwise run (benches/load/peers.rs).
 //!
@@ -105,8 +107,9 @@ fn main() {
             Some("dgraph") => dgraph_only(&options).await,
             Some("sessions") => sessions_only(&options).await,
             Some("memgraph") => memgraph_only(&options).await,
+            Some("calls") => calls_only(&options).await,
             Some(other) => {
-                panic!("--only {other}: the parts are: typedb, dgraph, sessions, memgraph")
+                panic!("--only {other}: the parts are: calls, typedb, dgraph, memgraph, sessions")
             }
         }
     });
@@ -149,6 +152,100 @@ async fn memgraph_state_sizes(options: &Options) -> Vec<(usize, SizeResult)> {
         sizes.push((stored, result));
     }
     sizes
+}
+
+/// `--only calls`: start time, idle memory and the calls on small state, each beside the
+/// single-statement ceiling of the same run (the first scenario).
+async fn calls_only(options: &Options) -> String {
+    eprintln!("binary: {}", options.binary.display());
+    let load_before = load_average();
+    let startup = measure_startup(&options.binary, if options.quick { 10 } else { 20 }).await;
+    let server = Offcloud::start(&options.binary).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let idle = server.memory();
+    let scenarios = Scenario::prepare(&server).await;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# offcloud benchmark results: calls only\n\nload average before {load_before}, \
+         start to healthy median {} (min {}, max {}), idle RSS {} ({} private)\n\n\
+         | call | req/s | of the ceiling | p50 | p99 | server CPU per request | context \
+         switches per request |\n|---|---|---|---|---|---|---|",
+        ms(startup.median),
+        ms(startup.min),
+        ms(startup.max),
+        mib(idle.rss_kib),
+        mib(idle.anon_kib),
+    );
+    let mut ceiling = None;
+    for scenario in &scenarios {
+        let before = Effort::of(server.pid());
+        let result = load(&server, scenario, options).await;
+        let effort = Effort::of(server.pid()).since(before);
+        eprintln!("{}: {result:?}", scenario.name);
+        let floor = *ceiling.get_or_insert(result.per_second);
+        // The warm-up's requests ran too: counted at the measured rate.
+        let total = (options.warmup() + options.measure()).as_secs_f64();
+        let requests = result.per_second * total;
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.0}% | {} | {} | {:.0} µs | {:.1} |",
+            scenario.name,
+            result.per_second,
+            100.0 * result.per_second / floor,
+            ms(result.p50),
+            ms(result.p99),
+            effort.cpu.as_secs_f64() * 1e6 / requests,
+            effort.switches as f64 / requests,
+        );
+    }
+    out
+}
+
+/// The server's own work, whatever else runs on the machine: CPU time (user and system) and
+/// context switches of all its threads.
+#[derive(Clone, Copy)]
+struct Effort {
+    cpu: Duration,
+    switches: u64,
+}
+
+impl Effort {
+    fn of(pid: u32) -> Effort {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Fields after the command name (which may hold spaces): utime and stime are the
+        // 12th and 13th of them, in clock ticks.
+        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<u64> = after
+            .split_whitespace()
+            .map(|f| f.parse().unwrap_or(0))
+            .collect();
+        let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+        let mut switches = 0;
+        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+            for task in tasks.flatten() {
+                let status =
+                    std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+                switches += status
+                    .lines()
+                    .filter(|l| l.contains("ctxt_switches:"))
+                    .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                    .sum::<u64>();
+            }
+        }
+        Effort {
+            // The kernel's USER_HZ is 100 on every common configuration.
+            cpu: Duration::from_millis(ticks * 10),
+            switches,
+        }
+    }
+
+    fn since(self, before: Effort) -> Effort {
+        Effort {
+            cpu: self.cpu.saturating_sub(before.cpu),
+            switches: self.switches.saturating_sub(before.switches),
+        }
+    }
 }
 
 /// `--only sessions`: the sessions section alone.

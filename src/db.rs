@@ -1,13 +1,23 @@
 //! SQLite through sqlx: opening a session's database, migrations, and wiping it.
 
+use std::future::Future;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
+use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use futures_util::stream::{self, BoxStream, StreamExt};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqliteOwnedBuf, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqliteOwnedBuf, SqliteQueryResult, SqliteRow,
+    SqliteStatement, SqliteSynchronous, SqliteTypeInfo,
 };
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::{
+    ConnectOptions, Connection, Describe, Either, Execute, Executor, Sqlite, SqliteConnection,
+    TransactionManager,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -18,38 +28,279 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// normal way.
 static TEMPLATE: tokio::sync::OnceCell<Vec<u8>> = tokio::sync::OnceCell::const_new();
 
-/// Opens (creating if needed) a database and brings its schema up to date.
+/// A session's database: one connection, taken in turn.
 ///
 /// One connection per database: SQLite serialises writers anyway, a single connection never meets
 /// `SQLITE_BUSY` on a read-then-write transaction, and an in-memory database lives exactly as long
-/// as its one connection, which the pool keeps open until the session is parked or dropped.
-pub async fn open(file: Option<&Path>) -> Result<SqlitePool, sqlx::Error> {
-    let pool = connect(file).await?;
+/// as its one connection, which stays open until the session is parked or dropped.
+///
+/// Not an sqlx pool of one: a pool pings the connection every time it is handed back (a second
+/// round trip to SQLite's worker thread per statement, from a task spawned for it), which costs
+/// as much as the statement itself. A lock in arrival order does what the pool did for one
+/// connection. Statements go through it as through a pool (`query.fetch_one(db)`, `db.begin()`,
+/// `db.acquire()`).
+#[derive(Clone)]
+pub struct Db(Arc<Shared>);
+
+struct Shared {
+    conn: Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
+    closed: AtomicBool,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Db(closed: {})", self.is_closed())
+    }
+}
+
+/// The connection, held until dropped.
+pub type Conn = tokio::sync::OwnedMappedMutexGuard<Option<SqliteConnection>, SqliteConnection>;
+
+impl Db {
+    fn new(conn: SqliteConnection) -> Db {
+        Db(Arc::new(Shared {
+            conn: Arc::new(tokio::sync::Mutex::new(Some(conn))),
+            closed: AtomicBool::new(false),
+        }))
+    }
+
+    /// The connection, once the statements before have run; an error once closed, or after
+    /// [`ACQUIRE_TIMEOUT`] waiting (as the pool answered), rather than a request that never ends.
+    pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
+        let guard = match self.0.conn.clone().try_lock_owned() {
+            Ok(guard) => guard,
+            Err(_) => tokio::time::timeout(ACQUIRE_TIMEOUT, self.0.conn.clone().lock_owned())
+                .await
+                .map_err(|_| sqlx::Error::PoolTimedOut)?,
+        };
+        tokio::sync::OwnedMutexGuard::try_map(guard, Option::as_mut)
+            .map_err(|_| sqlx::Error::PoolClosed)
+    }
+
+    /// A transaction, rolled back unless committed.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        let mut conn = self.acquire().await?;
+        Manager::begin(&mut conn, None).await?;
+        Ok(Tx { conn, open: true })
+    }
+
+    /// Closes the connection (after the statements before it); later ones fail.
+    pub async fn close(&self) {
+        self.0.closed.store(true, Ordering::Relaxed);
+        let taken = self.0.conn.lock().await.take();
+        if let Some(conn) = taken {
+            let _ = conn.close().await;
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.0.closed.load(Ordering::Relaxed)
+    }
+}
+
+/// How long a statement waits for the connection before it fails.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
+type Manager = <Sqlite as sqlx::Database>::TransactionManager;
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A transaction on the connection, which it holds: committed with [`Tx::commit`], rolled back
+/// when dropped otherwise (the rollback is queued to SQLite's worker before anything else can use
+/// the connection).
+pub struct Tx {
+    conn: Conn,
+    open: bool,
+}
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tx(open: {})", self.open)
+    }
+}
+
+impl Tx {
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        Manager::commit(&mut self.conn).await?;
+        self.open = false;
+        Ok(())
+    }
+
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        Manager::rollback(&mut self.conn).await?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        if self.open {
+            Manager::start_rollback(&mut self.conn);
+        }
+    }
+}
+
+impl Deref for Tx {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
+}
+
+/// Rows of a statement, read whole before the connection is let go: every caller reads them
+/// all (`fetch_all`, `execute`), and holding the lock inside a stream would outlive the call.
+type Steps = Vec<Either<SqliteQueryResult, SqliteRow>>;
+
+fn steps_stream<'e>(
+    steps: BoxFuture<'e, Result<Steps, sqlx::Error>>,
+) -> BoxStream<'e, Result<Either<SqliteQueryResult, SqliteRow>, sqlx::Error>> {
+    stream::once(steps)
+        .flat_map(|steps| {
+            let items: Vec<_> = match steps {
+                Ok(steps) => steps.into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
+            };
+            stream::iter(items)
+        })
+        .boxed()
+}
+
+impl<'c> Executor<'c> for &'c Db {
+    type Database = Sqlite;
+
+    fn fetch_many<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxStream<'e, Result<Either<SqliteQueryResult, SqliteRow>, sqlx::Error>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Sqlite>,
+    {
+        steps_stream(Box::pin(async move {
+            let mut conn = self.acquire().await?;
+            let mut steps = Vec::new();
+            let mut stream = conn.fetch_many(query);
+            while let Some(step) = stream.next().await {
+                steps.push(step?);
+            }
+            Ok(steps)
+        }))
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxFuture<'e, Result<Option<SqliteRow>, sqlx::Error>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Sqlite>,
+    {
+        Box::pin(async move { self.acquire().await?.fetch_optional(query).await })
+    }
+
+    fn prepare_with<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+        parameters: &'e [SqliteTypeInfo],
+    ) -> BoxFuture<'e, Result<SqliteStatement<'q>, sqlx::Error>>
+    where
+        'c: 'e,
+    {
+        Box::pin(async move { self.acquire().await?.prepare_with(sql, parameters).await })
+    }
+
+    fn describe<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+    ) -> BoxFuture<'e, Result<Describe<Sqlite>, sqlx::Error>>
+    where
+        'c: 'e,
+    {
+        Box::pin(async move { self.acquire().await?.describe(sql).await })
+    }
+}
+
+impl<'t> Executor<'t> for &'t mut Tx {
+    type Database = Sqlite;
+
+    fn fetch_many<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxStream<'e, Result<Either<SqliteQueryResult, SqliteRow>, sqlx::Error>>
+    where
+        't: 'e,
+        E: 'q + Execute<'q, Sqlite>,
+    {
+        (&mut **self).fetch_many(query)
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxFuture<'e, Result<Option<SqliteRow>, sqlx::Error>>
+    where
+        't: 'e,
+        E: 'q + Execute<'q, Sqlite>,
+    {
+        (&mut **self).fetch_optional(query)
+    }
+
+    fn prepare_with<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+        parameters: &'e [SqliteTypeInfo],
+    ) -> BoxFuture<'e, Result<SqliteStatement<'q>, sqlx::Error>>
+    where
+        't: 'e,
+    {
+        (&mut **self).prepare_with(sql, parameters)
+    }
+
+    fn describe<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+    ) -> BoxFuture<'e, Result<Describe<Sqlite>, sqlx::Error>>
+    where
+        't: 'e,
+    {
+        (&mut **self).describe(sql)
+    }
+}
+
+/// Opens (creating if needed) a database and brings its schema up to date.
+pub async fn open(file: Option<&Path>) -> Result<Db, sqlx::Error> {
+    let db = connect(file).await?;
+    let mut conn = db.acquire().await?;
     match (file, TEMPLATE.get()) {
         (None, Some(template)) => {
             let image = SqliteOwnedBuf::try_from(template.as_slice())?;
-            let mut conn = pool.acquire().await?;
             conn.deserialize(None, image, false).await?;
             shrink_cache(&mut conn).await?;
         }
         (None, None) => {
-            MIGRATOR.run(&pool).await?;
-            let mut conn = pool.acquire().await?;
+            MIGRATOR.run_direct(&mut *conn).await?;
             let image = conn.serialize(None).await?;
             let _ = TEMPLATE.set(image.to_vec());
             shrink_cache(&mut conn).await?;
         }
-        (Some(_), _) => MIGRATOR.run(&pool).await?,
+        (Some(_), _) => MIGRATOR.run_direct(&mut *conn).await?,
     }
-    Ok(pool)
+    drop(conn);
+    Ok(db)
 }
 
-/// The pool of a database that was open before (a parked session's file): migrated already.
-pub async fn reopen(file: &Path) -> Result<SqlitePool, sqlx::Error> {
+/// The database of a session that was open before (a parked session's file): migrated already.
+pub async fn reopen(file: &Path) -> Result<Db, sqlx::Error> {
     connect(Some(file)).await
 }
 
-async fn connect(file: Option<&Path>) -> Result<SqlitePool, sqlx::Error> {
+async fn connect(file: Option<&Path>) -> Result<Db, sqlx::Error> {
     let options = match file {
         None => SqliteConnectOptions::from_str("sqlite::memory:")?,
         Some(path) => SqliteConnectOptions::new()
@@ -60,18 +311,7 @@ async fn connect(file: Option<&Path>) -> Result<SqlitePool, sqlx::Error> {
     }
     .foreign_keys(true)
     .busy_timeout(Duration::from_secs(5));
-
-    SqlitePoolOptions::new()
-        .max_connections(1)
-        .min_connections(1)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .acquire_timeout(Duration::from_secs(30))
-        // The connection is ours alone and never goes stale; a ping per acquire would double
-        // the round trips to SQLite's worker thread.
-        .test_before_acquire(false)
-        .connect_with(options)
-        .await
+    Ok(Db::new(options.connect().await?))
 }
 
 /// An in-memory database's pages are already in memory (SQLite's memdb holds them); its page
@@ -86,27 +326,27 @@ async fn shrink_cache(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
 }
 
 /// A parked in-memory database: SQLite's image of it, kept compactly (see [`Image`]).
-pub async fn park(pool: &SqlitePool) -> Result<Image, sqlx::Error> {
+pub async fn park(db: &Db) -> Result<Image, sqlx::Error> {
     let image = {
-        let mut conn = pool.acquire().await?;
+        let mut conn = db.acquire().await?;
         let image = conn.serialize(None).await?;
         Image::encode(&image, template())
     };
-    pool.close().await;
+    db.close().await;
     Ok(image)
 }
 
 /// An in-memory database again, from its parked image.
-pub async fn unpark(image: &Image) -> Result<SqlitePool, sqlx::Error> {
-    let pool = connect(None).await?;
+pub async fn unpark(image: &Image) -> Result<Db, sqlx::Error> {
+    let db = connect(None).await?;
     let bytes = image.decode(template());
     let buffer = SqliteOwnedBuf::try_from(bytes.as_slice())?;
     drop(bytes);
-    let mut conn = pool.acquire().await?;
+    let mut conn = db.acquire().await?;
     conn.deserialize(None, buffer, false).await?;
     shrink_cache(&mut conn).await?;
     drop(conn);
-    Ok(pool)
+    Ok(db)
 }
 
 /// The empty migrated store every in-memory one started from (empty before the first one).
@@ -241,9 +481,8 @@ pub fn schema_version() -> i64 {
 }
 
 /// Deletes every row of every table (the schema stays), in one transaction.
-pub async fn wipe(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let mut tx = conn.begin().await?;
+pub async fn wipe(db: &Db) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
     // Checked at commit, when every table is empty, so the order of the deletes does not matter.
     sqlx::query("PRAGMA defer_foreign_keys = ON")
         .execute(&mut *tx)
@@ -265,9 +504,8 @@ pub async fn wipe(pool: &SqlitePool) -> Result<(), sqlx::Error> {
 
 /// Deletes every row of one service's tables: those whose name starts with `<prefix>_` (every
 /// service prefixes its tables with its name; `offcloud_secrets` belongs to none and stays).
-pub async fn wipe_service(pool: &SqlitePool, prefix: &str) -> Result<(), sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let mut tx = conn.begin().await?;
+pub async fn wipe_service(db: &Db, prefix: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
     sqlx::query("PRAGMA defer_foreign_keys = ON")
         .execute(&mut *tx)
         .await?;
@@ -288,24 +526,20 @@ pub async fn wipe_service(pool: &SqlitePool, prefix: &str) -> Result<(), sqlx::E
 }
 
 /// Answers whether the database responds.
-pub async fn ping(pool: &SqlitePool) -> bool {
-    sqlx::query("SELECT 1").execute(pool).await.is_ok()
+pub async fn ping(db: &Db) -> bool {
+    sqlx::query("SELECT 1").execute(db).await.is_ok()
 }
 
 /// A named secret kept in the database: generated on first use, the same ever after (until a wipe).
-pub async fn stored_secret(
-    pool: &SqlitePool,
-    name: &str,
-    fresh: &str,
-) -> Result<String, sqlx::Error> {
+pub async fn stored_secret(db: &Db, name: &str, fresh: &str) -> Result<String, sqlx::Error> {
     sqlx::query("INSERT OR IGNORE INTO offcloud_secrets (name, value) VALUES (?, ?)")
         .bind(name)
         .bind(fresh)
-        .execute(pool)
+        .execute(db)
         .await?;
     sqlx::query_scalar("SELECT value FROM offcloud_secrets WHERE name = ?")
         .bind(name)
-        .fetch_one(pool)
+        .fetch_one(db)
         .await
 }
 
@@ -313,14 +547,14 @@ pub async fn stored_secret(
 mod tests {
     use super::*;
 
-    async fn schema_of(pool: &SqlitePool) -> Vec<(String, String, String, Option<String>)> {
+    async fn schema_of(pool: &Db) -> Vec<(String, String, String, Option<String>)> {
         sqlx::query_as("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
             .fetch_all(pool)
             .await
             .unwrap()
     }
 
-    async fn migrations_of(pool: &SqlitePool) -> Vec<(i64, String, bool, Vec<u8>)> {
+    async fn migrations_of(pool: &Db) -> Vec<(i64, String, bool, Vec<u8>)> {
         sqlx::query_as(
             "SELECT version, description, success, checksum FROM _sqlx_migrations ORDER BY version",
         )
@@ -382,6 +616,39 @@ mod tests {
         assert_eq!(keys, 1);
     }
 
+    async fn secrets_kept(db: &Db) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM offcloud_secrets")
+            .fetch_one(db)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_transaction_counts_only_once_committed_and_a_closed_store_refuses_statements() {
+        let db = open(None).await.unwrap();
+        {
+            let mut tx = db.begin().await.unwrap();
+            sqlx::query("INSERT INTO offcloud_secrets (name, value) VALUES ('a', 'b')")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            // Dropped without a commit, as when a request fails half-way.
+        }
+        assert_eq!(secrets_kept(&db).await, 0);
+        let mut tx = db.begin().await.unwrap();
+        sqlx::query("INSERT INTO offcloud_secrets (name, value) VALUES ('a', 'b')")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(secrets_kept(&db).await, 1);
+
+        db.close().await;
+        assert!(db.is_closed());
+        assert!(sqlx::query("SELECT 1").execute(&db).await.is_err());
+        assert!(db.begin().await.is_err());
+    }
+
     #[tokio::test]
     async fn a_store_copied_from_the_template_equals_a_migrated_one() {
         // The first in-memory store of the process is migrated; later ones are copies.
@@ -389,12 +656,11 @@ mod tests {
         let copied = open(None).await.unwrap();
         assert!(TEMPLATE.get().is_some());
 
-        let migrated = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect("sqlite::memory:")
+        let migrated = connect(None).await.unwrap();
+        MIGRATOR
+            .run_direct(&mut *migrated.acquire().await.unwrap())
             .await
             .unwrap();
-        MIGRATOR.run(&migrated).await.unwrap();
 
         let schema = schema_of(&migrated).await;
         assert!(
@@ -408,7 +674,10 @@ mod tests {
         assert_eq!(applied.len(), MIGRATOR.iter().count());
         assert_eq!(migrations_of(&copied).await, applied);
         // And the migrator agrees nothing is left to apply.
-        MIGRATOR.run(&copied).await.unwrap();
+        MIGRATOR
+            .run_direct(&mut *copied.acquire().await.unwrap())
+            .await
+            .unwrap();
         assert_eq!(migrations_of(&copied).await, applied);
     }
 }

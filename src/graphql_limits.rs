@@ -9,6 +9,7 @@
 //! expanded, so a short document cannot stand for a huge one).
 
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
@@ -57,6 +58,33 @@ impl Default for GraphqlLimits {
         }
     }
 }
+
+/// Parses a GraphQL document, or takes it from the documents parsed before: a test suite sends the
+/// same few documents again and again, and a document is parsed twice per request (by the
+/// contract check and by the service). Check its text first ([`GraphqlLimits::check_text`]): the
+/// parser recurses. Only short documents that parse are kept, at most [`PARSED_KEPT`] of them.
+pub fn parse(query: &str) -> Result<Arc<ExecutableDocument>, async_graphql::parser::Error> {
+    static PARSED: OnceLock<RwLock<HashMap<Box<str>, Arc<ExecutableDocument>>>> = OnceLock::new();
+    let parsed = PARSED.get_or_init(RwLock::default);
+    let kept = |map: &HashMap<Box<str>, Arc<ExecutableDocument>>| map.get(query).cloned();
+    // Documents are inserted whole: a poisoned lock still holds valid ones.
+    if let Some(doc) = kept(&parsed.read().unwrap_or_else(|p| p.into_inner())) {
+        return Ok(doc);
+    }
+    let doc = Arc::new(async_graphql::parser::parse_query(query)?);
+    if query.len() <= PARSED_MAX_BYTES {
+        let mut map = parsed.write().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= PARSED_KEPT {
+            map.clear();
+        }
+        map.insert(Box::from(query), doc.clone());
+    }
+    Ok(doc)
+}
+
+/// Documents [`parse`] keeps (all forgotten when it is full), and the longest it keeps.
+pub const PARSED_KEPT: usize = 256;
+const PARSED_MAX_BYTES: usize = 8 * 1024;
 
 /// Why a document was refused: a sentence for the service's own error shape.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -255,6 +283,16 @@ mod tests {
         limits.check_text(query)?;
         let doc = parse_query(query).map_err(|e| LimitExceeded(e.to_string()))?;
         limits.check_document(&doc)
+    }
+
+    #[test]
+    fn documents_parsed_before_are_kept_and_told_apart() {
+        let first = super::parse("{ keptDocumentA }").unwrap();
+        let again = super::parse("{ keptDocumentA }").unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first, &again));
+        let other = super::parse("{ keptDocumentB }").unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&first, &other));
+        assert!(super::parse("{ keptDocumentA").is_err());
     }
 
     #[test]

@@ -11,7 +11,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, Response};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
@@ -220,7 +222,24 @@ pub fn with_request_layers(router: Router, body_limit: usize) -> Router {
                     tracing::debug!(status = res.status().as_u16(), ?latency, "response");
                 }),
         )
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(request_id, RandomId))
+}
+
+/// A random (version 4) UUID for every request that brings no id. tower-http's `MakeRequestUuid`
+/// asks the kernel for its 16 bytes (a system call per request); the thread's generator, seeded
+/// from the kernel, gives the same UUIDs without one.
+#[derive(Clone, Copy)]
+struct RandomId;
+
+impl MakeRequestId for RandomId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let text = id.hyphenated().encode_lower(&mut text);
+        axum::http::HeaderValue::from_str(text)
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 impl AppState {

@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
-use sqlx::SqlitePool;
 use tokio::sync::OnceCell;
 
 use crate::clock::Clock;
@@ -68,7 +67,7 @@ pub struct Session {
 /// [`Store::Live`] hold it, so when its count is one, no request is using the session.
 #[derive(Debug)]
 struct Live {
-    db: SqlitePool,
+    db: db::Db,
 }
 
 /// What stays with a session whether its database is open or parked.
@@ -138,7 +137,7 @@ impl Session {
         self.shared.name.as_str()
     }
 
-    pub fn db(&self) -> &SqlitePool {
+    pub fn db(&self) -> &db::Db {
         &self.live.db
     }
 
@@ -263,7 +262,7 @@ impl SessionInner {
     }
 
     /// Makes this the state of a session whose database is open, and hands out the first handle.
-    fn live(mut self, db: SqlitePool) -> Session {
+    fn live(mut self, db: db::Db) -> Session {
         let live = Arc::new(Live { db });
         self.store = tokio::sync::Mutex::new(Store::Live(live.clone()));
         Session {

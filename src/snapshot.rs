@@ -30,7 +30,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::sqlite::{SqliteRow, SqliteValueRef};
-use sqlx::{Row, SqliteConnection, SqlitePool, TypeInfo, ValueRef};
+use sqlx::{Row, SqliteConnection, TypeInfo, ValueRef};
 
 use crate::session::Session;
 
@@ -286,7 +286,7 @@ fn json_value(row: &SqliteRow, i: usize) -> Result<Value, sqlx::Error> {
 /// Row counts of a session's non-empty tables, by table name (derived tables left out, as a dump
 /// leaves them). Two statements, whatever the number of tables: sessions are listed often (and
 /// counted each time one is parked).
-pub async fn row_counts(pool: &SqlitePool) -> Result<BTreeMap<String, i64>, sqlx::Error> {
+pub async fn row_counts(pool: &crate::db::Db) -> Result<BTreeMap<String, i64>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master

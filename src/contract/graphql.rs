@@ -153,7 +153,7 @@ impl Schema {
         if limits.check_text(query).is_err() {
             return;
         }
-        let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        let Ok(doc) = crate::graphql_limits::parse(query) else {
             return;
         };
         if limits.check_document(&doc).is_err() {

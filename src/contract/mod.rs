@@ -22,7 +22,7 @@ mod schema;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use axum::extract::{OriginalUri, Request};
 use axum::http::HeaderValue;
@@ -113,14 +113,20 @@ pub struct Probe {
 /// Every session's coverage and violations, and each service's model of its API descriptions.
 #[derive(Default)]
 pub struct Contracts {
-    models: Mutex<HashMap<&'static str, Arc<Model>>>,
+    /// Read on every request, written once per service: readers do not wait for each other.
+    models: RwLock<HashMap<&'static str, Arc<Model>>>,
     ledgers: ledger::Ledgers,
 }
 
 impl Contracts {
     /// The model of a service's API descriptions, built once.
     pub fn model(&self, service: &dyn Service) -> Arc<Model> {
-        let mut models = self.models.lock().unwrap_or_else(|p| p.into_inner());
+        let known = self.models.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(model) = known.get(service.name()) {
+            return model.clone();
+        }
+        drop(known);
+        let mut models = self.models.write().unwrap_or_else(|p| p.into_inner());
         models
             .entry(service.name())
             .or_insert_with(|| Arc::new(Model::of(service)))

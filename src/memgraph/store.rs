@@ -680,7 +680,7 @@ mod plans {
 
 #[cfg(test)]
 mod tests {
-    use sqlx::SqlitePool;
+    use sqlx::{Executor, Sqlite};
 
     /// Stats counted from the rows, as `stats` did before the counts were kept.
     const COUNTED: &str = "SELECT (SELECT count(*) FROM memgraph_events WHERE tenant_id = ?1),
@@ -699,7 +699,12 @@ mod tests {
 
     type Counts = (i64, i64, i64, i64, i64, i64);
 
-    async fn counts(db: &SqlitePool, sql: &str, tenant: &str) -> Counts {
+    // Generic: a session's database, or a pool migrated by hand.
+    async fn counts<'c>(
+        db: impl Executor<'c, Database = Sqlite>,
+        sql: &str,
+        tenant: &str,
+    ) -> Counts {
         sqlx::query_as(sql)
             .bind(tenant)
             .fetch_one(db)
@@ -707,11 +712,14 @@ mod tests {
             .unwrap()
     }
 
-    async fn run(db: &SqlitePool, sql: &str) {
+    async fn run<'c>(db: impl Executor<'c, Database = Sqlite>, sql: &'c str) {
         sqlx::raw_sql(sql).execute(db).await.unwrap();
     }
 
-    async fn assert_kept(db: &SqlitePool, expected: [Counts; 2]) {
+    async fn assert_kept<'c>(
+        db: impl Executor<'c, Database = Sqlite> + Copy,
+        expected: [Counts; 2],
+    ) {
         for (tenant, expected) in ["t1", "t2"].into_iter().zip(expected) {
             assert_eq!(counts(db, COUNTED, tenant).await, expected, "{tenant}");
             assert_eq!(counts(db, KEPT, tenant).await, expected, "{tenant}");

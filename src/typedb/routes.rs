@@ -359,10 +359,7 @@ async fn transition(
 }
 
 /// A transaction in which every transition whose time is up has completed.
-async fn begin_settled(
-    state: &AppState,
-    store: &Store,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, ApiError> {
+async fn begin_settled(state: &AppState, store: &Store) -> Result<crate::db::Tx, ApiError> {
     let mut tx = store.begin().await?;
     store::settle(&mut tx, Durations::of(&state.config.typedb), store.now_ms()).await?;
     Ok(tx)

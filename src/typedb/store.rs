@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::SqliteConnection;
 
 use super::error::ApiError;
 use super::model::{Access, BackupConfiguration, Cluster, Server, server_status};
@@ -202,7 +202,7 @@ impl Store {
         &self.session
     }
 
-    pub async fn begin(&self) -> Result<Transaction<'static, Sqlite>, ApiError> {
+    pub async fn begin(&self) -> Result<crate::db::Tx, ApiError> {
         Ok(self.session.db().begin().await?)
     }
 

@@ -8,7 +8,7 @@
 mod backend;
 mod cerebro;
 
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::SqliteConnection;
 
 use super::model::{Account, ApiKeyRole, Deployment};
 use crate::error::{Internal, is_unique_violation};
@@ -56,7 +56,7 @@ impl Store {
         &self.session
     }
 
-    async fn begin(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+    async fn begin(&self) -> Result<crate::db::Tx, sqlx::Error> {
         self.session.db().begin().await
     }
 }

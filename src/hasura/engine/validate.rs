@@ -20,7 +20,7 @@ use crate::hasura::schema::{self, Card, RootField, Scalar, TypeDef};
 
 /// One operation of a parsed document, with its variables bound.
 pub struct Operation {
-    doc: ExecutableDocument,
+    doc: std::sync::Arc<ExecutableDocument>,
     def: OperationDefinition,
     vars: HashMap<Name, ConstValue>,
     var_types: HashMap<Name, Type>,
@@ -56,7 +56,7 @@ impl Operation {
         limits
             .check_text(query)
             .map_err(|e| ApiError::validation("$.query", e.0))?;
-        let doc = async_graphql::parser::parse_query(query)
+        let doc = crate::graphql_limits::parse(query)
             .map_err(|_| ApiError::validation("$.query", "not a valid graphql query"))?;
         limits
             .check_document(&doc)

@@ -535,7 +535,7 @@ async fn a_batch_applies_the_supersede_rule_item_by_item() {
 /// What the stats and the search read besides the beliefs themselves, of one tenant: the kept
 /// belief counts, the users named, the postings (with the belief each names), and the sizes of
 /// the search collections.
-async fn derived_of(db: &sqlx::SqlitePool, tenant: &str) -> Vec<String> {
+async fn derived_of(db: &offcloud::db::Db, tenant: &str) -> Vec<String> {
     let mut rows: Vec<String> = Vec::new();
     for sql in [
         "SELECT 'counts', beliefs, active_beliefs, users, NULL, NULL
