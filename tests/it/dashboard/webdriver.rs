@@ -194,7 +194,9 @@ impl Browser {
             let url = format!("{}/element/{element}/click", self.session);
             match send(self.http.post(&url).json(&json!({})).send().await).await {
                 Ok(_) => return,
-                Err(body) if body["value"]["error"] == "stale element reference" => continue,
+                Err(body) if redrawn(&body) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
                 Err(body) => panic!("WebDriver {url}: {body}"),
             }
         }
@@ -216,22 +218,47 @@ impl Browser {
 
     /// Types into a field, replacing what it held. For a file input, `text` is a file's path.
     pub async fn type_into(&self, selector: &str, text: &str) {
-        let element = self.find(selector).await;
-        let is_file = self
-            .eval(
-                "return document.querySelector(arguments[0]).type === 'file'",
-                json!([selector]),
-            )
-            .await;
-        if is_file != Value::Bool(true) {
-            self.call(&format!("/element/{element}/clear"), json!({}))
+        // The page may redraw the element between finding and typing (a refresh re-rendering a
+        // dialog): find it again, as a user's next keystroke would land on the new one.
+        for _ in 0..10 {
+            let element = self.find(selector).await;
+            let is_file = self
+                .eval(
+                    "return document.querySelector(arguments[0]).type === 'file'",
+                    json!([selector]),
+                )
                 .await;
+            let element_url = format!("{}/element/{element}", self.session);
+            let mut typed = Ok(Value::Null);
+            if is_file != Value::Bool(true) {
+                typed = send(
+                    self.http
+                        .post(format!("{element_url}/clear"))
+                        .json(&json!({}))
+                        .send()
+                        .await,
+                )
+                .await;
+            }
+            if typed.is_ok() {
+                typed = send(
+                    self.http
+                        .post(format!("{element_url}/value"))
+                        .json(&json!({ "text": text }))
+                        .send()
+                        .await,
+                )
+                .await;
+            }
+            match typed {
+                Ok(_) => return,
+                Err(body) if redrawn(&body) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(body) => panic!("WebDriver {element_url}: {body}"),
+            }
         }
-        self.call(
-            &format!("/element/{element}/value"),
-            json!({ "text": text }),
-        )
-        .await;
+        panic!("{selector} kept being replaced before it could be typed into");
     }
 
     /// Sends keys to an element as a user typing on it would, without clearing it first
@@ -306,6 +333,14 @@ async fn answer(url: &str, sent: reqwest::Result<reqwest::Response>) -> Value {
     send(sent)
         .await
         .unwrap_or_else(|body| panic!("WebDriver {url}: {body}"))
+}
+
+/// Whether WebDriver refused because the element was replaced or not yet usable (a redraw).
+fn redrawn(body: &Value) -> bool {
+    matches!(
+        body["value"]["error"].as_str(),
+        Some("stale element reference" | "element not interactable")
+    )
 }
 
 /// The answer's `value`, or the whole error body.
