@@ -159,7 +159,11 @@ async fn memgraph_state_sizes(options: &Options) -> Vec<(usize, SizeResult)> {
 async fn calls_only(options: &Options) -> String {
     eprintln!("binary: {}", options.binary.display());
     let load_before = load_average();
-    let startup = measure_startup(&options.binary, if options.quick { 10 } else { 20 }).await;
+    let starts = if options.quick { 10 } else { 20 };
+    let startup = measure_startup(&options.binary, starts).await;
+    let fixtures = shipped_fixtures();
+    let with_fixtures =
+        measure_startup_with(&options.binary, starts, &["--fixtures", &fixtures]).await;
     let server = Offcloud::start(&options.binary).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let idle = server.memory();
@@ -168,7 +172,8 @@ async fn calls_only(options: &Options) -> String {
     let _ = writeln!(
         out,
         "# offcloud benchmark results: calls only\n\nload average before {load_before}, \
-         start to healthy median {} (min {}, max {}), idle RSS {} ({} private)\n\n\
+         start to healthy median {} (min {}, max {}), idle RSS {} ({} private); with the \
+         shipped fixtures (`--fixtures fixtures`) {} (min {}, max {}), idle RSS {} ({} private)\n\n\
          | call | req/s | of the ceiling | p50 | p99 | server CPU per request | context \
          switches per request |\n|---|---|---|---|---|---|---|",
         ms(startup.median),
@@ -176,6 +181,11 @@ async fn calls_only(options: &Options) -> String {
         ms(startup.max),
         mib(idle.rss_kib),
         mib(idle.anon_kib),
+        ms(with_fixtures.median),
+        ms(with_fixtures.min),
+        ms(with_fixtures.max),
+        mib(with_fixtures.idle.rss_kib),
+        mib(with_fixtures.idle.anon_kib),
     );
     let mut ceiling = None;
     for scenario in &scenarios {
@@ -263,6 +273,10 @@ async fn run(options: &Options) -> String {
     let starts = if options.quick { 10 } else { 20 };
     let startup = measure_startup(&options.binary, starts).await;
     eprintln!("startup: {startup:?}");
+    let fixtures = shipped_fixtures();
+    let with_fixtures =
+        measure_startup_with(&options.binary, starts, &["--fixtures", &fixtures]).await;
+    eprintln!("startup with the shipped fixtures: {with_fixtures:?}");
 
     let server = Offcloud::start(&options.binary).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -299,6 +313,7 @@ async fn run(options: &Options) -> String {
     let report = Report {
         options,
         startup,
+        with_fixtures,
         idle,
         after_setup,
         after_load,
@@ -696,6 +711,12 @@ impl Scenario {
             .await;
         let dgraph_bearer = format!("Bearer {}", str_of(&login["data"]["login"]["token"]));
 
+        // Ten rows of each: what a row costs, beside the one-row calls above.
+        let ten_bearer = crate::typedb_bearer(server, "ten").await;
+        deploy_clusters(server, &ten_bearer, "ten", TYPEDB_SMALL).await;
+        let ten_pat = hasura_user(server, "ten@example.com").await;
+        create_projects(server, &ten_pat, "ten", HASURA_SMALL).await;
+
         vec![
             Scenario {
                 name: "Control `GET /_offcloud/health` (one `SELECT 1`: the floor)",
@@ -737,7 +758,7 @@ impl Scenario {
                 refuse_body: None,
             },
             Scenario {
-                name: "TypeDB cluster list, bearer token",
+                name: "TypeDB cluster list (1 cluster), bearer token",
                 address: server.typedb,
                 request: build(
                     Method::GET,
@@ -748,12 +769,34 @@ impl Scenario {
                 refuse_body: None,
             },
             Scenario {
-                name: "Hasura `projects` query, PAT",
+                name: "Hasura `projects` (1 project), PAT",
                 address: server.hasura,
                 request: build(
                     Method::POST,
                     "/v1/graphql",
                     &[("authorization", &pat)],
+                    Some(json!({"query": "{ projects { id name } }"})),
+                ),
+                refuse_body: Some("\"errors\""),
+            },
+            Scenario {
+                name: "TypeDB cluster list (10 clusters)",
+                address: server.typedb,
+                request: build(
+                    Method::GET,
+                    "/api/v1/team/bench/spaces/ten/clusters",
+                    &[("authorization", &ten_bearer)],
+                    None,
+                ),
+                refuse_body: None,
+            },
+            Scenario {
+                name: "Hasura `projects` (10 projects)",
+                address: server.hasura,
+                request: build(
+                    Method::POST,
+                    "/v1/graphql",
+                    &[("authorization", &ten_pat)],
                     Some(json!({"query": "{ projects { id name } }"})),
                 ),
                 refuse_body: Some("\"errors\""),
@@ -878,13 +921,28 @@ struct Startup {
     min: Duration,
     max: Duration,
     starts: usize,
+    /// Resident memory 300 ms after the last start.
+    idle: Memory,
 }
 
 async fn measure_startup(binary: &Path, starts: usize) -> Startup {
+    measure_startup_with(binary, starts, &[]).await
+}
+
+/// Start to healthy, `starts` times, with `flags` besides the bench's own; and the idle memory of
+/// the last start.
+async fn measure_startup_with(binary: &Path, starts: usize, flags: &[&str]) -> Startup {
     let mut times = Vec::new();
-    for _ in 0..starts {
-        let (_server, ready) = Offcloud::spawn(binary).await;
+    let mut idle = Memory::default();
+    let mut all_flags = vec!["--dgraph-backend-ports", "off"];
+    all_flags.extend_from_slice(flags);
+    for start in 0..starts {
+        let (server, ready) = Offcloud::spawn_with(binary, &all_flags).await;
         times.push(ready);
+        if start + 1 == starts {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            idle = server.memory();
+        }
     }
     times.sort();
     Startup {
@@ -892,7 +950,13 @@ async fn measure_startup(binary: &Path, starts: usize) -> Startup {
         min: times[0],
         max: times[times.len() - 1],
         starts,
+        idle,
     }
+}
+
+/// The shipped fixtures (`fixtures/`), as the Docker image loads them.
+fn shipped_fixtures() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures").to_owned()
 }
 
 /// The Memgraph state sizes compared: the same calls answer the same on both.
@@ -1671,6 +1735,7 @@ async fn typedb_only(options: &Options) -> String {
 struct Report<'a> {
     options: &'a Options,
     startup: Startup,
+    with_fixtures: Startup,
     idle: Memory,
     after_setup: Memory,
     after_load: Memory,
@@ -1767,6 +1832,23 @@ impl Report<'_> {
             o,
             "| Idle peak resident memory (VmHWM) | {} | |",
             mib(self.idle.hwm_kib)
+        );
+        let f = &self.with_fixtures;
+        let _ = writeln!(
+            o,
+            "| With the shipped fixtures (`--fixtures fixtures`, as the Docker image runs): start to first healthy answer (median of {}; min {}, max {}) | {} | < 20 ms, {} |",
+            f.starts,
+            ms(f.min),
+            ms(f.max),
+            ms(f.median),
+            verdict(f.median < Duration::from_millis(20))
+        );
+        let _ = writeln!(
+            o,
+            "| With the shipped fixtures: idle resident memory (VmRSS; private {}) | {} | < 10 MiB, {} |",
+            mib(f.idle.anon_kib),
+            mib(f.idle.rss_kib),
+            verdict(f.idle.rss_kib < 10 * 1024)
         );
         let _ = writeln!(
             o,

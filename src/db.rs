@@ -1,5 +1,6 @@
 //! SQLite through sqlx: opening a session's database, migrations, and wiping it.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
@@ -21,12 +22,18 @@ use sqlx::{
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// An empty migrated database, as SQLite's own image of it: the first in-memory store is migrated
-/// the normal way and copied here, and every later one starts as a copy of it (one call, well
-/// under a millisecond) rather than a run of the migrator (dozens of statements, several
-/// milliseconds). The migrations stay the source of truth; files are always migrated the
-/// normal way.
-static TEMPLATE: tokio::sync::OnceCell<Vec<u8>> = tokio::sync::OnceCell::const_new();
+/// An empty migrated database, as SQLite's own image of it: every in-memory store starts as a copy
+/// of it (one call, well under a millisecond) rather than a run of the migrator. Made once, by
+/// [`first_template`]; files are always migrated the normal way.
+static TEMPLATE: tokio::sync::OnceCell<Cow<'static, [u8]>> = tokio::sync::OnceCell::const_new();
+
+/// The empty migrated store as committed, which the template is made from: running the
+/// migrations from nothing parses and re-parses the schema for about ten milliseconds, half of the
+/// time from start to the first healthy answer. The migrations stay the source of truth: the
+/// migrator still runs over this image, applying what it lacks (a migration added since it was
+/// written), and a start whose migrator refuses it (a migration changed) migrates from nothing.
+/// A test keeps it current; `OFFCLOUD_UPDATE_EMPTY_STORE=1 cargo test --lib db::` rewrites it.
+static COMMITTED_EMPTY_STORE: &[u8] = include_bytes!("db/empty.sqlite");
 
 /// A session's database: one connection, taken in turn.
 ///
@@ -277,22 +284,50 @@ impl<'t> Executor<'t> for &'t mut Tx {
 pub async fn open(file: Option<&Path>) -> Result<Db, sqlx::Error> {
     let db = connect(file).await?;
     let mut conn = db.acquire().await?;
-    match (file, TEMPLATE.get()) {
-        (None, Some(template)) => {
-            let image = SqliteOwnedBuf::try_from(template.as_slice())?;
-            conn.deserialize(None, image, false).await?;
-            shrink_cache(&mut conn).await?;
-        }
-        (None, None) => {
-            MIGRATOR.run_direct(&mut *conn).await?;
-            let image = conn.serialize(None).await?;
-            let _ = TEMPLATE.set(image.to_vec());
-            shrink_cache(&mut conn).await?;
-        }
-        (Some(_), _) => MIGRATOR.run_direct(&mut *conn).await?,
+    if file.is_some() {
+        MIGRATOR.run_direct(&mut *conn).await?;
+    } else {
+        let template = TEMPLATE
+            .get_or_try_init(|| first_template(COMMITTED_EMPTY_STORE))
+            .await?;
+        conn.deserialize(None, SqliteOwnedBuf::try_from(&template[..])?, false)
+            .await?;
+        shrink_cache(&mut conn).await?;
     }
     drop(conn);
     Ok(db)
+}
+
+/// The template: `committed` brought up to date by the migrator, or, when the migrator refuses
+/// it, a store migrated from nothing.
+async fn first_template(committed: &'static [u8]) -> Result<Cow<'static, [u8]>, sqlx::Error> {
+    match brought_up_to_date(committed).await {
+        Ok(template) => Ok(template),
+        Err(e) => {
+            tracing::debug!("the committed empty store is not current ({e}): migrating");
+            let db = connect(None).await?;
+            let mut conn = db.acquire().await?;
+            MIGRATOR.run_direct(&mut *conn).await?;
+            Ok(Cow::Owned(conn.serialize(None).await?.to_vec()))
+        }
+    }
+}
+
+/// `image` with every migration it lacks applied: itself when it lacked none.
+async fn brought_up_to_date(image: &'static [u8]) -> Result<Cow<'static, [u8]>, sqlx::Error> {
+    let db = connect(None).await?;
+    let mut conn = db.acquire().await?;
+    conn.deserialize(None, SqliteOwnedBuf::try_from(image)?, false)
+        .await?;
+    let applied = "SELECT count(*) FROM _sqlx_migrations";
+    let before: i64 = sqlx::query_scalar(applied).fetch_one(&mut *conn).await?;
+    MIGRATOR.run_direct(&mut *conn).await?;
+    let after: i64 = sqlx::query_scalar(applied).fetch_one(&mut *conn).await?;
+    if after == before {
+        Ok(Cow::Borrowed(image))
+    } else {
+        Ok(Cow::Owned(conn.serialize(None).await?.to_vec()))
+    }
 }
 
 /// The database of a session that was open before (a parked session's file): migrated already.
@@ -351,7 +386,7 @@ pub async fn unpark(image: &Image) -> Result<Db, sqlx::Error> {
 
 /// The empty migrated store every in-memory one started from (empty before the first one).
 fn template() -> &'static [u8] {
-    TEMPLATE.get().map_or(&[], Vec::as_slice)
+    TEMPLATE.get().map_or(&[], |template| &template[..])
 }
 
 /// An in-memory database as bytes, compactly. A session's image is mostly what every session's
@@ -649,18 +684,112 @@ mod tests {
         assert!(db.begin().await.is_err());
     }
 
-    #[tokio::test]
-    async fn a_store_copied_from_the_template_equals_a_migrated_one() {
-        // The first in-memory store of the process is migrated; later ones are copies.
-        open(None).await.unwrap();
-        let copied = open(None).await.unwrap();
-        assert!(TEMPLATE.get().is_some());
-
+    /// A store migrated from nothing.
+    async fn migrated() -> Db {
         let migrated = connect(None).await.unwrap();
         MIGRATOR
             .run_direct(&mut *migrated.acquire().await.unwrap())
             .await
             .unwrap();
+        migrated
+    }
+
+    /// A store holding `image`.
+    async fn store_of(image: &[u8]) -> Db {
+        let db = connect(None).await.unwrap();
+        let buffer = SqliteOwnedBuf::try_from(image).unwrap();
+        db.acquire()
+            .await
+            .unwrap()
+            .deserialize(None, buffer, false)
+            .await
+            .unwrap();
+        db
+    }
+
+    #[tokio::test]
+    async fn the_committed_empty_store_is_the_migrated_one() {
+        let migrated = migrated().await;
+        let current = !COMMITTED_EMPTY_STORE.is_empty() && {
+            let committed = store_of(COMMITTED_EMPTY_STORE).await;
+            schema_of(&committed).await == schema_of(&migrated).await
+                && migrations_of(&committed).await == migrations_of(&migrated).await
+        };
+        if !current && std::env::var_os("OFFCLOUD_UPDATE_EMPTY_STORE").is_some() {
+            let image = migrated
+                .acquire()
+                .await
+                .unwrap()
+                .serialize(None)
+                .await
+                .unwrap();
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/empty.sqlite");
+            std::fs::write(path, &image[..]).unwrap();
+            return;
+        }
+        assert!(
+            current,
+            "src/db/empty.sqlite is not the store the migrations make (a migration was added or \
+             changed): rewrite it with `OFFCLOUD_UPDATE_EMPTY_STORE=1 cargo test --lib db::`"
+        );
+        // Nothing left to apply: the template is the committed image itself, not a copy.
+        let template = brought_up_to_date(COMMITTED_EMPTY_STORE).await.unwrap();
+        assert!(matches!(template, Cow::Borrowed(_)));
+    }
+
+    #[tokio::test]
+    async fn a_committed_store_without_the_newest_migration_or_not_a_store_still_gives_the_migrated_schema()
+     {
+        let migrated = migrated().await;
+        // A store written before the newest migration was added.
+        let older = tempfile::tempdir().unwrap();
+        let mut files: Vec<_> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .collect();
+        files.sort();
+        files.pop();
+        for file in &files {
+            std::fs::copy(file, older.path().join(file.file_name().unwrap())).unwrap();
+        }
+        let before_newest = connect(None).await.unwrap();
+        sqlx::migrate::Migrator::new(older.path())
+            .await
+            .unwrap()
+            .run_direct(&mut *before_newest.acquire().await.unwrap())
+            .await
+            .unwrap();
+        let image = before_newest
+            .acquire()
+            .await
+            .unwrap()
+            .serialize(None)
+            .await
+            .unwrap();
+        let image: &'static [u8] = Box::leak(image.to_vec().into_boxed_slice());
+        assert_eq!(
+            migrations_of(&store_of(image).await).await.len() + 1,
+            MIGRATOR.iter().count()
+        );
+
+        for committed in [image, b"not a database".as_slice(), &[]] {
+            let template = first_template(committed).await.unwrap();
+            assert!(matches!(template, Cow::Owned(_)));
+            let store = store_of(&template).await;
+            assert_eq!(schema_of(&store).await, schema_of(&migrated).await);
+            assert_eq!(migrations_of(&store).await.len(), MIGRATOR.iter().count());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_copied_from_the_template_equals_a_migrated_one() {
+        // Every in-memory store of the process is a copy of the template.
+        open(None).await.unwrap();
+        let copied = open(None).await.unwrap();
+        assert!(TEMPLATE.get().is_some());
+
+        let migrated = migrated().await;
 
         let schema = schema_of(&migrated).await;
         assert!(

@@ -324,6 +324,8 @@ async fn measure_peer(
         min: times[0],
         max: times[times.len() - 1],
         starts,
+        // Read below, from a start of its own.
+        idle: Memory::default(),
     };
 
     let (running, _) = spawn(peer, folder, &request).await?;
