@@ -358,43 +358,55 @@ impl Offcloud {
     }
 
     /// The same, with flags of its own.
+    ///
+    /// The ports are chosen free here and bound by the child a moment later: another process can
+    /// take one in between, and the child then exits at once. It is started again on other ports
+    /// rather than waited for.
     async fn spawn_with(binary: &Path, flags: &[&str]) -> (Offcloud, Duration) {
-        let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
-        let started = Instant::now();
-        let child = Command::new(binary)
-            .args(["--bind", "127.0.0.1"])
-            .args(["--port", &ports[0].to_string()])
-            .args(["--memgraph-port", &ports[1].to_string()])
-            .args(["--typedb-port", &ports[2].to_string()])
-            .args(["--hasura-port", &ports[3].to_string()])
-            .args(["--dgraph-port", &ports[4].to_string()])
-            .args(flags)
-            .env_remove("OFFCLOUD_DATABASE_URL")
-            .env_remove("OFFCLOUD_DATA_DIR")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("offcloud starts");
-        let at = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
-        let server = Offcloud {
-            child,
-            main: at(ports[0]),
-            memgraph: at(ports[1]),
-            typedb: at(ports[2]),
-            hasura: at(ports[3]),
-            dgraph: at(ports[4]),
-        };
-        let ready = server.wait_healthy(started).await;
-        (server, ready)
+        for _ in 0..3 {
+            let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
+            let started = Instant::now();
+            let child = Command::new(binary)
+                .args(["--bind", "127.0.0.1"])
+                .args(["--port", &ports[0].to_string()])
+                .args(["--memgraph-port", &ports[1].to_string()])
+                .args(["--typedb-port", &ports[2].to_string()])
+                .args(["--hasura-port", &ports[3].to_string()])
+                .args(["--dgraph-port", &ports[4].to_string()])
+                .args(flags)
+                .env_remove("OFFCLOUD_DATABASE_URL")
+                .env_remove("OFFCLOUD_DATA_DIR")
+                .env_remove("RUST_LOG")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("offcloud starts");
+            let at = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+            let mut server = Offcloud {
+                child,
+                main: at(ports[0]),
+                memgraph: at(ports[1]),
+                typedb: at(ports[2]),
+                hasura: at(ports[3]),
+                dgraph: at(ports[4]),
+            };
+            let health = build(Method::GET, "/_offcloud/health", &[], None);
+            let answered = tokio::select! {
+                answered = first_answer(server.main, &health, started) => answered,
+                _ = server.exited() => continue,
+            };
+            let ready = answered.expect("offcloud not healthy after 30 s");
+            return (server, ready);
+        }
+        panic!("offcloud exited at start three times (are ports short?)")
     }
 
-    async fn wait_healthy(&self, started: Instant) -> Duration {
-        let health = build(Method::GET, "/_offcloud/health", &[], None);
-        first_answer(self.main, &health, started)
-            .await
-            .expect("offcloud not healthy after 30 s")
+    /// Completes when the process has exited.
+    async fn exited(&mut self) {
+        while matches!(self.child.try_wait(), Ok(None)) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
 
     fn pid(&self) -> u32 {
