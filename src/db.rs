@@ -694,6 +694,12 @@ mod tests {
         migrated
     }
 
+    /// SQLite's image of `db`.
+    async fn image_of(db: &Db) -> Vec<u8> {
+        let mut conn = db.acquire().await.unwrap();
+        conn.serialize(None).await.unwrap().to_vec()
+    }
+
     /// A store holding `image`.
     async fn store_of(image: &[u8]) -> Db {
         let db = connect(None).await.unwrap();
@@ -716,15 +722,8 @@ mod tests {
                 && migrations_of(&committed).await == migrations_of(&migrated).await
         };
         if !current && std::env::var_os("OFFCLOUD_UPDATE_EMPTY_STORE").is_some() {
-            let image = migrated
-                .acquire()
-                .await
-                .unwrap()
-                .serialize(None)
-                .await
-                .unwrap();
             let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/empty.sqlite");
-            std::fs::write(path, &image[..]).unwrap();
+            std::fs::write(path, image_of(&migrated).await).unwrap();
             return;
         }
         assert!(
@@ -760,14 +759,7 @@ mod tests {
             .run_direct(&mut *before_newest.acquire().await.unwrap())
             .await
             .unwrap();
-        let image = before_newest
-            .acquire()
-            .await
-            .unwrap()
-            .serialize(None)
-            .await
-            .unwrap();
-        let image: &'static [u8] = Box::leak(image.to_vec().into_boxed_slice());
+        let image: &'static [u8] = Box::leak(image_of(&before_newest).await.into_boxed_slice());
         assert_eq!(
             migrations_of(&store_of(image).await).await.len() + 1,
             MIGRATOR.iter().count()
