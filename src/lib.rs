@@ -5,6 +5,7 @@
 
 pub mod apidocs;
 pub mod auth;
+pub mod clip;
 pub mod clock;
 pub mod config;
 pub mod contract;

@@ -18,11 +18,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower::ServiceExt;
 
 use crate::AppState;
+use crate::clip::clipped;
 use crate::config::Config;
 use crate::contract::{self, Contracts};
 use crate::control;
 use crate::control::faults::{Faults, Outcome, Target};
-use crate::control::journal::{Capture, Entry, Journal};
+use crate::control::journal::{Capture, Entry, HEAD_VALUE_LIMIT, Journal, kept_headers};
 use crate::control_error;
 use crate::secrets::Secrets;
 use crate::service::Service;
@@ -291,14 +292,17 @@ impl FrontDoor {
         started: Instant,
     ) -> Response {
         let time = time::OffsetDateTime::now_utc();
-        let method = req.method().as_str().to_owned();
-        let query = req.uri().query().map(str::to_owned);
-        let request_headers = control::redact::headers(req.headers());
+        let method = clipped(req.method().as_str().to_owned(), HEAD_VALUE_LIMIT);
+        let query = req
+            .uri()
+            .query()
+            .map(|query| clipped(query.to_owned(), HEAD_VALUE_LIMIT));
+        let request_headers = kept_headers(control::redact::headers(req.headers()));
         let request_body = Arc::new(Capture::default());
         let req = req.map(|body| request_body.tee(body));
         let response = self.serve(router, req, &session, service).await;
         let response_body = Arc::new(Capture::default());
-        let response_headers = control::redact::headers(response.headers());
+        let response_headers = kept_headers(control::redact::headers(response.headers()));
         let status = response.status().as_u16();
         let response = response.map(|body| response_body.tee(body));
         self.journal.push(Entry {
@@ -307,7 +311,7 @@ impl FrontDoor {
             session,
             service: service.name(),
             method,
-            path,
+            path: clipped(path, HEAD_VALUE_LIMIT),
             query,
             request_headers,
             request_body,

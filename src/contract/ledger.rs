@@ -8,11 +8,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::Serialize;
 
 use super::{Checked, Pending, Rule};
+use crate::clip::clipped;
 use crate::session::SessionName;
 
 /// Violations kept per session, oldest dropped first (a suite that breaks the contract on every
 /// request must not grow the process without bound).
 const MAX_VIOLATIONS: usize = 10_000;
+
+/// Bytes kept of a violation's message, path and request id: each may quote what the client sent
+/// (a field name, a path, a header), of any length.
+const TEXT_LIMIT: usize = 1024;
 
 #[derive(Default)]
 pub struct Ledgers(Mutex<HashMap<SessionName, Ledger>>);
@@ -77,13 +82,13 @@ impl Ledgers {
                 ledger.violations.pop_front();
             }
             ledger.violations.push_back(Violation {
-                request_id: pending.request_id.clone(),
+                request_id: clipped(pending.request_id.clone(), TEXT_LIMIT),
                 service: pending.service,
                 operation: finding.operation.map(|o| o.to_string()),
                 rule: finding.rule,
-                message: finding.message,
-                method: pending.method.clone(),
-                path: pending.path.clone(),
+                message: clipped(finding.message, TEXT_LIMIT),
+                method: clipped(pending.method.clone(), TEXT_LIMIT),
+                path: clipped(pending.path.clone(), TEXT_LIMIT),
                 status,
             });
         }
@@ -169,5 +174,39 @@ impl Ledgers {
 
     pub fn forget(&self, session: &SessionName) {
         self.lock().remove(session);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Finding;
+
+    #[test]
+    fn a_violation_keeps_a_bounded_prefix_of_what_the_client_sent() {
+        let ledgers = Ledgers::default();
+        let session = SessionName::default_session();
+        let huge = "x".repeat(1024 * 1024);
+        let pending = Pending {
+            service: "memgraph",
+            request_id: huge.clone(),
+            method: "POST".to_owned(),
+            path: format!("/v1/{huge}"),
+        };
+        let checked = Checked {
+            operations: Vec::new(),
+            findings: vec![Finding {
+                operation: None,
+                rule: Rule::UnknownField,
+                message: format!("`body.{huge}` is not defined by the API"),
+            }],
+        };
+        ledgers.record(&session, pending, 422, checked);
+        let kept = ledgers.violations(&session, None, 10);
+        assert_eq!(kept.len(), 1);
+        for text in [&kept[0].message, &kept[0].path, &kept[0].request_id] {
+            assert!(text.len() < 2 * TEXT_LIMIT, "{} bytes kept", text.len());
+            assert!(text.ends_with("more characters)"));
+        }
     }
 }

@@ -16,6 +16,11 @@ pub fn distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
+/// No suggestion for a name or path longer than this. Nobody mistypes a name this long, and the
+/// distance costs the product of the two lengths for each candidate: a request of megabyte-long
+/// unknown field names would otherwise cost seconds of CPU.
+const LONGEST_TYPO: usize = 256;
+
 /// Whether `distance` is small enough, for a name `len` characters long, to be a typo.
 fn close(distance: usize, len: usize) -> bool {
     distance <= (len / 3).max(2)
@@ -23,6 +28,9 @@ fn close(distance: usize, len: usize) -> bool {
 
 /// The closest of `names` to `name`, when it is close enough to be what was meant.
 pub fn name<'n>(name: &str, names: impl IntoIterator<Item = &'n str>) -> Option<&'n str> {
+    if name.len() > LONGEST_TYPO {
+        return None;
+    }
     names
         .into_iter()
         .map(|candidate| (distance(name, candidate), candidate))
@@ -58,6 +66,9 @@ pub fn route<'r>(
     path: &str,
     routes: impl IntoIterator<Item = (&'r str, &'r str)>,
 ) -> Option<(&'r str, &'r str)> {
+    if path.len() > LONGEST_TYPO {
+        return None;
+    }
     routes
         .into_iter()
         .map(|(m, t)| {
@@ -95,5 +106,14 @@ mod tests {
             Some("subject_id")
         );
         assert_eq!(name("colour", ["subject_id", "key"]), None);
+    }
+
+    #[test]
+    fn names_and_paths_too_long_to_be_typos_get_no_suggestion() {
+        let long = "k".repeat(LONGEST_TYPO + 1);
+        let almost = &long[1..];
+        assert_eq!(name(&long, [almost]), None);
+        let path = format!("/{long}");
+        assert_eq!(route("GET", &path, [("GET", path[1..].as_ref())]), None);
     }
 }

@@ -23,11 +23,36 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::redact;
+use crate::clip::clipped;
 use crate::secrets::{Redactor, Secrets};
 use crate::session::SessionName;
 
 /// Bytes of each body kept; the rest passes through unrecorded.
 pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// Bytes kept of a request's method, path and query and of each header value. A request's head can
+/// be hundreds of KiB (hyper reads up to about 400 KiB of it) and the ring holds `--journal-size`
+/// entries: what an entry keeps must not depend on what the client sends.
+pub const HEAD_VALUE_LIMIT: usize = 4 * 1024;
+
+/// Bytes kept of all the headers of a request or response together; the later ones are dropped.
+const HEADERS_LIMIT: usize = 16 * 1024;
+
+/// Headers as an entry keeps them: each value cut to [`HEAD_VALUE_LIMIT`], none once
+/// [`HEADERS_LIMIT`] bytes are kept.
+pub fn kept_headers(headers: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut kept = Vec::with_capacity(headers.len());
+    let mut size = 0;
+    for (name, value) in headers {
+        let value = clipped(value, HEAD_VALUE_LIMIT);
+        size += name.len() + value.len();
+        if size > HEADERS_LIMIT {
+            break;
+        }
+        kept.push((name, value));
+    }
+    kept
+}
 
 pub struct Journal {
     capacity: usize,
@@ -409,5 +434,19 @@ mod tests {
         let kept = capture.snapshot();
         assert_eq!(kept.bytes.len(), BODY_LIMIT);
         assert!(kept.truncated);
+    }
+
+    #[test]
+    fn headers_keep_a_bounded_prefix_whatever_the_client_sends() {
+        let headers: Vec<(String, String)> = (0..100)
+            .map(|i| (format!("x-pad-{i}"), "h".repeat(100 * 1024)))
+            .collect();
+        let kept = kept_headers(headers);
+        let size: usize = kept.iter().map(|(n, v)| n.len() + v.len()).sum();
+        assert!(size <= HEADERS_LIMIT, "{size} bytes kept");
+        assert!(!kept.is_empty());
+        assert!(kept[0].1.starts_with("hhh") && kept[0].1.ends_with("more characters)"));
+        let few = vec![("accept".to_owned(), "application/json".to_owned())];
+        assert_eq!(kept_headers(few.clone()), few);
     }
 }

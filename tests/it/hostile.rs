@@ -420,6 +420,40 @@ async fn memgraph_refuses_hostile_input_in_fastapi_shape_and_lives() {
         )
         .await;
     assert_fastapi(what, &answer);
+    // What the journal and the contract violations keep of a request must not grow with it:
+    // megabyte-long unknown field names (each a violation quoting it, with a "did you mean"
+    // looked for), and heads of hundreds of KiB.
+    let mut unknown = serde_json::Map::new();
+    unknown.insert("subject_id".into(), json!("u"));
+    unknown.insert("key".into(), json!("k"));
+    unknown.insert("value".into(), json!("v"));
+    for i in 0..4 {
+        unknown.insert(format!("x{i}{}", "a".repeat(1024 * 1024)), json!(1));
+    }
+    let unknown = Value::Object(unknown).to_string();
+    for _ in 0..25 {
+        let answer = b
+            .answer(
+                "a belief with four unknown fields of 1 MiB names",
+                b.request(Method::POST, "/memgraph/v1/beliefs")
+                    .header("x-api-key", &key)
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(unknown.clone()),
+            )
+            .await;
+        assert!(!answer.0.is_server_error(), "{}", answer.0);
+    }
+    let long_query = format!("/memgraph/v1/stats?{}", "q".repeat(30_000));
+    for _ in 0..300 {
+        let mut request = b
+            .request(Method::GET, &long_query)
+            .header("x-api-key", &key);
+        for i in 0..90 {
+            request = request.header(format!("x-pad-{i}"), "h".repeat(3000));
+        }
+        let answer = b.answer("a head of 300 KiB", request).await;
+        assert!(!answer.0.is_server_error(), "{}", answer.0);
+    }
     far_future_clock(&b).await;
     let (status, _) = b
         .answer(

@@ -402,18 +402,8 @@ fn json_cell(text: &str) -> Value {
     }
 }
 
-fn cut(mut text: String) -> String {
-    if text.len() <= CELL_LIMIT {
-        return text;
-    }
-    let mut end = CELL_LIMIT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let more = text[end..].chars().count();
-    text.truncate(end);
-    text.push_str(&format!("… ({more} more characters)"));
-    text
+fn cut(text: String) -> String {
+    crate::clip::clipped(text, CELL_LIMIT)
 }
 
 #[cfg(test)]
