@@ -75,6 +75,10 @@ pub enum Outcome {
 /// A day: longer delays are surely mistakes, and would hold a connection for ever.
 const MAX_DELAY_MS: u64 = 86_400_000;
 
+/// Rules kept at once, in all sessions: each may hold a body of up to 64 KiB, and every request
+/// to a service is matched against them.
+pub const MAX_RULES: usize = 1_000;
+
 #[derive(Default)]
 pub struct Faults {
     next_id: AtomicU64,
@@ -154,6 +158,12 @@ impl Faults {
         };
         let view = rule.view();
         let mut rules = self.lock();
+        if rules.len() >= MAX_RULES {
+            return Err(format!(
+                "at most {MAX_RULES} fault rules are kept at once (in all sessions): remove \
+                 some first (DELETE /_offcloud/faults)"
+            ));
+        }
         rules.push(rule);
         self.count.store(rules.len(), Ordering::Relaxed);
         Ok(view)

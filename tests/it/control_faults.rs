@@ -341,3 +341,25 @@ async fn a_session_reset_removes_its_rules_a_service_reset_does_not() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn rules_are_bounded_and_room_comes_back_when_some_are_removed() {
+    let s = TestServer::start().await;
+    let rule = json!({"service": "memgraph", "path": "/v1/nothing", "status": 503,
+                      "body": {"padding": "p".repeat(60 * 1024)}});
+    for _ in 0..1_000 {
+        add(&s, rule.clone()).await;
+    }
+    let (status, body) = send(s.http.post(s.main_url("/_offcloud/faults")).json(&rule)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("at most 1000 fault rules"),
+        "{body}"
+    );
+    let (status, _) = send(s.http.delete(s.main_url("/_offcloud/faults"))).await;
+    assert_eq!(status, StatusCode::OK);
+    add(&s, rule).await;
+}
