@@ -318,13 +318,12 @@ pub struct ServerCount(pub i64);
 
 impl<'de> Deserialize<'de> for ServerCount {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let n = i64::deserialize(deserializer)?;
-        if !SERVER_COUNTS.contains(&n) {
-            return Err(serde::de::Error::custom(
-                "Field 'serverCount' must be an odd number from 1 to 9",
-            ));
-        }
-        Ok(ServerCount(n))
+        integer(
+            deserializer,
+            |n| SERVER_COUNTS.contains(&n),
+            || "Field 'serverCount' must be an odd number from 1 to 9".to_owned(),
+        )
+        .map(ServerCount)
     }
 }
 
@@ -336,15 +335,18 @@ pub struct StorageSize(pub i64);
 
 impl<'de> Deserialize<'de> for StorageSize {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let gb = i64::deserialize(deserializer)?;
-        if !STORAGE_SIZES.contains(&gb) {
-            return Err(serde::de::Error::custom(format!(
-                "Field 'storageSizeGB' must be from {} to {}",
-                STORAGE_SIZES.start(),
-                STORAGE_SIZES.end()
-            )));
-        }
-        Ok(StorageSize(gb))
+        integer(
+            deserializer,
+            |gb| STORAGE_SIZES.contains(&gb),
+            || {
+                format!(
+                    "Field 'storageSizeGB' must be from {} to {}",
+                    STORAGE_SIZES.start(),
+                    STORAGE_SIZES.end()
+                )
+            },
+        )
+        .map(StorageSize)
     }
 }
 
@@ -354,15 +356,7 @@ pub struct Provider(pub &'static str);
 
 impl<'de> Deserialize<'de> for Provider {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        match PROVIDERS.iter().find(|p| **p == name) {
-            Some(provider) => Ok(Provider(provider)),
-            None => Err(serde::de::Error::custom(format!(
-                "Invalid provider {}: must be one of {}",
-                quoted(&name),
-                PROVIDERS.join(", ")
-            ))),
-        }
+        one_of(deserializer, PROVIDERS, "provider").map(Provider)
     }
 }
 
@@ -374,15 +368,12 @@ pub struct Frequency(pub &'static str);
 
 impl<'de> Deserialize<'de> for Frequency {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        match BACKUP_FREQUENCIES.iter().find(|f| **f == name) {
-            Some(frequency) => Ok(Frequency(frequency)),
-            None => Err(serde::de::Error::custom(format!(
-                "Invalid backupConfiguration.frequency {}: must be one of {}",
-                quoted(&name),
-                BACKUP_FREQUENCIES.join(", ")
-            ))),
-        }
+        one_of(
+            deserializer,
+            BACKUP_FREQUENCIES,
+            "backupConfiguration.frequency",
+        )
+        .map(Frequency)
     }
 }
 
@@ -394,14 +385,43 @@ pub struct RetentionDays(pub i64);
 
 impl<'de> Deserialize<'de> for RetentionDays {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let days = i64::deserialize(deserializer)?;
-        if !RETENTION_DAYS.contains(&days) {
-            return Err(serde::de::Error::custom(
-                "Field 'backupConfiguration.retentionDays' must be 7 or 30",
-            ));
-        }
-        Ok(RetentionDays(days))
+        integer(
+            deserializer,
+            |days| RETENTION_DAYS.contains(&days),
+            || "Field 'backupConfiguration.retentionDays' must be 7 or 30".to_owned(),
+        )
+        .map(RetentionDays)
     }
+}
+
+/// An integer that `allowed` accepts, else the API's `refusal`.
+fn integer<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+    allowed: impl Fn(i64) -> bool,
+    refusal: impl FnOnce() -> String,
+) -> Result<i64, D::Error> {
+    let n = i64::deserialize(deserializer)?;
+    if allowed(n) {
+        Ok(n)
+    } else {
+        Err(serde::de::Error::custom(refusal()))
+    }
+}
+
+/// One of `names`, else "Invalid `field` 'x': must be one of …".
+fn one_of<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+    names: &[&'static str],
+    field: &str,
+) -> Result<&'static str, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    names.iter().find(|n| **n == name).copied().ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "Invalid {field} {}: must be one of {}",
+            quoted(&name),
+            names.join(", ")
+        ))
+    })
 }
 
 /// A value as a message quotes it: whole when short, else its start and its length, so that a

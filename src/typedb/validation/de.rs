@@ -212,6 +212,31 @@ mod tests {
     }
 
     #[test]
+    fn each_range_checked_field_refuses_in_the_apis_words() {
+        let refused = |field: &str, value: Value| {
+            let mut body = deploy();
+            body[field] = value;
+            problem::<DeployRequest>(body)
+        };
+        assert_eq!(
+            refused("provider", json!("azure")),
+            "Invalid provider 'azure': must be one of gcp, aws"
+        );
+        assert_eq!(
+            refused("storageSizeGB", json!(5)),
+            "Field 'storageSizeGB' must be from 10 to 1000"
+        );
+        assert_eq!(
+            problem::<UpdateRequest>(json!({"backupConfiguration": {"frequency": "weekly"}})),
+            "Invalid backupConfiguration.frequency 'weekly': must be one of disabled, hourly, daily"
+        );
+        assert_eq!(
+            problem::<UpdateRequest>(json!({"backupConfiguration": {"retentionDays": 14}})),
+            "Field 'backupConfiguration.retentionDays' must be 7 or 30"
+        );
+    }
+
+    #[test]
     fn null_is_a_wrong_type_and_nested_fields_are_named_by_their_path() {
         assert_eq!(
             problem::<UpdateRequest>(json!({"id": null})),
