@@ -1,23 +1,27 @@
-//! SQLite through sqlx: opening a session's database, migrations, and wiping it.
+//! SQLite: opening a session's database, migrations, statements, and wiping it.
+//!
+//! Statements run through rusqlite on the calling task's thread ([`query`] explains why); sqlx
+//! keeps the migrations (`migrations/`, recorded in `_sqlx_migrations`) and applies them once per
+//! process and to database files.
+
+mod query;
 
 use std::borrow::Cow;
-use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
-use std::pin::Pin;
+use std::ptr::NonNull;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures_util::stream::{self, BoxStream, StreamExt};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqliteOwnedBuf, SqliteQueryResult, SqliteRow,
-    SqliteStatement, SqliteSynchronous, SqliteTypeInfo,
-};
-use sqlx::{
-    ConnectOptions, Connection, Describe, Either, Execute, Executor, Sqlite, SqliteConnection,
-    TransactionManager,
+use rusqlite::{DatabaseName, OpenFlags};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteOwnedBuf};
+use sqlx::{ConnectOptions, Connection as _, SqliteConnection};
+
+pub use query::{
+    As, ColumnIndex, Columns, Connection, Decode, Done, Error, Executor, FromRow, Json, Query, Row,
+    Scalar, query, query_as, query_scalar,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -39,18 +43,14 @@ static COMMITTED_EMPTY_STORE: &[u8] = include_bytes!("db/empty.sqlite");
 ///
 /// One connection per database: SQLite serialises writers anyway, a single connection never meets
 /// `SQLITE_BUSY` on a read-then-write transaction, and an in-memory database lives exactly as long
-/// as its one connection, which stays open until the session is parked or dropped.
-///
-/// Not an sqlx pool of one: a pool pings the connection every time it is handed back (a second
-/// round trip to SQLite's worker thread per statement, from a task spawned for it), which costs
-/// as much as the statement itself. A lock in arrival order does what the pool did for one
-/// connection. Statements go through it as through a pool (`query.fetch_one(db)`, `db.begin()`,
-/// `db.acquire()`).
+/// as its one connection, which stays open until the session is parked or dropped. A lock in
+/// arrival order hands it to one statement or transaction at a time (`query.fetch_one(&db)`,
+/// `db.begin()`, `db.acquire()`).
 #[derive(Clone)]
 pub struct Db(Arc<Shared>);
 
 struct Shared {
-    conn: Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
+    conn: Arc<tokio::sync::Mutex<Option<Connection>>>,
     closed: AtomicBool,
 }
 
@@ -61,10 +61,13 @@ impl std::fmt::Debug for Db {
 }
 
 /// The connection, held until dropped.
-pub type Conn = tokio::sync::OwnedMappedMutexGuard<Option<SqliteConnection>, SqliteConnection>;
+pub type Conn = tokio::sync::OwnedMappedMutexGuard<Option<Connection>, Connection>;
 
 impl Db {
-    fn new(conn: SqliteConnection) -> Db {
+    fn new(conn: Connection) -> Db {
+        // sqlx's default, which the statements were written against: a request's dynamic SQL
+        // (Hasura's selections) shares the cache with the fixed statements.
+        conn.set_prepared_statement_cache_capacity(100);
         Db(Arc::new(Shared {
             conn: Arc::new(tokio::sync::Mutex::new(Some(conn))),
             closed: AtomicBool::new(false),
@@ -72,22 +75,21 @@ impl Db {
     }
 
     /// The connection, once the statements before have run; an error once closed, or after
-    /// [`ACQUIRE_TIMEOUT`] waiting (as the pool answered), rather than a request that never ends.
-    pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
+    /// [`ACQUIRE_TIMEOUT`] waiting, rather than a request that never ends.
+    pub async fn acquire(&self) -> Result<Conn, Error> {
         let guard = match self.0.conn.clone().try_lock_owned() {
             Ok(guard) => guard,
             Err(_) => tokio::time::timeout(ACQUIRE_TIMEOUT, self.0.conn.clone().lock_owned())
                 .await
-                .map_err(|_| sqlx::Error::PoolTimedOut)?,
+                .map_err(|_| Error::TimedOut)?,
         };
-        tokio::sync::OwnedMutexGuard::try_map(guard, Option::as_mut)
-            .map_err(|_| sqlx::Error::PoolClosed)
+        tokio::sync::OwnedMutexGuard::try_map(guard, Option::as_mut).map_err(|_| Error::Closed)
     }
 
     /// A transaction, rolled back unless committed.
-    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        let mut conn = self.acquire().await?;
-        Manager::begin(&mut conn, None).await?;
+    pub async fn begin(&self) -> Result<Tx, Error> {
+        let conn = self.acquire().await?;
+        conn.execute_batch("BEGIN")?;
         Ok(Tx { conn, open: true })
     }
 
@@ -95,25 +97,24 @@ impl Db {
     pub async fn close(&self) {
         self.0.closed.store(true, Ordering::Relaxed);
         let taken = self.0.conn.lock().await.take();
-        if let Some(conn) = taken {
-            let _ = conn.close().await;
-        }
+        drop(taken);
     }
 
     pub fn is_closed(&self) -> bool {
         self.0.closed.load(Ordering::Relaxed)
+    }
+
+    /// Runs statements separated by semicolons, without arguments (tests' hand-made rows).
+    pub async fn execute_batch(&self, sql: &str) -> Result<(), Error> {
+        Ok(self.acquire().await?.execute_batch(sql)?)
     }
 }
 
 /// How long a statement waits for the connection before it fails.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
-type Manager = <Sqlite as sqlx::Database>::TransactionManager;
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
 /// A transaction on the connection, which it holds: committed with [`Tx::commit`], rolled back
-/// when dropped otherwise (the rollback is queued to SQLite's worker before anything else can use
-/// the connection).
+/// when dropped otherwise (before anything else can use the connection).
 pub struct Tx {
     conn: Conn,
     open: bool,
@@ -126,203 +127,80 @@ impl std::fmt::Debug for Tx {
 }
 
 impl Tx {
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        Manager::commit(&mut self.conn).await?;
+    pub async fn commit(mut self) -> Result<(), Error> {
         self.open = false;
-        Ok(())
+        Ok(self.conn.execute_batch("COMMIT")?)
     }
 
-    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        Manager::rollback(&mut self.conn).await?;
+    pub async fn rollback(mut self) -> Result<(), Error> {
         self.open = false;
-        Ok(())
+        Ok(self.conn.execute_batch("ROLLBACK")?)
     }
 }
 
 impl Drop for Tx {
     fn drop(&mut self) {
         if self.open {
-            Manager::start_rollback(&mut self.conn);
+            // Fails only when SQLite already rolled back (after some errors it does so itself).
+            let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
 }
 
 impl Deref for Tx {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
         &self.conn
     }
 }
 
 impl DerefMut for Tx {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
 }
 
-/// Rows of a statement, read whole before the connection is let go: every caller reads them
-/// all (`fetch_all`, `execute`), and holding the lock inside a stream would outlive the call.
-type Steps = Vec<Either<SqliteQueryResult, SqliteRow>>;
-
-fn steps_stream<'e>(
-    steps: BoxFuture<'e, Result<Steps, sqlx::Error>>,
-) -> BoxStream<'e, Result<Either<SqliteQueryResult, SqliteRow>, sqlx::Error>> {
-    stream::once(steps)
-        .flat_map(|steps| {
-            let items: Vec<_> = match steps {
-                Ok(steps) => steps.into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
-            };
-            stream::iter(items)
-        })
-        .boxed()
-}
-
-impl<'c> Executor<'c> for &'c Db {
-    type Database = Sqlite;
-
-    fn fetch_many<'e, 'q: 'e, E>(
-        self,
-        query: E,
-    ) -> BoxStream<'e, Result<Either<SqliteQueryResult, SqliteRow>, sqlx::Error>>
-    where
-        'c: 'e,
-        E: 'q + Execute<'q, Sqlite>,
-    {
-        steps_stream(Box::pin(async move {
-            let mut conn = self.acquire().await?;
-            let mut steps = Vec::new();
-            let mut stream = conn.fetch_many(query);
-            while let Some(step) = stream.next().await {
-                steps.push(step?);
-            }
-            Ok(steps)
-        }))
-    }
-
-    fn fetch_optional<'e, 'q: 'e, E>(
-        self,
-        query: E,
-    ) -> BoxFuture<'e, Result<Option<SqliteRow>, sqlx::Error>>
-    where
-        'c: 'e,
-        E: 'q + Execute<'q, Sqlite>,
-    {
-        Box::pin(async move { self.acquire().await?.fetch_optional(query).await })
-    }
-
-    fn prepare_with<'e, 'q: 'e>(
-        self,
-        sql: &'q str,
-        parameters: &'e [SqliteTypeInfo],
-    ) -> BoxFuture<'e, Result<SqliteStatement<'q>, sqlx::Error>>
-    where
-        'c: 'e,
-    {
-        Box::pin(async move { self.acquire().await?.prepare_with(sql, parameters).await })
-    }
-
-    fn describe<'e, 'q: 'e>(
-        self,
-        sql: &'q str,
-    ) -> BoxFuture<'e, Result<Describe<Sqlite>, sqlx::Error>>
-    where
-        'c: 'e,
-    {
-        Box::pin(async move { self.acquire().await?.describe(sql).await })
-    }
-}
-
-impl<'t> Executor<'t> for &'t mut Tx {
-    type Database = Sqlite;
-
-    fn fetch_many<'e, 'q: 'e, E>(
-        self,
-        query: E,
-    ) -> BoxStream<'e, Result<Either<SqliteQueryResult, SqliteRow>, sqlx::Error>>
-    where
-        't: 'e,
-        E: 'q + Execute<'q, Sqlite>,
-    {
-        (&mut **self).fetch_many(query)
-    }
-
-    fn fetch_optional<'e, 'q: 'e, E>(
-        self,
-        query: E,
-    ) -> BoxFuture<'e, Result<Option<SqliteRow>, sqlx::Error>>
-    where
-        't: 'e,
-        E: 'q + Execute<'q, Sqlite>,
-    {
-        (&mut **self).fetch_optional(query)
-    }
-
-    fn prepare_with<'e, 'q: 'e>(
-        self,
-        sql: &'q str,
-        parameters: &'e [SqliteTypeInfo],
-    ) -> BoxFuture<'e, Result<SqliteStatement<'q>, sqlx::Error>>
-    where
-        't: 'e,
-    {
-        (&mut **self).prepare_with(sql, parameters)
-    }
-
-    fn describe<'e, 'q: 'e>(
-        self,
-        sql: &'q str,
-    ) -> BoxFuture<'e, Result<Describe<Sqlite>, sqlx::Error>>
-    where
-        't: 'e,
-    {
-        (&mut **self).describe(sql)
-    }
-}
-
 /// Opens (creating if needed) a database and brings its schema up to date.
-pub async fn open(file: Option<&Path>) -> Result<Db, sqlx::Error> {
-    let db = connect(file).await?;
-    let mut conn = db.acquire().await?;
-    if file.is_some() {
-        MIGRATOR.run_direct(&mut *conn).await?;
-    } else {
-        let template = TEMPLATE
-            .get_or_try_init(|| first_template(COMMITTED_EMPTY_STORE))
-            .await?;
-        conn.deserialize(None, SqliteOwnedBuf::try_from(&template[..])?, false)
-            .await?;
-        shrink_cache(&mut conn).await?;
+pub async fn open(file: Option<&Path>) -> Result<Db, Error> {
+    match file {
+        Some(path) => {
+            let mut migrating = sqlx_connect(Some(path)).await?;
+            MIGRATOR.run_direct(&mut migrating).await?;
+            migrating.close().await?;
+            connect(Some(path))
+        }
+        None => {
+            let template = TEMPLATE
+                .get_or_try_init(|| first_template(COMMITTED_EMPTY_STORE))
+                .await?;
+            holding(template)
+        }
     }
-    drop(conn);
-    Ok(db)
 }
 
 /// The template: `committed` brought up to date by the migrator, or, when the migrator refuses
 /// it, a store migrated from nothing.
-async fn first_template(committed: &'static [u8]) -> Result<Cow<'static, [u8]>, sqlx::Error> {
+async fn first_template(committed: &'static [u8]) -> Result<Cow<'static, [u8]>, Error> {
     match brought_up_to_date(committed).await {
         Ok(template) => Ok(template),
         Err(e) => {
             tracing::debug!("the committed empty store is not current ({e}): migrating");
-            let db = connect(None).await?;
-            let mut conn = db.acquire().await?;
-            MIGRATOR.run_direct(&mut *conn).await?;
+            let mut conn = sqlx_connect(None).await?;
+            MIGRATOR.run_direct(&mut conn).await?;
             Ok(Cow::Owned(conn.serialize(None).await?.to_vec()))
         }
     }
 }
 
 /// `image` with every migration it lacks applied: itself when it lacked none.
-async fn brought_up_to_date(image: &'static [u8]) -> Result<Cow<'static, [u8]>, sqlx::Error> {
-    let db = connect(None).await?;
-    let mut conn = db.acquire().await?;
+async fn brought_up_to_date(image: &'static [u8]) -> Result<Cow<'static, [u8]>, Error> {
+    let mut conn = sqlx_connect(None).await?;
     conn.deserialize(None, SqliteOwnedBuf::try_from(image)?, false)
         .await?;
     let applied = "SELECT count(*) FROM _sqlx_migrations";
-    let before: i64 = sqlx::query_scalar(applied).fetch_one(&mut *conn).await?;
-    MIGRATOR.run_direct(&mut *conn).await?;
-    let after: i64 = sqlx::query_scalar(applied).fetch_one(&mut *conn).await?;
+    let before: i64 = sqlx::query_scalar(applied).fetch_one(&mut conn).await?;
+    MIGRATOR.run_direct(&mut conn).await?;
+    let after: i64 = sqlx::query_scalar(applied).fetch_one(&mut conn).await?;
     if after == before {
         Ok(Cow::Borrowed(image))
     } else {
@@ -330,58 +208,101 @@ async fn brought_up_to_date(image: &'static [u8]) -> Result<Cow<'static, [u8]>, 
     }
 }
 
-/// The database of a session that was open before (a parked session's file): migrated already.
-pub async fn reopen(file: &Path) -> Result<Db, sqlx::Error> {
-    connect(Some(file)).await
-}
-
-async fn connect(file: Option<&Path>) -> Result<Db, sqlx::Error> {
+/// An sqlx connection, for the migrator.
+async fn sqlx_connect(file: Option<&Path>) -> Result<SqliteConnection, Error> {
     let options = match file {
         None => SqliteConnectOptions::from_str("sqlite::memory:")?,
         Some(path) => SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal),
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal),
     }
     .foreign_keys(true)
     .busy_timeout(Duration::from_secs(5));
-    Ok(Db::new(options.connect().await?))
+    Ok(options.connect().await?)
 }
 
-/// An in-memory database's pages are already in memory (SQLite's memdb holds them); its page
-/// cache would hold a second copy of each page read, up to 2 MB per session by default. A few
-/// pages are enough: a miss costs a copy from memory, not a read from disk. Set after every
-/// deserialize, which gives the schema a fresh pager.
-async fn shrink_cache(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("PRAGMA cache_size = 16")
-        .execute(conn)
-        .await
-        .map(|_| ())
+/// A new in-memory database without the schema (for tests that migrate by hand).
+pub fn blank() -> Result<Db, Error> {
+    connect(None)
+}
+
+/// The database of a session that was open before (a parked session's file): migrated already.
+pub async fn reopen(file: &Path) -> Result<Db, Error> {
+    connect(Some(file))
+}
+
+/// A connection to a file (in WAL mode, as the migrator left it), or to a new, empty in-memory
+/// database.
+fn connect(file: Option<&Path>) -> Result<Db, Error> {
+    Ok(Db::new(connection(file)?))
+}
+
+fn connection(file: Option<&Path>) -> Result<Connection, Error> {
+    let conn = match file {
+        None => Connection::open_in_memory()?,
+        Some(path) => {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI;
+            let conn = Connection::open_with_flags(path, flags)?;
+            conn.busy_timeout(Duration::from_secs(5))?;
+            conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+            conn
+        }
+    };
+    conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    Ok(conn)
+}
+
+/// A new in-memory database holding a copy of `image`.
+fn holding(image: &[u8]) -> Result<Db, Error> {
+    let mut conn = connection(None)?;
+    deserialize(&mut conn, image)?;
+    // An in-memory database's pages are already in memory (SQLite's memdb holds them); its
+    // page cache would hold a second copy of each page read, up to 2 MB per session by
+    // default. A few pages are enough: a miss costs a copy from memory, not a read from disk.
+    // Set after the deserialize, which gives the schema a fresh pager.
+    conn.execute_batch("PRAGMA cache_size = 16")?;
+    Ok(Db::new(conn))
+}
+
+/// Replaces the main database of `conn` by a copy of `image`, in memory SQLite owns.
+fn deserialize(conn: &mut Connection, image: &[u8]) -> Result<(), Error> {
+    let len = u64::try_from(image.len()).map_err(|_| rusqlite::Error::InvalidQuery)?;
+    // SAFETY: SQLite allocates `len` bytes (at least one), which are filled before its
+    // ownership passes to `deserialize` (which frees them with sqlite3_free).
+    let data = unsafe {
+        let raw = rusqlite::ffi::sqlite3_malloc64(len.max(1)).cast::<u8>();
+        let raw = NonNull::new(raw).ok_or(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOMEM),
+            None,
+        ))?;
+        std::ptr::copy_nonoverlapping(image.as_ptr(), raw.as_ptr(), image.len());
+        rusqlite::serialize::OwnedData::from_raw_nonnull(raw, image.len())
+    };
+    Ok(conn.deserialize(DatabaseName::Main, data, false)?)
+}
+
+/// SQLite's image of an in-memory database.
+fn serialize(conn: &Connection) -> Result<Vec<u8>, Error> {
+    Ok(conn.serialize(DatabaseName::Main)?.to_vec())
 }
 
 /// A parked in-memory database: SQLite's image of it, kept compactly (see [`Image`]).
-pub async fn park(db: &Db) -> Result<Image, sqlx::Error> {
+pub async fn park(db: &Db) -> Result<Image, Error> {
     let image = {
-        let mut conn = db.acquire().await?;
-        let image = conn.serialize(None).await?;
-        Image::encode(&image, template())
+        let conn = db.acquire().await?;
+        Image::encode(&serialize(&conn)?, template())
     };
     db.close().await;
     Ok(image)
 }
 
 /// An in-memory database again, from its parked image.
-pub async fn unpark(image: &Image) -> Result<Db, sqlx::Error> {
-    let db = connect(None).await?;
-    let bytes = image.decode(template());
-    let buffer = SqliteOwnedBuf::try_from(bytes.as_slice())?;
-    drop(bytes);
-    let mut conn = db.acquire().await?;
-    conn.deserialize(None, buffer, false).await?;
-    shrink_cache(&mut conn).await?;
-    drop(conn);
-    Ok(db)
+pub async fn unpark(image: &Image) -> Result<Db, Error> {
+    holding(&image.decode(template()))
 }
 
 /// The empty migrated store every in-memory one started from (empty before the first one).
@@ -516,13 +437,13 @@ pub fn schema_version() -> i64 {
 }
 
 /// Deletes every row of every table (the schema stays), in one transaction.
-pub async fn wipe(db: &Db) -> Result<(), sqlx::Error> {
+pub async fn wipe(db: &Db) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     // Checked at commit, when every table is empty, so the order of the deletes does not matter.
-    sqlx::query("PRAGMA defer_foreign_keys = ON")
+    query("PRAGMA defer_foreign_keys = ON")
         .execute(&mut *tx)
         .await?;
-    let tables: Vec<String> = sqlx::query_scalar(
+    let tables: Vec<String> = query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table'
            AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx_%'",
     )
@@ -530,7 +451,7 @@ pub async fn wipe(db: &Db) -> Result<(), sqlx::Error> {
     .await?;
     for table in tables {
         // Table names come from sqlite_master, never from a request.
-        sqlx::query(&format!("DELETE FROM \"{table}\""))
+        query(&format!("DELETE FROM \"{table}\""))
             .execute(&mut *tx)
             .await?;
     }
@@ -539,21 +460,20 @@ pub async fn wipe(db: &Db) -> Result<(), sqlx::Error> {
 
 /// Deletes every row of one service's tables: those whose name starts with `<prefix>_` (every
 /// service prefixes its tables with its name; `offcloud_secrets` belongs to none and stays).
-pub async fn wipe_service(db: &Db, prefix: &str) -> Result<(), sqlx::Error> {
+pub async fn wipe_service(db: &Db, prefix: &str) -> Result<(), Error> {
     let mut tx = db.begin().await?;
-    sqlx::query("PRAGMA defer_foreign_keys = ON")
+    query("PRAGMA defer_foreign_keys = ON")
         .execute(&mut *tx)
         .await?;
     // GLOB, not LIKE: `_` is a wildcard for LIKE. `prefix` is one of the services' fixed names.
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB ? || '_*'",
-    )
-    .bind(prefix)
-    .fetch_all(&mut *tx)
-    .await?;
+    let tables: Vec<String> =
+        query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB ? || '_*'")
+            .bind(prefix)
+            .fetch_all(&mut *tx)
+            .await?;
     for table in tables {
         // Table names come from sqlite_master, never from a request.
-        sqlx::query(&format!("DELETE FROM \"{table}\""))
+        query(&format!("DELETE FROM \"{table}\""))
             .execute(&mut *tx)
             .await?;
     }
@@ -562,17 +482,17 @@ pub async fn wipe_service(db: &Db, prefix: &str) -> Result<(), sqlx::Error> {
 
 /// Answers whether the database responds.
 pub async fn ping(db: &Db) -> bool {
-    sqlx::query("SELECT 1").execute(db).await.is_ok()
+    query("SELECT 1").execute(db).await.is_ok()
 }
 
 /// A named secret kept in the database: generated on first use, the same ever after (until a wipe).
-pub async fn stored_secret(db: &Db, name: &str, fresh: &str) -> Result<String, sqlx::Error> {
-    sqlx::query("INSERT OR IGNORE INTO offcloud_secrets (name, value) VALUES (?, ?)")
+pub async fn stored_secret(db: &Db, name: &str, fresh: &str) -> Result<String, Error> {
+    query("INSERT OR IGNORE INTO offcloud_secrets (name, value) VALUES (?, ?)")
         .bind(name)
         .bind(fresh)
         .execute(db)
         .await?;
-    sqlx::query_scalar("SELECT value FROM offcloud_secrets WHERE name = ?")
+    query_scalar("SELECT value FROM offcloud_secrets WHERE name = ?")
         .bind(name)
         .fetch_one(db)
         .await
@@ -583,14 +503,14 @@ mod tests {
     use super::*;
 
     async fn schema_of(pool: &Db) -> Vec<(String, String, String, Option<String>)> {
-        sqlx::query_as("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
+        query_as("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
             .fetch_all(pool)
             .await
             .unwrap()
     }
 
     async fn migrations_of(pool: &Db) -> Vec<(i64, String, bool, Vec<u8>)> {
-        sqlx::query_as(
+        query_as(
             "SELECT version, description, success, checksum FROM _sqlx_migrations ORDER BY version",
         )
         .fetch_all(pool)
@@ -626,25 +546,24 @@ mod tests {
     #[tokio::test]
     async fn a_parked_store_comes_back_with_its_rows() {
         let pool = open(None).await.unwrap();
-        sqlx::query("INSERT INTO offcloud_secrets (name, value) VALUES ('a', 'b')")
+        query("INSERT INTO offcloud_secrets (name, value) VALUES ('a', 'b')")
             .execute(&pool)
             .await
             .unwrap();
         let image = park(&pool).await.unwrap();
         assert!(pool.is_closed());
         let pool = unpark(&image).await.unwrap();
-        let value: String =
-            sqlx::query_scalar("SELECT value FROM offcloud_secrets WHERE name = 'a'")
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        let value: String = query_scalar("SELECT value FROM offcloud_secrets WHERE name = 'a'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         assert_eq!(value, "b");
         // Still writable, and the foreign keys still enforced.
-        sqlx::query("INSERT INTO offcloud_secrets (name, value) VALUES ('c', 'd')")
+        query("INSERT INTO offcloud_secrets (name, value) VALUES ('c', 'd')")
             .execute(&pool)
             .await
             .unwrap();
-        let keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        let keys: i64 = query_scalar("PRAGMA foreign_keys")
             .fetch_one(&pool)
             .await
             .unwrap();
@@ -652,7 +571,7 @@ mod tests {
     }
 
     async fn secrets_kept(db: &Db) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM offcloud_secrets")
+        query_scalar("SELECT count(*) FROM offcloud_secrets")
             .fetch_one(db)
             .await
             .unwrap()
@@ -663,7 +582,7 @@ mod tests {
         let db = open(None).await.unwrap();
         {
             let mut tx = db.begin().await.unwrap();
-            sqlx::query("INSERT INTO offcloud_secrets (name, value) VALUES ('a', 'b')")
+            query("INSERT INTO offcloud_secrets (name, value) VALUES ('a', 'b')")
                 .execute(&mut *tx)
                 .await
                 .unwrap();
@@ -671,7 +590,7 @@ mod tests {
         }
         assert_eq!(secrets_kept(&db).await, 0);
         let mut tx = db.begin().await.unwrap();
-        sqlx::query("INSERT INTO offcloud_secrets (name, value) VALUES ('a', 'b')")
+        query("INSERT INTO offcloud_secrets (name, value) VALUES ('a', 'b')")
             .execute(&mut tx)
             .await
             .unwrap();
@@ -680,44 +599,37 @@ mod tests {
 
         db.close().await;
         assert!(db.is_closed());
-        assert!(sqlx::query("SELECT 1").execute(&db).await.is_err());
+        assert!(query("SELECT 1").execute(&db).await.is_err());
         assert!(db.begin().await.is_err());
+    }
+
+    /// A store migrated from nothing by `migrator`.
+    async fn migrated_by(migrator: &sqlx::migrate::Migrator) -> Db {
+        let mut conn = sqlx_connect(None).await.unwrap();
+        migrator.run_direct(&mut conn).await.unwrap();
+        store_of(&conn.serialize(None).await.unwrap())
     }
 
     /// A store migrated from nothing.
     async fn migrated() -> Db {
-        let migrated = connect(None).await.unwrap();
-        MIGRATOR
-            .run_direct(&mut *migrated.acquire().await.unwrap())
-            .await
-            .unwrap();
-        migrated
+        migrated_by(&MIGRATOR).await
     }
 
     /// SQLite's image of `db`.
     async fn image_of(db: &Db) -> Vec<u8> {
-        let mut conn = db.acquire().await.unwrap();
-        conn.serialize(None).await.unwrap().to_vec()
+        serialize(&db.acquire().await.unwrap()).unwrap()
     }
 
     /// A store holding `image`.
-    async fn store_of(image: &[u8]) -> Db {
-        let db = connect(None).await.unwrap();
-        let buffer = SqliteOwnedBuf::try_from(image).unwrap();
-        db.acquire()
-            .await
-            .unwrap()
-            .deserialize(None, buffer, false)
-            .await
-            .unwrap();
-        db
+    fn store_of(image: &[u8]) -> Db {
+        holding(image).unwrap()
     }
 
     #[tokio::test]
     async fn the_committed_empty_store_is_the_migrated_one() {
         let migrated = migrated().await;
         let current = !COMMITTED_EMPTY_STORE.is_empty() && {
-            let committed = store_of(COMMITTED_EMPTY_STORE).await;
+            let committed = store_of(COMMITTED_EMPTY_STORE);
             schema_of(&committed).await == schema_of(&migrated).await
                 && migrations_of(&committed).await == migrations_of(&migrated).await
         };
@@ -752,23 +664,18 @@ mod tests {
         for file in &files {
             std::fs::copy(file, older.path().join(file.file_name().unwrap())).unwrap();
         }
-        let before_newest = connect(None).await.unwrap();
-        sqlx::migrate::Migrator::new(older.path())
-            .await
-            .unwrap()
-            .run_direct(&mut *before_newest.acquire().await.unwrap())
-            .await
-            .unwrap();
+        let before_newest =
+            migrated_by(&sqlx::migrate::Migrator::new(older.path()).await.unwrap()).await;
         let image: &'static [u8] = Box::leak(image_of(&before_newest).await.into_boxed_slice());
         assert_eq!(
-            migrations_of(&store_of(image).await).await.len() + 1,
+            migrations_of(&store_of(image)).await.len() + 1,
             MIGRATOR.iter().count()
         );
 
         for committed in [image, b"not a database".as_slice(), &[]] {
             let template = first_template(committed).await.unwrap();
             assert!(matches!(template, Cow::Owned(_)));
-            let store = store_of(&template).await;
+            let store = store_of(&template);
             assert_eq!(schema_of(&store).await, schema_of(&migrated).await);
             assert_eq!(migrations_of(&store).await.len(), MIGRATOR.iter().count());
         }
@@ -795,10 +702,8 @@ mod tests {
         assert_eq!(applied.len(), MIGRATOR.iter().count());
         assert_eq!(migrations_of(&copied).await, applied);
         // And the migrator agrees nothing is left to apply.
-        MIGRATOR
-            .run_direct(&mut *copied.acquire().await.unwrap())
-            .await
-            .unwrap();
-        assert_eq!(migrations_of(&copied).await, applied);
+        let image: &'static [u8] = Box::leak(image_of(&copied).await.into_boxed_slice());
+        let template = brought_up_to_date(image).await.unwrap();
+        assert!(matches!(template, Cow::Borrowed(_)));
     }
 }

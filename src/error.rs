@@ -2,6 +2,7 @@
 //! only the carrier for failures that are ours, not the client's (a database that went away,
 //! a task that panicked). Services answer them with their generic 500 and log them once.
 
+use crate::db;
 use std::fmt;
 
 /// An internal failure: never caused by request input, never shown to the client.
@@ -39,14 +40,14 @@ impl fmt::Display for Internal {
     }
 }
 
-impl From<sqlx::Error> for Internal {
-    fn from(e: sqlx::Error) -> Self {
+impl From<db::Error> for Internal {
+    fn from(e: db::Error) -> Self {
         Internal(Box::new(e))
     }
 }
 
-impl From<sqlx::migrate::MigrateError> for Internal {
-    fn from(e: sqlx::migrate::MigrateError) -> Self {
+impl From<rusqlite::Error> for Internal {
+    fn from(e: rusqlite::Error) -> Self {
         Internal(Box::new(e))
     }
 }
@@ -65,6 +66,6 @@ impl From<serde_json::Error> for Internal {
 
 /// True when a write failed on a UNIQUE constraint: each service maps that to its own "already
 /// exists" answer.
-pub fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+pub fn is_unique_violation(e: &db::Error) -> bool {
+    e.is_unique_violation()
 }

@@ -16,9 +16,9 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::{MessageFormatter, Spanned};
-use sqlx::SqliteConnection;
 
 use crate::config::Config;
+use crate::db;
 use crate::error::{Internal, is_unique_violation};
 use crate::service::BoxFuture;
 use crate::session::Session;
@@ -58,8 +58,8 @@ pub enum ApplyError {
     Internal(Internal),
 }
 
-impl From<sqlx::Error> for ApplyError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<db::Error> for ApplyError {
+    fn from(e: db::Error) -> Self {
         ApplyError::Internal(e.into())
     }
 }
@@ -97,11 +97,13 @@ impl Origin {
     /// blames the pinned id when there is one.
     pub fn conflict_or_id(
         &self,
-        e: sqlx::Error,
+        e: db::Error,
         pinned: Option<&Origin>,
         id_column: &str,
     ) -> ApplyError {
-        let on_id = matches!(&e, sqlx::Error::Database(db) if db.message().ends_with(id_column));
+        let on_id = e
+            .database_message()
+            .is_some_and(|message| message.ends_with(id_column));
         match pinned {
             Some(id) if on_id => id.conflict(e),
             _ => self.conflict(e),
@@ -109,7 +111,7 @@ impl Origin {
     }
 
     /// Maps a unique violation to a conflict naming this field; other errors stay internal.
-    pub fn conflict(&self, e: sqlx::Error) -> ApplyError {
+    pub fn conflict(&self, e: db::Error) -> ApplyError {
         if is_unique_violation(&e) {
             self.conflict_now()
         } else {
@@ -139,7 +141,7 @@ pub trait Prepared: Send + Sync + 'static {
     /// Inserts everything on an open transaction.
     fn apply(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut db::Connection,
         session: &Session,
     ) -> impl Future<Output = Result<(), ApplyError>> + Send;
 }
@@ -192,7 +194,7 @@ pub trait PreparedSection: Send + Sync {
     fn counts(&self) -> Value;
     fn apply<'a>(
         &'a self,
-        conn: &'a mut SqliteConnection,
+        conn: &'a mut db::Connection,
         session: &'a Session,
     ) -> BoxFuture<'a, Result<(), ApplyError>>;
     fn as_any(&self) -> &dyn Any;
@@ -205,7 +207,7 @@ impl<T: Prepared> PreparedSection for T {
 
     fn apply<'a>(
         &'a self,
-        conn: &'a mut SqliteConnection,
+        conn: &'a mut db::Connection,
         session: &'a Session,
     ) -> BoxFuture<'a, Result<(), ApplyError>> {
         Box::pin(Prepared::apply(self, conn, session))

@@ -78,7 +78,7 @@ async fn evict(state: &AppState, name: &SessionName, idle: Duration) -> std::io:
 }
 
 /// Hands the memory of parked and dropped sessions back to the system: glibc keeps freed memory
-/// in its arenas (each sqlx worker thread allocates in one) until told to trim, so without this
+/// in its arenas (one per thread that allocates) until told to trim, so without this
 /// a thousand sessions created and dropped leave the process as big as when they were open.
 pub fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

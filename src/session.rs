@@ -82,7 +82,7 @@ struct SessionInner {
     clock: Clock,
     signing_secret: Option<String>,
     /// Stored secrets already read, by purpose: every token check needs one, and a statement
-    /// costs two thread switches with sqlx-sqlite. Cleared by `reset`, which deletes them.
+    /// costs a turn of the session's connection. Cleared by `reset`, which deletes them.
     secrets: Mutex<HashMap<String, Arc<[u8]>>>,
     /// What services already looked up about a credential or a tenant (an API key's owner, a
     /// tenant's settings), by a key the service chooses: a request that finds it here saves a

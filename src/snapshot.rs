@@ -27,11 +27,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use rusqlite::types::Value as Stored;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::sqlite::{SqliteRow, SqliteValueRef};
-use sqlx::{Row, SqliteConnection, TypeInfo, ValueRef};
 
+use crate::db;
 use crate::session::Session;
 
 /// What `"offcloud"` says in every state document.
@@ -73,8 +73,8 @@ pub enum LoadError {
     Internal(crate::error::Internal),
 }
 
-impl From<sqlx::Error> for LoadError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<db::Error> for LoadError {
+    fn from(e: db::Error) -> Self {
         LoadError::Internal(e.into())
     }
 }
@@ -179,8 +179,8 @@ enum Sql {
 }
 
 /// The tables that hold state: every table but SQLite's own and the migrations' bookkeeping.
-async fn schema(conn: &mut SqliteConnection) -> Result<Vec<TableSchema>, sqlx::Error> {
-    let tables: Vec<(String, bool)> = sqlx::query_as(
+async fn schema(conn: &mut db::Connection) -> Result<Vec<TableSchema>, db::Error> {
+    let tables: Vec<(String, bool)> = db::query_as(
         "SELECT m.name, coalesce(l.wr, 0) FROM sqlite_master m
            LEFT JOIN pragma_table_list l ON l.name = m.name AND l.schema = 'main'
           WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx_%'
@@ -194,7 +194,7 @@ async fn schema(conn: &mut SqliteConnection) -> Result<Vec<TableSchema>, sqlx::E
             continue;
         }
         let columns: Vec<(String, String, i64)> =
-            sqlx::query_as("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid")
+            db::query_as("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid")
                 .bind(&name)
                 .fetch_all(&mut *conn)
                 .await?;
@@ -230,7 +230,7 @@ fn quote(name: &str) -> String {
 }
 
 /// Every row of a session, with its clock.
-pub async fn dump(session: &Session) -> Result<SessionState, sqlx::Error> {
+pub async fn dump(session: &Session) -> Result<SessionState, db::Error> {
     let mut conn = session.db().acquire().await?;
     let mut tables = BTreeMap::new();
     for table in schema(&mut conn).await? {
@@ -241,14 +241,14 @@ pub async fn dump(session: &Session) -> Result<SessionState, sqlx::Error> {
             quote(&table.name),
             table.order_by
         );
-        let rows: Vec<SqliteRow> = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+        let rows: Vec<db::Row> = db::query(&sql).fetch_all(&mut *conn).await?;
         if rows.is_empty() {
             continue;
         }
         let rows = rows
             .iter()
             .map(|row| (0..row.len()).map(|i| json_value(row, i)).collect())
-            .collect::<Result<Vec<Vec<Value>>, sqlx::Error>>()?;
+            .collect::<Result<Vec<Vec<Value>>, db::Error>>()?;
         tables.insert(
             table.name,
             Table {
@@ -266,29 +266,22 @@ pub async fn dump(session: &Session) -> Result<SessionState, sqlx::Error> {
 
 /// One stored value as JSON, by the type the value has (not the column's: an `ANY` column keeps
 /// whatever it was given).
-fn json_value(row: &SqliteRow, i: usize) -> Result<Value, sqlx::Error> {
-    let raw: SqliteValueRef<'_> = row.try_get_raw(i)?;
-    if raw.is_null() {
-        return Ok(Value::Null);
-    }
-    let kind = raw.type_info().name().to_owned();
-    Ok(match kind.as_str() {
-        "INTEGER" => Value::from(row.try_get_unchecked::<i64, _>(i)?),
-        "REAL" => Value::from(row.try_get_unchecked::<f64, _>(i)?),
-        "BLOB" => {
-            let bytes = row.try_get_unchecked::<Vec<u8>, _>(i)?;
-            serde_json::json!({ "base64": BASE64.encode(bytes) })
-        }
-        _ => Value::from(row.try_get_unchecked::<String, _>(i)?),
+fn json_value(row: &db::Row, i: usize) -> Result<Value, db::Error> {
+    Ok(match row.value(i)? {
+        Stored::Null => Value::Null,
+        Stored::Integer(n) => Value::from(*n),
+        Stored::Real(x) => Value::from(*x),
+        Stored::Blob(bytes) => serde_json::json!({ "base64": BASE64.encode(bytes) }),
+        Stored::Text(text) => Value::from(text.as_str()),
     })
 }
 
 /// Row counts of a session's non-empty tables, by table name (derived tables left out, as a dump
 /// leaves them). Two statements, whatever the number of tables: sessions are listed often (and
 /// counted each time one is parked).
-pub async fn row_counts(pool: &crate::db::Db) -> Result<BTreeMap<String, i64>, sqlx::Error> {
+pub async fn row_counts(pool: &crate::db::Db) -> Result<BTreeMap<String, i64>, db::Error> {
     let mut conn = pool.acquire().await?;
-    let tables: Vec<String> = sqlx::query_scalar(
+    let tables: Vec<String> = db::query_scalar(
         "SELECT name FROM sqlite_master
           WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx_%'
           ORDER BY name",
@@ -309,7 +302,7 @@ pub async fn row_counts(pool: &crate::db::Db) -> Result<BTreeMap<String, i64>, s
         .map(|(i, name)| format!("SELECT {i}, count(*) FROM {}", quote(name)))
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let rows: Vec<(i64, i64)> = sqlx::query_as(&sql).fetch_all(&mut *conn).await?;
+    let rows: Vec<(i64, i64)> = db::query_as(&sql).fetch_all(&mut *conn).await?;
     Ok(rows
         .into_iter()
         .filter(|(_, count)| *count > 0)
@@ -351,7 +344,7 @@ pub async fn load(targets: &[(Session, Option<&SessionState>)]) -> Result<(), Lo
     for (session, inserts) in plans {
         let mut tx = session.db().begin().await?;
         // Checked below, once every row is in: rows may come in any order.
-        sqlx::query("PRAGMA defer_foreign_keys = ON")
+        db::query("PRAGMA defer_foreign_keys = ON")
             .execute(&mut *tx)
             .await?;
         let derived = crate::service::derived_tables()
@@ -359,14 +352,14 @@ pub async fn load(targets: &[(Session, Option<&SessionState>)]) -> Result<(), Lo
             .map(|t| t.to_string());
         // Derived tables last: deleting the rows they count updates them on the way.
         for table in tables.iter().map(|t| t.name.clone()).chain(derived) {
-            sqlx::query(&format!("DELETE FROM {}", quote(&table)))
+            db::query(&format!("DELETE FROM {}", quote(&table)))
                 .execute(&mut *tx)
                 .await?;
         }
         let mut row_of_rowid: HashMap<(String, i64), usize> = HashMap::new();
         for insert in inserts {
             for (index, row) in insert.rows.into_iter().enumerate() {
-                let mut query = sqlx::query(&insert.sql);
+                let mut query = db::query(&insert.sql);
                 for value in row {
                     query = match value {
                         Sql::Null => query.bind(None::<i64>),
@@ -389,7 +382,7 @@ pub async fn load(targets: &[(Session, Option<&SessionState>)]) -> Result<(), Lo
             }
         }
         let broken: Option<(String, Option<i64>, String)> =
-            sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
+            db::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
                 .fetch_optional(&mut *tx)
                 .await?;
         if let Some((table, rowid, parent)) = broken {
@@ -411,10 +404,10 @@ pub async fn load(targets: &[(Session, Option<&SessionState>)]) -> Result<(), Lo
 }
 
 /// A database error caused by the document (a constraint) is the document's fault; others are ours.
-fn refusal(e: sqlx::Error, at: impl FnOnce() -> String) -> LoadError {
-    match &e {
-        sqlx::Error::Database(db) => LoadError::Invalid(format!("{}: {}", at(), db.message())),
-        _ => LoadError::Internal(e.into()),
+fn refusal(e: db::Error, at: impl FnOnce() -> String) -> LoadError {
+    match e.database_message() {
+        Some(message) => LoadError::Invalid(format!("{}: {message}", at())),
+        None => LoadError::Internal(e.into()),
     }
 }
 

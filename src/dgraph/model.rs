@@ -1,5 +1,6 @@
 //! Dgraph Cloud's records and the small formats they use (uids, Go-style log times).
 
+use crate::db;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -7,15 +8,25 @@ use utoipa::ToSchema;
 
 use crate::auth::jwt;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Account {
     pub id: String,
     pub email: String,
     pub name: String,
 }
 
+impl db::FromRow for Account {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Account {
+            id: row.column("id")?,
+            email: row.column("email")?,
+            name: row.column("name")?,
+        })
+    }
+}
+
 /// A deployment's row. A list reads only the columns it needs, as JSON: the others are empty.
-#[derive(Debug, Clone, Default, sqlx::FromRow, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Deployment {
     pub uid: String,
@@ -33,6 +44,28 @@ pub struct Deployment {
     pub gql_schema: Option<String>,
     pub created_at: String,
     pub ready_at: String,
+}
+
+impl db::FromRow for Deployment {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Deployment {
+            uid: row.column("uid")?,
+            owner: row.column("owner")?,
+            organization_uid: row.column("organization_uid")?,
+            name: row.column("name")?,
+            zone: row.column("zone")?,
+            subdomain: row.column("subdomain")?,
+            port: row.column("port")?,
+            deployment_mode: row.column("deployment_mode")?,
+            deployment_type: row.column("deployment_type")?,
+            size: row.column("size")?,
+            lambda_script: row.column("lambda_script")?,
+            tenant_id: row.column("tenant_id")?,
+            gql_schema: row.column("gql_schema")?,
+            created_at: row.column("created_at")?,
+            ready_at: row.column("ready_at")?,
+        })
+    }
 }
 
 /// The `port` of a deployment that should get its own port when its `url` is next read (a
@@ -118,7 +151,7 @@ impl ApiKeyRole {
     }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ExportTask {
     pub task_id: String,
     pub export_id: String,
@@ -127,16 +160,46 @@ pub struct ExportTask {
     pub ready_at: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+impl db::FromRow for ExportTask {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(ExportTask {
+            task_id: row.column("task_id")?,
+            export_id: row.column("export_id")?,
+            format: row.column("format")?,
+            created_at: row.column("created_at")?,
+            ready_at: row.column("ready_at")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct Restore {
     pub ready_at: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+impl db::FromRow for Restore {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Restore {
+            ready_at: row.column("ready_at")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct Organization {
     pub uid: String,
     pub name: String,
     pub created_by: String,
+}
+
+impl db::FromRow for Organization {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Organization {
+            uid: row.column("uid")?,
+            name: row.column("name")?,
+            created_by: row.column("created_by")?,
+        })
+    }
 }
 
 pub const DEPLOYMENT_MODES: &[&str] = &["graphql", "readonly", "flexible"];

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::db;
 use crate::error::Internal;
 
 #[derive(Debug)]
@@ -145,8 +146,8 @@ impl From<Internal> for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<db::Error> for ApiError {
+    fn from(e: db::Error) -> Self {
         ApiError::Internal(e.into())
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use crate::db;
 use crate::error::Internal;
 
 /// FastAPI's error body.
@@ -81,8 +82,8 @@ impl From<Internal> for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<db::Error> for ApiError {
+    fn from(e: db::Error) -> Self {
         ApiError::Internal(e.into())
     }
 }

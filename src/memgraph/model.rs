@@ -3,6 +3,7 @@
 //! responses with the rows they are read from. Fields the spec marks [inferred] are here because
 //! a client of the real service would plausibly read them.
 
+use crate::db;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
@@ -14,20 +15,9 @@ use super::validation::{Records, Upload};
 // docs/spec/memgraph.md §5.2. The derived ordering follows the levels, not the declaration, which
 // is the service's own order: its 422 messages list `'admin', 'editor' or 'viewer'`.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    sqlx::Type,
-    utoipa::ToSchema,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
-#[sqlx(rename_all = "lowercase")]
 pub enum Role {
     Admin = 3,
     Editor = 2,
@@ -35,6 +25,14 @@ pub enum Role {
 }
 
 impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "viewer" => Some(Role::Viewer),
@@ -42,6 +40,19 @@ impl Role {
             "admin" => Some(Role::Admin),
             _ => None,
         }
+    }
+}
+
+/// Stored as its name, as on the wire.
+impl rusqlite::types::ToSql for Role {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl rusqlite::types::FromSql for Role {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        Role::parse(value.as_str()?).ok_or(rusqlite::types::FromSqlError::InvalidType)
     }
 }
 
@@ -62,18 +73,29 @@ pub fn default_tenant_settings(episode_gap: std::time::Duration) -> Value {
     })
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Tenant {
     pub id: String,
     pub name: String,
     pub sector: Option<String>,
     pub created_at: String,
-    #[sqlx(json)]
     pub settings: Map<String, Value>,
 }
 
+impl db::FromRow for Tenant {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Tenant {
+            id: row.column("id")?,
+            name: row.column("name")?,
+            sector: row.column("sector")?,
+            created_at: row.column("created_at")?,
+            settings: row.column::<db::Json<_>>("settings")?.0,
+        })
+    }
+}
+
 /// A dashboard account. The password hash is read for login and never serialised.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: String,
     pub email: String,
@@ -86,8 +108,23 @@ pub struct User {
     pub password_hash: String,
 }
 
+impl db::FromRow for User {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(User {
+            id: row.column("id")?,
+            email: row.column("email")?,
+            full_name: row.column("full_name")?,
+            role: row.column("role")?,
+            tenant_id: row.column("tenant_id")?,
+            is_active: row.column("is_active")?,
+            created_at: row.column("created_at")?,
+            password_hash: row.column("password_hash")?,
+        })
+    }
+}
+
 /// `GET /v1/api-keys` items: never the hash, never the plaintext.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiKey {
     pub id: String,
     pub name: String,
@@ -95,6 +132,19 @@ pub struct ApiKey {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub is_active: bool,
+}
+
+impl db::FromRow for ApiKey {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(ApiKey {
+            id: row.column("id")?,
+            name: row.column("name")?,
+            key_prefix: row.column("key_prefix")?,
+            created_at: row.column("created_at")?,
+            last_used_at: row.column("last_used_at")?,
+            is_active: row.column("is_active")?,
+        })
+    }
 }
 
 /// What listings show of a key (`key_prefix`): its first characters.
@@ -152,7 +202,7 @@ pub struct Whoami {
     pub email: Option<String>,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Stats {
     pub tenant_id: String,
     pub total_events: i64,
@@ -165,6 +215,24 @@ pub struct Stats {
     pub total_relationships: i64,
     pub total_decisions: i64,
     pub open_contradictions: i64,
+}
+
+impl db::FromRow for Stats {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Stats {
+            tenant_id: row.column("tenant_id")?,
+            total_events: row.column("total_events")?,
+            total_episodes: row.column("total_episodes")?,
+            total_beliefs: row.column("total_beliefs")?,
+            active_beliefs: row.column("active_beliefs")?,
+            pending_episodes: row.column("pending_episodes")?,
+            total_users: row.column("total_users")?,
+            total_entities: row.column("total_entities")?,
+            total_relationships: row.column("total_relationships")?,
+            total_decisions: row.column("total_decisions")?,
+            open_contradictions: row.column("open_contradictions")?,
+        })
+    }
 }
 
 /// `{"status": "...", "id": "..."}`, what deletions and revocations answer.
@@ -215,7 +283,7 @@ pub struct ExportUser {
 /// An event. The request field is `content`; the stored and returned one is
 /// `content_payload`, the only name a client of the real service is seen reading.
 // docs/spec/memgraph.md §6.3
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Event {
     pub id: String,
     /// Rewritten to the importing tenant, so an import need not carry it.
@@ -225,15 +293,30 @@ pub struct Event {
     pub agent_id: Option<String>,
     pub thread_id: Option<String>,
     pub event_type: String,
-    #[sqlx(json)]
     pub content_payload: Value,
     pub episode_id: Option<String>,
     pub timestamp: String,
 }
 
+impl db::FromRow for Event {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Event {
+            id: row.column("id")?,
+            tenant_id: row.column("tenant_id")?,
+            user_id: row.column("user_id")?,
+            agent_id: row.column("agent_id")?,
+            thread_id: row.column("thread_id")?,
+            event_type: row.column("event_type")?,
+            content_payload: row.column::<db::Json<_>>("content_payload")?.0,
+            episode_id: row.column("episode_id")?,
+            timestamp: row.column("timestamp")?,
+        })
+    }
+}
+
 /// An episode: derived from events, never written by clients.
 // docs/spec/memgraph.md §6.4
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Episode {
     pub id: String,
     #[serde(default)]
@@ -242,7 +325,6 @@ pub struct Episode {
     pub agent_id: Option<String>,
     pub thread_id: Option<String>,
     pub summary: Option<String>,
-    #[sqlx(json)]
     pub tags: Value,
     pub outcome: Option<String>,
     /// Counted from the events, not stored.
@@ -252,6 +334,26 @@ pub struct Episode {
     pub end_time: String,
     pub consolidation_status: String,
     pub created_at: String,
+}
+
+impl db::FromRow for Episode {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Episode {
+            id: row.column("id")?,
+            tenant_id: row.column("tenant_id")?,
+            user_id: row.column("user_id")?,
+            agent_id: row.column("agent_id")?,
+            thread_id: row.column("thread_id")?,
+            summary: row.column("summary")?,
+            tags: row.column::<db::Json<_>>("tags")?.0,
+            outcome: row.column("outcome")?,
+            event_count: row.column("event_count")?,
+            start_time: row.column("start_time")?,
+            end_time: row.column("end_time")?,
+            consolidation_status: row.column("consolidation_status")?,
+            created_at: row.column("created_at")?,
+        })
+    }
 }
 
 /// `GET /v1/episodes/{id}`: the episode with its events, oldest first.
@@ -264,7 +366,7 @@ pub struct EpisodeDetail {
 
 /// A belief version.
 // docs/spec/memgraph.md §6.5
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Belief {
     pub id: String,
     #[serde(default)]
@@ -282,6 +384,28 @@ pub struct Belief {
     pub supersedes_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+impl db::FromRow for Belief {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Belief {
+            id: row.column("id")?,
+            tenant_id: row.column("tenant_id")?,
+            subject_id: row.column("subject_id")?,
+            key: row.column("key")?,
+            value: row.column("value")?,
+            confidence: row.column("confidence")?,
+            belief_type: row.column("belief_type")?,
+            domain: row.column("domain")?,
+            epistemic_status: row.column("epistemic_status")?,
+            is_active: row.column("is_active")?,
+            version: row.column("version")?,
+            source: row.column("source")?,
+            supersedes_id: row.column("supersedes_id")?,
+            created_at: row.column("created_at")?,
+            updated_at: row.column("updated_at")?,
+        })
+    }
 }
 
 /// `POST /v1/ingest`: `event_id` is what the SDK's tests read.

@@ -5,12 +5,13 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
-use sqlx::{FromRow, Row, SqliteConnection};
 
 use super::error::ApiError;
 use super::model::{ApiKey, Role, Stats, Tenant, User, default_tenant_settings};
 use crate::AppState;
 use crate::clock::iso;
+use crate::db;
+use crate::db::FromRow;
 use crate::error::{Internal, is_unique_violation};
 use crate::session::Session;
 
@@ -69,8 +70,8 @@ pub enum WriteError {
     Internal(Internal),
 }
 
-impl From<sqlx::Error> for WriteError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<db::Error> for WriteError {
+    fn from(e: db::Error) -> Self {
         if is_unique_violation(&e) {
             WriteError::EmailTaken
         } else {
@@ -154,7 +155,7 @@ impl Store {
     ) -> Result<(), WriteError> {
         let now = self.now();
         let mut tx = self.session.db().begin().await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO memgraph_tenants (id, name, sector, settings, created_at) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(tenant_id)
@@ -198,7 +199,7 @@ impl Store {
         for (key, value) in settings.into_iter().flatten() {
             tenant.settings.insert(key.clone(), value.clone());
         }
-        sqlx::query("UPDATE memgraph_tenants SET name = ?, sector = ?, settings = ? WHERE id = ?")
+        db::query("UPDATE memgraph_tenants SET name = ?, sector = ?, settings = ? WHERE id = ?")
             .bind(&tenant.name)
             .bind(&tenant.sector)
             .bind(Value::Object(tenant.settings.clone()).to_string())
@@ -212,7 +213,7 @@ impl Store {
 
     /// The development tenant, created the first time an anonymous caller needs it.
     pub async fn ensure_dev_tenant(&self) -> Result<(), Internal> {
-        sqlx::query(
+        db::query(
             "INSERT OR IGNORE INTO memgraph_tenants (id, name, sector, settings, created_at)
              VALUES (?, 'Development', NULL, ?, ?)",
         )
@@ -228,7 +229,7 @@ impl Store {
 
     /// Any tenant's user, by login email (case-insensitive).
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, Internal> {
-        Ok(sqlx::query_as(&format!(
+        Ok(db::query_as(&format!(
             "SELECT {USER_COLUMNS} FROM memgraph_users WHERE email_lower = ?"
         ))
         .bind(email.to_lowercase())
@@ -237,7 +238,7 @@ impl Store {
     }
 
     pub async fn user(&self, tenant_id: &str, user_id: &str) -> Result<Option<User>, Internal> {
-        Ok(sqlx::query_as(&format!(
+        Ok(db::query_as(&format!(
             "SELECT {USER_COLUMNS} FROM memgraph_users WHERE tenant_id = ? AND id = ?"
         ))
         .bind(tenant_id)
@@ -247,7 +248,7 @@ impl Store {
     }
 
     pub async fn users(&self, tenant_id: &str) -> Result<Vec<User>, Internal> {
-        Ok(sqlx::query_as(&format!(
+        Ok(db::query_as(&format!(
             "SELECT {USER_COLUMNS} FROM memgraph_users WHERE tenant_id = ? ORDER BY created_at, id"
         ))
         .bind(tenant_id)
@@ -280,7 +281,7 @@ impl Store {
         if demotes && is_last_admin(&mut tx, tenant_id, user_id).await? {
             return Err(WriteError::LastAdmin);
         }
-        let changed = sqlx::query(
+        let changed = db::query(
             "UPDATE memgraph_users SET role = coalesce(?, role), full_name = coalesce(?, full_name),
                     is_active = coalesce(?, is_active), password_hash = coalesce(?, password_hash),
                     updated_at = ?
@@ -312,7 +313,7 @@ impl Store {
         if is_last_admin(&mut tx, tenant_id, user_id).await? {
             return Err(WriteError::LastAdmin);
         }
-        let deleted = sqlx::query("DELETE FROM memgraph_users WHERE tenant_id = ? AND id = ?")
+        let deleted = db::query("DELETE FROM memgraph_users WHERE tenant_id = ? AND id = ?")
             .bind(tenant_id)
             .bind(user_id)
             .execute(&mut *tx)
@@ -338,7 +339,7 @@ impl Store {
     }
 
     pub async fn api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>, Internal> {
-        Ok(sqlx::query_as(&format!(
+        Ok(db::query_as(&format!(
             "SELECT {KEY_COLUMNS} FROM memgraph_api_keys WHERE tenant_id = ? ORDER BY created_at, id"
         ))
         .bind(tenant_id)
@@ -348,7 +349,7 @@ impl Store {
 
     /// Revokes a key of this tenant; `false` when there is no such key.
     pub async fn revoke_api_key(&self, tenant_id: &str, key_id: &str) -> Result<bool, Internal> {
-        let found = sqlx::query(
+        let found = db::query(
             "UPDATE memgraph_api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE tenant_id = ? AND id = ?",
         )
         .bind(self.now())
@@ -376,7 +377,7 @@ impl Store {
                 known.last_used_at.clone(),
             ),
             None => {
-                let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+                let row: Option<(String, String, Option<String>)> = db::query_as(
                     "SELECT id, tenant_id, last_used_at FROM memgraph_api_keys
                       WHERE key_hash = ? AND revoked_at IS NULL",
                 )
@@ -395,7 +396,7 @@ impl Store {
             Some(used) if used >= stale => Some(used),
             _ => {
                 let used = iso(now);
-                sqlx::query("UPDATE memgraph_api_keys SET last_used_at = ? WHERE id = ?")
+                db::query("UPDATE memgraph_api_keys SET last_used_at = ? WHERE id = ?")
                     .bind(&used)
                     .bind(&key_id)
                     .execute(self.session.db())
@@ -441,7 +442,7 @@ impl Store {
         tenant_id: &str,
         due_before: Option<&str>,
     ) -> Result<(Stats, bool), Internal> {
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT ?1 AS tenant_id,
                     coalesce(c.events, 0) AS total_events,
                     coalesce(c.episodes, 0) AS total_episodes,
@@ -467,24 +468,22 @@ impl Store {
 }
 
 async fn fetch_tenant(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
-) -> Result<Option<Tenant>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, name, sector, created_at, settings FROM memgraph_tenants WHERE id = ?",
-    )
-    .bind(tenant_id)
-    .fetch_optional(conn)
-    .await
+) -> Result<Option<Tenant>, db::Error> {
+    db::query_as("SELECT id, name, sector, created_at, settings FROM memgraph_tenants WHERE id = ?")
+        .bind(tenant_id)
+        .fetch_optional(conn)
+        .await
 }
 
 pub(crate) async fn insert_user(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     user: &NewUser,
     now: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<(), db::Error> {
+    db::query(
         "INSERT INTO memgraph_users
             (id, tenant_id, email, email_lower, full_name, password_hash, role, is_active, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
@@ -504,12 +503,12 @@ pub(crate) async fn insert_user(
 }
 
 pub(crate) async fn insert_api_key(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     key: &NewApiKey,
     now: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<(), db::Error> {
+    db::query(
         "INSERT INTO memgraph_api_keys (id, tenant_id, name, key_prefix, key_hash, created_by, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
@@ -527,11 +526,11 @@ pub(crate) async fn insert_api_key(
 
 /// Whether this user is an active admin and no other active admin of the tenant remains.
 async fn is_last_admin(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     user_id: &str,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<bool, db::Error> {
+    db::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM memgraph_users
                          WHERE tenant_id = ?1 AND id = ?2 AND role = 'admin' AND is_active)
             AND NOT EXISTS (SELECT 1 FROM memgraph_users
@@ -556,14 +555,14 @@ pub struct FixtureBelief {
 
 /// A tenant with a pinned id (fixtures).
 pub async fn insert_tenant(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     id: &str,
     name: &str,
     sector: Option<&str>,
     settings: &str,
     now: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<(), db::Error> {
+    db::query(
         "INSERT INTO memgraph_tenants (id, name, sector, settings, created_at) VALUES (?, ?, ?, ?, ?)",
     )
     .bind(id)
@@ -578,12 +577,12 @@ pub async fn insert_tenant(
 
 /// A belief with a pinned id, as version 1 (fixtures).
 pub async fn insert_fixture_belief(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     b: &FixtureBelief,
     now: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<(), db::Error> {
+    db::query(
         "INSERT INTO memgraph_beliefs
             (id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
              epistemic_status, is_active, version, source, supersedes_id, created_at, updated_at,
@@ -614,6 +613,7 @@ pub async fn insert_fixture_belief(
 /// file lists its statements, with whether each is given such a filter.
 #[cfg(test)]
 mod plans {
+    use crate::db;
     /// The columns a plan step's index is searched by for equality (`a=? AND b>?`: `a`).
     fn equalities(step: &str) -> Vec<&str> {
         step.split_once(" (").map_or(Vec::new(), |(_, keys)| {
@@ -627,7 +627,7 @@ mod plans {
     #[tokio::test]
     async fn no_request_reads_a_whole_table() {
         let db = crate::db::open(None).await.unwrap();
-        let tables: Vec<String> = sqlx::query_scalar(
+        let tables: Vec<String> = db::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'memgraph_%'",
         )
         .fetch_all(&db)
@@ -643,7 +643,7 @@ mod plans {
         let mut bad = Vec::new();
         for (sql, filtered) in statements.into_iter().flatten() {
             let plan: Vec<(i64, i64, i64, String)> =
-                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                db::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
                     .fetch_all(&db)
                     .await
                     .unwrap_or_else(|e| panic!("{e}: {sql}"));
@@ -680,7 +680,7 @@ mod plans {
 
 #[cfg(test)]
 mod tests {
-    use sqlx::{Executor, Sqlite};
+    use crate::db::{self, Db};
 
     /// Stats counted from the rows, as `stats` did before the counts were kept.
     const COUNTED: &str = "SELECT (SELECT count(*) FROM memgraph_events WHERE tenant_id = ?1),
@@ -699,27 +699,15 @@ mod tests {
 
     type Counts = (i64, i64, i64, i64, i64, i64);
 
-    // Generic: a session's database, or a pool migrated by hand.
-    async fn counts<'c>(
-        db: impl Executor<'c, Database = Sqlite>,
-        sql: &str,
-        tenant: &str,
-    ) -> Counts {
-        sqlx::query_as(sql)
-            .bind(tenant)
-            .fetch_one(db)
-            .await
-            .unwrap()
+    async fn counts(db: &Db, sql: &str, tenant: &str) -> Counts {
+        db::query_as(sql).bind(tenant).fetch_one(db).await.unwrap()
     }
 
-    async fn run<'c>(db: impl Executor<'c, Database = Sqlite>, sql: &'c str) {
-        sqlx::raw_sql(sql).execute(db).await.unwrap();
+    async fn run(db: &Db, sql: &str) {
+        db.execute_batch(sql).await.unwrap();
     }
 
-    async fn assert_kept<'c>(
-        db: impl Executor<'c, Database = Sqlite> + Copy,
-        expected: [Counts; 2],
-    ) {
+    async fn assert_kept(db: &Db, expected: [Counts; 2]) {
         for (tenant, expected) in ["t1", "t2"].into_iter().zip(expected) {
             assert_eq!(counts(db, COUNTED, tenant).await, expected, "{tenant}");
             assert_eq!(counts(db, KEPT, tenant).await, expected, "{tenant}");
@@ -769,7 +757,7 @@ mod tests {
 
         crate::db::wipe(&db).await.unwrap();
         assert_kept(&db, [(0, 0, 0, 0, 0, 0); 2]).await;
-        let left: i64 = sqlx::query_scalar(
+        let left: i64 = db::query_scalar(
             "SELECT (SELECT count(*) FROM memgraph_tenant_counts)
                   + (SELECT count(*) FROM memgraph_tenant_users)",
         )
@@ -782,11 +770,7 @@ mod tests {
     #[tokio::test]
     async fn migrating_a_database_with_data_counts_what_is_there() {
         let migrations = sqlx::migrate!("./migrations");
-        let db = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect("sqlite::memory:")
-            .await
-            .unwrap();
+        let db = db::blank().unwrap();
         for migration in migrations.iter().filter(|m| m.version < 7) {
             run(&db, &migration.sql).await;
         }

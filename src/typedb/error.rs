@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::db;
 use crate::error::Internal;
 use crate::service::reason;
 
@@ -50,8 +51,8 @@ impl From<Internal> for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<db::Error> for ApiError {
+    fn from(e: db::Error) -> Self {
         ApiError::Internal(e.into())
     }
 }

@@ -14,6 +14,7 @@ use super::openapi;
 use super::store::{self, ClusterRow, Durations, Scope, Store};
 use super::validation::{self, Body};
 use crate::AppState;
+use crate::db;
 
 /// `POST /api/v1/auth`: the body is the bare token as text, with no trailing newline (a newline
 /// would end up inside the clients' `Bearer` header; docs/spec/typedb.md §4.1).
@@ -365,7 +366,7 @@ async fn begin_settled(state: &AppState, store: &Store) -> Result<crate::db::Tx,
     Ok(tx)
 }
 
-async fn ensure_space(conn: &mut sqlx::SqliteConnection, scope: &Scope) -> Result<(), ApiError> {
+async fn ensure_space(conn: &mut db::Connection, scope: &Scope) -> Result<(), ApiError> {
     if store::space_exists(conn, scope).await? {
         Ok(())
     } else {
@@ -381,7 +382,7 @@ fn no_space(scope: &Scope) -> ApiError {
 }
 
 async fn find(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut db::Connection,
     scope: &Scope,
     id: Option<&str>,
 ) -> Result<ClusterRow, ApiError> {
@@ -398,7 +399,7 @@ fn no_cluster(scope: &Scope, id: &str) -> ApiError {
     ))
 }
 
-async fn insert(conn: &mut sqlx::SqliteConnection, row: &ClusterRow) -> Result<(), ApiError> {
+async fn insert(conn: &mut db::Connection, row: &ClusterRow) -> Result<(), ApiError> {
     if store::insert_cluster(conn, row).await? {
         Ok(())
     } else {

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use sqlx::SqliteConnection;
 
 use super::error::ApiError;
 use super::model::{Access, BackupConfiguration, Cluster, Server, server_status};
 use super::settings::Settings;
 use super::validation::Deploy;
 use crate::AppState;
+use crate::db;
 use crate::error::is_unique_violation;
 use crate::session::Session;
 
@@ -37,13 +37,25 @@ pub struct Scope {
 }
 
 /// An API token as stored: the secret only as its SHA-256.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ApiToken {
     pub client_id: String,
     pub secret_hash: String,
     pub team_id: String,
     pub space_id: String,
     pub access: String,
+}
+
+impl db::FromRow for ApiToken {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(ApiToken {
+            client_id: row.column("client_id")?,
+            secret_hash: row.column("secret_hash")?,
+            team_id: row.column("team_id")?,
+            space_id: row.column("space_id")?,
+            access: row.column("access")?,
+        })
+    }
 }
 
 pub struct NewApiToken {
@@ -56,7 +68,7 @@ pub struct NewApiToken {
 }
 
 /// A cluster row; [`ClusterRow::wire`] turns it into the documented object.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ClusterRow {
     pub team_id: String,
     pub space_id: String,
@@ -76,6 +88,31 @@ pub struct ClusterRow {
     pub status: String,
     pub status_since_ms: i64,
     pub servers_down: bool,
+}
+
+impl db::FromRow for ClusterRow {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(ClusterRow {
+            team_id: row.column("team_id")?,
+            space_id: row.column("space_id")?,
+            id: row.column("id")?,
+            server_count: row.column("server_count")?,
+            storage_size_gb: row.column("storage_size_gb")?,
+            is_free: row.column("is_free")?,
+            version: row.column("version")?,
+            provider: row.column("provider")?,
+            region: row.column("region")?,
+            machine_type: row.column("machine_type")?,
+            storage_type: row.column("storage_type")?,
+            backup_frequency: row.column("backup_frequency")?,
+            backup_retention: row.column("backup_retention")?,
+            address_prefix: row.column("address_prefix")?,
+            created_at_ms: row.column("created_at_ms")?,
+            status: row.column("status")?,
+            status_since_ms: row.column("status_since_ms")?,
+            servers_down: row.column("servers_down")?,
+        })
+    }
 }
 
 impl ClusterRow {
@@ -209,7 +246,7 @@ impl Store {
     // ---- teams, spaces, API tokens ----------------------------------------------------------
 
     pub async fn api_token(&self, client_id: &str) -> Result<Option<ApiToken>, ApiError> {
-        Ok(sqlx::query_as(API_TOKEN)
+        Ok(db::query_as(API_TOKEN)
             .bind(client_id)
             .fetch_optional(self.session.db())
             .await?)
@@ -244,12 +281,12 @@ impl Store {
             self.now_ms(),
         )
         .await?;
-        sqlx::query("INSERT OR IGNORE INTO typedb_spaces (team_id, id) VALUES (?, ?)")
+        db::query("INSERT OR IGNORE INTO typedb_spaces (team_id, id) VALUES (?, ?)")
             .bind(&token.scope.team)
             .bind(&token.scope.space)
             .execute(&mut *tx)
             .await?;
-        let inserted = sqlx::query(
+        let inserted = db::query(
             "INSERT INTO typedb_api_tokens
                (client_id, secret_hash, name, team_id, space_id, access, created_at_ms)
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -274,7 +311,7 @@ impl Store {
 
     /// Revokes a token: access tokens issued for it stop working at once.
     pub async fn delete_api_token(&self, client_id: &str) -> Result<bool, ApiError> {
-        let done = sqlx::query("DELETE FROM typedb_api_tokens WHERE client_id = ?")
+        let done = db::query("DELETE FROM typedb_api_tokens WHERE client_id = ?")
             .bind(client_id)
             .execute(self.session.db())
             .await?;
@@ -292,7 +329,7 @@ impl Store {
         let mut tx = self.begin().await?;
         upsert_team(&mut tx, team, has_payment_method, self.now_ms()).await?;
         for space in std::iter::once("default").chain(spaces.iter().map(String::as_str)) {
-            sqlx::query("INSERT OR IGNORE INTO typedb_spaces (team_id, id) VALUES (?, ?)")
+            db::query("INSERT OR IGNORE INTO typedb_spaces (team_id, id) VALUES (?, ?)")
                 .bind(team)
                 .bind(space)
                 .execute(&mut *tx)
@@ -371,12 +408,12 @@ impl Store {
 }
 
 async fn upsert_team(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     team: &str,
     has_payment_method: Option<bool>,
     now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<(), db::Error> {
+    db::query(
         "INSERT INTO typedb_teams (id, has_payment_method, created_at_ms) VALUES (?1, coalesce(?2, 1), ?3)
          ON CONFLICT (id) DO UPDATE SET has_payment_method = coalesce(?2, has_payment_method)",
     )
@@ -411,17 +448,17 @@ const UPDATE_CLUSTER: &str = "UPDATE typedb_clusters
 /// compares the stored start with a bound computed here, so that the `(status,
 /// status_since_ms)` index finds the clusters that move and reads no other.
 pub async fn settle(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     durations: Durations,
     now_ms: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), db::Error> {
     let moves = [
         ("starting", "running", durations.starting),
         ("resuming", "running", durations.resuming),
         ("suspending", "suspended", durations.suspending),
     ];
     for (from, to, duration) in moves {
-        sqlx::query(SETTLE_MOVE)
+        db::query(SETTLE_MOVE)
             .bind(from)
             .bind(to)
             .bind(duration)
@@ -429,7 +466,7 @@ pub async fn settle(
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query(SETTLE_DESTROY)
+    db::query(SETTLE_DESTROY)
         .bind(now_ms.saturating_sub(durations.destroying))
         .execute(&mut *conn)
         .await?;
@@ -447,8 +484,8 @@ const SETTLE_DESTROY: &str =
 
 /// Whether the team and space exist (they always do for a valid token, unless seed data is
 /// inconsistent).
-pub async fn space_exists(conn: &mut SqliteConnection, scope: &Scope) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = sqlx::query_scalar(SPACE_EXISTS)
+pub async fn space_exists(conn: &mut db::Connection, scope: &Scope) -> Result<bool, db::Error> {
+    let found: Option<i64> = db::query_scalar(SPACE_EXISTS)
         .bind(&scope.team)
         .bind(&scope.space)
         .fetch_optional(&mut *conn)
@@ -460,10 +497,10 @@ pub async fn space_exists(conn: &mut SqliteConnection, scope: &Scope) -> Result<
 /// `(team_id, space_id, created_at_ms, id)` index, so no sort. The API has no paging: the whole
 /// space is the answer.
 pub async fn list_clusters(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     scope: &Scope,
-) -> Result<Vec<ClusterRow>, sqlx::Error> {
-    sqlx::query_as(LIST_CLUSTERS)
+) -> Result<Vec<ClusterRow>, db::Error> {
+    db::query_as(LIST_CLUSTERS)
         .bind(&scope.team)
         .bind(&scope.space)
         .fetch_all(&mut *conn)
@@ -477,11 +514,11 @@ const LIST_CLUSTERS: &str = concat!(
 );
 
 pub async fn cluster(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     scope: &Scope,
     id: &str,
-) -> Result<Option<ClusterRow>, sqlx::Error> {
-    sqlx::query_as(CLUSTER)
+) -> Result<Option<ClusterRow>, db::Error> {
+    db::query_as(CLUSTER)
         .bind(&scope.team)
         .bind(&scope.space)
         .bind(id)
@@ -495,11 +532,8 @@ const CLUSTER: &str = concat!(
     " FROM typedb_clusters WHERE team_id = ? AND space_id = ? AND id = ?"
 );
 
-async fn team_has_payment_method(
-    conn: &mut SqliteConnection,
-    team: &str,
-) -> Result<bool, sqlx::Error> {
-    let flag: Option<bool> = sqlx::query_scalar(TEAM_HAS_PAYMENT_METHOD)
+async fn team_has_payment_method(conn: &mut db::Connection, team: &str) -> Result<bool, db::Error> {
+    let flag: Option<bool> = db::query_scalar(TEAM_HAS_PAYMENT_METHOD)
         .bind(team)
         .fetch_optional(&mut *conn)
         .await?;
@@ -507,11 +541,8 @@ async fn team_has_payment_method(
 }
 
 /// Free clusters of the team, in any of its spaces (one is allowed per team).
-async fn free_clusters_in_team(
-    conn: &mut SqliteConnection,
-    team: &str,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(FREE_CLUSTERS_IN_TEAM)
+async fn free_clusters_in_team(conn: &mut db::Connection, team: &str) -> Result<i64, db::Error> {
+    db::query_scalar(FREE_CLUSTERS_IN_TEAM)
         .bind(team)
         .fetch_one(&mut *conn)
         .await
@@ -521,7 +552,7 @@ async fn free_clusters_in_team(
 /// cluster per team, and a paid one only for a team with a payment method
 /// (docs/spec/typedb.md §6.2).
 pub async fn may_add_cluster(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     team: &str,
     is_free: bool,
 ) -> Result<(), ApiError> {
@@ -537,10 +568,7 @@ pub async fn may_add_cluster(
 }
 
 /// Paid clusters, and changes beyond a free cluster's id, need the team's payment method.
-pub async fn require_payment_method(
-    conn: &mut SqliteConnection,
-    team: &str,
-) -> Result<(), ApiError> {
+pub async fn require_payment_method(conn: &mut db::Connection, team: &str) -> Result<(), ApiError> {
     if team_has_payment_method(conn, team).await? {
         Ok(())
     } else {
@@ -551,11 +579,8 @@ pub async fn require_payment_method(
 }
 
 /// Inserts a cluster; `false` when its id is taken in the space.
-pub async fn insert_cluster(
-    conn: &mut SqliteConnection,
-    c: &ClusterRow,
-) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(concat!(
+pub async fn insert_cluster(conn: &mut db::Connection, c: &ClusterRow) -> Result<bool, db::Error> {
+    let inserted = db::query(concat!(
         "INSERT INTO typedb_clusters (",
         cluster_columns!(),
         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -590,11 +615,11 @@ pub async fn insert_cluster(
 /// Writes back every mutable field of a cluster found at `(scope, old_id)`; `false` when the
 /// new id is taken in the space.
 pub async fn update_cluster(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     old_id: &str,
     c: &ClusterRow,
-) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(UPDATE_CLUSTER)
+) -> Result<bool, db::Error> {
+    let updated = db::query(UPDATE_CLUSTER)
         .bind(&c.id)
         .bind(c.server_count)
         .bind(c.storage_size_gb)
@@ -622,28 +647,26 @@ pub async fn update_cluster(
 
 /// A new team (fixtures); a team that exists is a unique violation.
 pub async fn insert_team(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     team: &str,
     has_payment_method: bool,
     now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO typedb_teams (id, has_payment_method, created_at_ms) VALUES (?, ?, ?)",
-    )
-    .bind(team)
-    .bind(has_payment_method)
-    .bind(now_ms)
-    .execute(&mut *conn)
-    .await?;
+) -> Result<(), db::Error> {
+    db::query("INSERT INTO typedb_teams (id, has_payment_method, created_at_ms) VALUES (?, ?, ?)")
+        .bind(team)
+        .bind(has_payment_method)
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 pub async fn insert_space(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     team: &str,
     space: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO typedb_spaces (team_id, id) VALUES (?, ?)")
+) -> Result<(), db::Error> {
+    db::query("INSERT INTO typedb_spaces (team_id, id) VALUES (?, ?)")
         .bind(team)
         .bind(space)
         .execute(&mut *conn)
@@ -653,11 +676,11 @@ pub async fn insert_space(
 
 /// An API token whose team and space exist (fixtures).
 pub async fn insert_api_token(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     token: &NewApiToken,
     now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<(), db::Error> {
+    db::query(
         "INSERT INTO typedb_api_tokens
            (client_id, secret_hash, name, team_id, space_id, access, created_at_ms)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -680,8 +703,6 @@ mod tests {
     //! table that grows with the session, and no sort of a space's clusters
     //! (`EXPLAIN QUERY PLAN`).
 
-    use sqlx::Row;
-
     use super::*;
 
     /// Every statement a TypeDB request can run, with its number of parameters.
@@ -699,7 +720,7 @@ mod tests {
 
     async fn plan(session: &Session, sql: &str, parameters: usize) -> Vec<String> {
         let explain = format!("EXPLAIN QUERY PLAN {sql}");
-        let mut query = sqlx::query(&explain);
+        let mut query = db::query(&explain);
         for _ in 0..parameters {
             query = query.bind(Option::<String>::None);
         }

@@ -238,27 +238,27 @@ async fn secrets_are_stored_only_as_hashes() {
     let a = s.onboard("hash@example.com").await;
     let session = s.session("default").await;
     let (hash, prefix): (String, String) =
-        sqlx::query_as("SELECT key_hash, key_prefix FROM memgraph_api_keys")
+        offcloud::db::query_as("SELECT key_hash, key_prefix FROM memgraph_api_keys")
             .fetch_one(session.db())
             .await
             .unwrap();
     assert_eq!(hash, offcloud::auth::sha256_hex(&a.api_key));
     assert_eq!(prefix, &a.api_key[..12]);
-    let password_hash: String = sqlx::query_scalar("SELECT password_hash FROM memgraph_users")
-        .fetch_one(session.db())
-        .await
-        .unwrap();
+    let password_hash: String =
+        offcloud::db::query_scalar("SELECT password_hash FROM memgraph_users")
+            .fetch_one(session.db())
+            .await
+            .unwrap();
     assert!(password_hash.starts_with("$argon2id$"), "{password_hash}");
 
     // Nowhere in the database is a plaintext secret.
     let tables: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+        offcloud::db::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
             .fetch_all(session.db())
             .await
             .unwrap();
     for table in tables {
-        use sqlx::Row;
-        let rows = sqlx::query(&format!("SELECT * FROM \"{table}\""))
+        let rows = offcloud::db::query(&format!("SELECT * FROM \"{table}\""))
             .fetch_all(session.db())
             .await
             .unwrap();
@@ -604,7 +604,7 @@ async fn stats_count_the_tenants_own_rows() {
         (&b.tenant_id, "carol", 1),
     ];
     for (i, (tenant, subject, active)) in beliefs.into_iter().enumerate() {
-        sqlx::query(
+        offcloud::db::query(
             "INSERT INTO memgraph_beliefs (id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
                                            is_active, created_at, updated_at)
              VALUES (?, ?, ?, 'k', 'v', 0.9, 'belief', 'general', ?, ?, ?)",
@@ -619,7 +619,7 @@ async fn stats_count_the_tenants_own_rows() {
         .await
         .unwrap();
     }
-    sqlx::query("INSERT INTO memgraph_episodes (id, tenant_id, user_id, start_time, end_time, created_at) VALUES ('e1', ?, 'alice', ?, ?, ?)")
+    offcloud::db::query("INSERT INTO memgraph_episodes (id, tenant_id, user_id, start_time, end_time, created_at) VALUES ('e1', ?, 'alice', ?, ?, ?)")
         .bind(&a.tenant_id)
         .bind(now)
         .bind(now)
@@ -627,7 +627,7 @@ async fn stats_count_the_tenants_own_rows() {
         .execute(db.db())
         .await
         .unwrap();
-    sqlx::query("INSERT INTO memgraph_events (id, tenant_id, user_id, event_type, content_payload, episode_id, timestamp) VALUES ('v1', ?, 'dave', 'user_message', '{}', 'e1', ?)")
+    offcloud::db::query("INSERT INTO memgraph_events (id, tenant_id, user_id, event_type, content_payload, episode_id, timestamp) VALUES ('v1', ?, 'dave', 'user_message', '{}', 'e1', ?)")
         .bind(&a.tenant_id)
         .bind(now)
         .execute(db.db())

@@ -16,7 +16,7 @@ async fn state_and_tokens_survive_a_restart_with_a_database_file() {
     let b = first
         .onboard_at(&first.mg("/_session/ci"), "persist@example.com")
         .await;
-    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+    let journal: String = offcloud::db::query_scalar("PRAGMA journal_mode")
         .fetch_one(first.session("default").await.db())
         .await
         .unwrap();

@@ -11,13 +11,13 @@
 
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
+use rusqlite::types::Value as Stored;
 use serde_json::{Value, json};
-use sqlx::sqlite::{SqliteArguments, SqliteRow, SqliteValueRef};
-use sqlx::{Arguments, Row, TypeInfo, ValueRef};
 
 use super::error::ControlError;
 use super::redact;
 use crate::AppState;
+use crate::db;
 use crate::error::Internal;
 use crate::session::{Session, SessionName};
 
@@ -88,7 +88,8 @@ pub async fn catalogue(
             "{CONTEXT} SELECT count(*) FROM ctx, {} t {}",
             view.table, view.joins
         );
-        let rows: i64 = sqlx::query_scalar_with(&sql, context.arguments(&[])?)
+        let rows: i64 = context
+            .bound(db::query_scalar(&sql), &[])
             .fetch_one(&mut *conn)
             .await
             .map_err(Internal::from)?;
@@ -158,11 +159,13 @@ pub async fn rows(
 
     let context = Context::of(&state, &session);
     let mut conn = session.db().acquire().await.map_err(Internal::from)?;
-    let total: i64 = sqlx::query_scalar_with(&count_sql, context.arguments(&binds)?)
+    let total: i64 = context
+        .bound(db::query_scalar(&count_sql), &binds)
         .fetch_one(&mut *conn)
         .await
         .map_err(Internal::from)?;
-    let found: Vec<SqliteRow> = sqlx::query_with(&rows_sql, context.arguments(&binds)?)
+    let found: Vec<db::Row> = context
+        .bound(db::query(&rows_sql), &binds)
         .fetch_all(&mut *conn)
         .await
         .map_err(Internal::from)?;
@@ -173,10 +176,10 @@ pub async fn rows(
                 .iter()
                 .enumerate()
                 .map(|(i, c)| cell(row, i, c.kind))
-                .collect::<Result<Vec<Value>, sqlx::Error>>()
+                .collect::<Result<Vec<Value>, db::Error>>()
                 .map(Value::Array)
         })
-        .collect::<Result<Vec<Value>, sqlx::Error>>()
+        .collect::<Result<Vec<Value>, db::Error>>()
         .map_err(Internal::from)?;
     Ok(axum::Json(json!({
         "session": session.name(),
@@ -329,58 +332,40 @@ impl Context {
         }
     }
 
-    /// The context's values (`?1`..`?7`), then `extra`.
-    fn arguments<'a>(&'a self, extra: &'a [String]) -> Result<SqliteArguments<'a>, Internal> {
+    /// `query` with the context's values (`?1`..`?7`), then `extra`, bound.
+    fn bound<'a, D: db::Decode>(
+        &'a self,
+        query: db::Query<'a, D>,
+        extra: &'a [String],
+    ) -> db::Query<'a, D> {
         let [starting, suspending, resuming, destroying] = self.typedb;
-        let mut args = SqliteArguments::default();
-        let added = (|| {
-            args.add(self.now_iso.as_str())?;
-            args.add(self.now_ms)?;
-            args.add(self.dgraph_host.as_str())?;
-            for ms in [starting, suspending, resuming, destroying] {
-                args.add(ms)?;
-            }
-            for value in extra {
-                args.add(value.as_str())?;
-            }
-            Ok::<(), sqlx::error::BoxDynError>(())
-        })();
-        added.map_err(|e| Internal::msg(format!("binding the dashboard's query: {e}")))?;
-        Ok(args)
+        let mut query = query
+            .bind(self.now_iso.as_str())
+            .bind(self.now_ms)
+            .bind(self.dgraph_host.as_str());
+        for ms in [starting, suspending, resuming, destroying] {
+            query = query.bind(ms);
+        }
+        for value in extra {
+            query = query.bind(value.as_str());
+        }
+        query
     }
 }
 
 /// One value, shown as its column's kind says.
-fn cell(row: &SqliteRow, i: usize, kind: Kind) -> Result<Value, sqlx::Error> {
+fn cell(row: &db::Row, i: usize, kind: Kind) -> Result<Value, db::Error> {
     if kind == Kind::Masked {
         return Ok(Value::String(MASK.to_owned()));
     }
-    let raw: SqliteValueRef<'_> = row.try_get_raw(i)?;
-    if raw.is_null() {
-        return Ok(Value::Null);
-    }
-    let stored = raw.type_info().name().to_owned();
-    let value = match stored.as_str() {
-        "INTEGER" => {
-            let n = row.try_get_unchecked::<i64, _>(i)?;
-            if kind == Kind::Bool {
-                Value::Bool(n != 0)
-            } else {
-                Value::from(n)
-            }
-        }
-        "REAL" => Value::from(row.try_get_unchecked::<f64, _>(i)?),
-        "BLOB" => {
-            let bytes = row.try_get_unchecked::<Vec<u8>, _>(i)?;
-            Value::String(format!("({} bytes)", bytes.len()))
-        }
-        _ => {
-            let text = row.try_get_unchecked::<String, _>(i)?;
-            if kind == Kind::Json {
-                return Ok(json_cell(&text));
-            }
-            Value::String(cut(text))
-        }
+    let value = match row.value(i)? {
+        Stored::Null => Value::Null,
+        Stored::Integer(n) if kind == Kind::Bool => Value::Bool(*n != 0),
+        Stored::Integer(n) => Value::from(*n),
+        Stored::Real(x) => Value::from(*x),
+        Stored::Blob(bytes) => Value::String(format!("({} bytes)", bytes.len())),
+        Stored::Text(text) if kind == Kind::Json => json_cell(text),
+        Stored::Text(text) => Value::String(cut(text.clone())),
     };
     Ok(value)
 }

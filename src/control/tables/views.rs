@@ -867,6 +867,7 @@ pub(super) fn view(service: &str, name: &str) -> Option<&'static View> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db;
 
     /// The table's columns a view shows or hides.
     fn decided_columns(view: &View) -> Vec<&'static str> {
@@ -881,7 +882,7 @@ mod tests {
     async fn every_table_and_column_of_the_schema_is_decided() {
         let session = Session::scratch().await.expect("scratch session");
         let mut conn = session.db().acquire().await.expect("connection");
-        let tables: Vec<String> = sqlx::query_scalar(
+        let tables: Vec<String> = db::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table'
                AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx_%' ORDER BY name",
         )
@@ -901,7 +902,7 @@ mod tests {
                 "table {table} is both shown and not"
             );
             let columns: Vec<String> =
-                sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+                db::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
                     .bind(table)
                     .fetch_all(&mut *conn)
                     .await

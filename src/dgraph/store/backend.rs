@@ -3,6 +3,7 @@
 //! deployment's own tokens.
 
 use super::{Store, deployment_columns};
+use crate::db;
 use crate::dgraph::model::{ApiKeyRole, Deployment, ExportTask, Restore};
 use crate::error::Internal;
 
@@ -49,7 +50,7 @@ pub(super) const RESTORE: &str =
 impl Store {
     /// A deployment by uid, for the data plane (whose callers prove themselves with its tokens).
     pub async fn deployment(&self, uid: &str) -> Result<Option<Deployment>, Internal> {
-        Ok(sqlx::query_as(DEPLOYMENT)
+        Ok(db::query_as(DEPLOYMENT)
             .bind(uid)
             .fetch_optional(self.session.db())
             .await?)
@@ -59,7 +60,7 @@ impl Store {
         &self,
         subdomain: &str,
     ) -> Result<Option<Deployment>, Internal> {
-        Ok(sqlx::query_as(DEPLOYMENT_BY_SUBDOMAIN)
+        Ok(db::query_as(DEPLOYMENT_BY_SUBDOMAIN)
             .bind(subdomain)
             .fetch_optional(self.session.db())
             .await?)
@@ -71,7 +72,7 @@ impl Store {
         deployment_uid: &str,
         key_hash: &str,
     ) -> Result<Option<ApiKeyRole>, Internal> {
-        let role: Option<String> = sqlx::query_scalar(API_KEY_ROLE)
+        let role: Option<String> = db::query_scalar(API_KEY_ROLE)
             .bind(key_hash)
             .bind(deployment_uid)
             .fetch_optional(self.session.db())
@@ -86,7 +87,7 @@ impl Store {
     }
 
     pub async fn set_frozen(&self, uid: &str, at: &str) -> Result<(), Internal> {
-        sqlx::query("UPDATE dgraph_deployments SET frozen_at = ? WHERE uid = ?")
+        db::query("UPDATE dgraph_deployments SET frozen_at = ? WHERE uid = ?")
             .bind(at)
             .bind(uid)
             .execute(self.session.db())
@@ -101,7 +102,7 @@ impl Store {
         start: &str,
         end: &str,
     ) -> Result<Vec<String>, Internal> {
-        Ok(sqlx::query_scalar(LAMBDA_LOGS)
+        Ok(db::query_scalar(LAMBDA_LOGS)
             .bind(uid)
             .bind(start)
             .bind(end)
@@ -112,7 +113,7 @@ impl Store {
     // --- schema and data ---
 
     pub async fn set_schema(&self, uid: &str, schema: Option<&str>) -> Result<(), Internal> {
-        sqlx::query("UPDATE dgraph_deployments SET gql_schema = ? WHERE uid = ?")
+        db::query("UPDATE dgraph_deployments SET gql_schema = ? WHERE uid = ?")
             .bind(schema)
             .bind(uid)
             .execute(self.session.db())
@@ -125,7 +126,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(nodes.len());
         for body in nodes {
-            let id: i64 = sqlx::query_scalar(
+            let id: i64 = db::query_scalar(
                 "INSERT INTO dgraph_nodes (deployment_uid, body) VALUES (?, ?) RETURNING id",
             )
             .bind(uid)
@@ -147,7 +148,7 @@ impl Store {
         offset: usize,
     ) -> Result<Vec<(i64, String)>, Internal> {
         let bound = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-        Ok(sqlx::query_as(NODES_OF_TYPE)
+        Ok(db::query_as(NODES_OF_TYPE)
             .bind(uid)
             .bind(ty)
             .bind(bound(first))
@@ -158,7 +159,7 @@ impl Store {
 
     /// One object by id, whatever its type.
     pub async fn node(&self, uid: &str, id: i64) -> Result<Option<String>, Internal> {
-        Ok(sqlx::query_scalar(NODE)
+        Ok(db::query_scalar(NODE)
             .bind(id)
             .bind(uid)
             .fetch_optional(self.session.db())
@@ -166,14 +167,14 @@ impl Store {
     }
 
     pub async fn node_count(&self, uid: &str) -> Result<i64, Internal> {
-        Ok(sqlx::query_scalar(NODE_COUNT)
+        Ok(db::query_scalar(NODE_COUNT)
             .bind(uid)
             .fetch_one(self.session.db())
             .await?)
     }
 
     pub async fn nodes(&self, uid: &str) -> Result<Vec<(i64, String)>, Internal> {
-        Ok(sqlx::query_as(NODES)
+        Ok(db::query_as(NODES)
             .bind(uid)
             .fetch_all(self.session.db())
             .await?)
@@ -188,7 +189,7 @@ impl Store {
     ) -> Result<(), Internal> {
         let mut tx = self.begin().await?;
         for (id, body) in updated {
-            sqlx::query("UPDATE dgraph_nodes SET body = ? WHERE id = ? AND deployment_uid = ?")
+            db::query("UPDATE dgraph_nodes SET body = ? WHERE id = ? AND deployment_uid = ?")
                 .bind(body)
                 .bind(id)
                 .bind(uid)
@@ -196,7 +197,7 @@ impl Store {
                 .await?;
         }
         for id in deleted {
-            sqlx::query("DELETE FROM dgraph_nodes WHERE id = ? AND deployment_uid = ?")
+            db::query("DELETE FROM dgraph_nodes WHERE id = ? AND deployment_uid = ?")
                 .bind(id)
                 .bind(uid)
                 .execute(&mut *tx)
@@ -209,12 +210,12 @@ impl Store {
     /// Drops all data, and the schema too when asked.
     pub async fn drop_all(&self, uid: &str, and_schema: bool) -> Result<(), Internal> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM dgraph_nodes WHERE deployment_uid = ?")
+        db::query("DELETE FROM dgraph_nodes WHERE deployment_uid = ?")
             .bind(uid)
             .execute(&mut *tx)
             .await?;
         if and_schema {
-            sqlx::query("UPDATE dgraph_deployments SET gql_schema = NULL WHERE uid = ?")
+            db::query("UPDATE dgraph_deployments SET gql_schema = NULL WHERE uid = ?")
                 .bind(uid)
                 .execute(&mut *tx)
                 .await?;
@@ -232,7 +233,7 @@ impl Store {
         files: &[(&str, Vec<u8>)],
     ) -> Result<(), Internal> {
         let mut tx = self.begin().await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO dgraph_exports (task_id, export_id, deployment_uid, format, created_at, ready_at)
              VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -245,14 +246,12 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         for (name, content) in files {
-            sqlx::query(
-                "INSERT INTO dgraph_export_files (task_id, name, content) VALUES (?, ?, ?)",
-            )
-            .bind(&task.task_id)
-            .bind(name)
-            .bind(content)
-            .execute(&mut *tx)
-            .await?;
+            db::query("INSERT INTO dgraph_export_files (task_id, name, content) VALUES (?, ?, ?)")
+                .bind(&task.task_id)
+                .bind(name)
+                .bind(content)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -263,7 +262,7 @@ impl Store {
         deployment_uid: &str,
         task_id: &str,
     ) -> Result<Option<ExportTask>, Internal> {
-        Ok(sqlx::query_as(EXPORT_TASK)
+        Ok(db::query_as(EXPORT_TASK)
             .bind(task_id)
             .bind(deployment_uid)
             .fetch_optional(self.session.db())
@@ -272,7 +271,7 @@ impl Store {
 
     /// The names of an export task's files (the task was found for its deployment first).
     pub async fn export_file_names(&self, task_id: &str) -> Result<Vec<String>, Internal> {
-        Ok(sqlx::query_scalar(EXPORT_FILE_NAMES)
+        Ok(db::query_scalar(EXPORT_FILE_NAMES)
             .bind(task_id)
             .fetch_all(self.session.db())
             .await?)
@@ -284,7 +283,7 @@ impl Store {
         task_id: &str,
         name: &str,
     ) -> Result<Option<Vec<u8>>, Internal> {
-        Ok(sqlx::query_scalar(EXPORT_FILE)
+        Ok(db::query_scalar(EXPORT_FILE)
             .bind(task_id)
             .bind(name)
             .fetch_optional(self.session.db())
@@ -302,11 +301,11 @@ impl Store {
         ready_at: &str,
     ) -> Result<i64, Internal> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM dgraph_nodes WHERE deployment_uid = ?")
+        db::query("DELETE FROM dgraph_nodes WHERE deployment_uid = ?")
             .bind(target)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO dgraph_nodes (deployment_uid, body)
              SELECT ?, body FROM dgraph_nodes WHERE deployment_uid = ? ORDER BY id",
         )
@@ -314,12 +313,12 @@ impl Store {
         .bind(&source.uid)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE dgraph_deployments SET gql_schema = ? WHERE uid = ?")
+        db::query("UPDATE dgraph_deployments SET gql_schema = ? WHERE uid = ?")
             .bind(&source.gql_schema)
             .bind(target)
             .execute(&mut *tx)
             .await?;
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = db::query_scalar(
             "INSERT INTO dgraph_restores (deployment_uid, source_uid, created_at, ready_at)
              VALUES (?, ?, ?, ?) RETURNING id",
         )
@@ -338,7 +337,7 @@ impl Store {
         deployment_uid: &str,
         id: i64,
     ) -> Result<Option<Restore>, Internal> {
-        Ok(sqlx::query_as(RESTORE)
+        Ok(db::query_as(RESTORE)
             .bind(id)
             .bind(deployment_uid)
             .fetch_optional(self.session.db())

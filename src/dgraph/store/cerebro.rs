@@ -4,6 +4,7 @@
 //! organizations it belongs to.
 
 use super::{Store, WriteError, deployment_columns};
+use crate::db;
 use crate::dgraph::model::{Account, ApiKeyRole, Deployment, Organization};
 use crate::error::Internal;
 
@@ -52,9 +53,9 @@ pub(super) const LIST_COLUMNS: &[&str] = &[
 ];
 
 /// The list of the deployments the account sees, reading only the given columns, as one JSON
-/// array of objects. One answer rather than a row each: sqlx hands rows over from its worker
-/// thread 50 at a time, and on a busy machine those thread switches were most of a long list's
-/// time. Column names come from [`LIST_COLUMNS`], never from a request.
+/// array of objects. One answer rather than a row each: SQLite writes the JSON the handler sends
+/// on, rather than a value per column per row to decode. Column names come from
+/// [`LIST_COLUMNS`], never from a request.
 pub(super) fn visible_deployments_sql(columns: &[&str]) -> String {
     let fields: Vec<String> = columns
         .iter()
@@ -130,7 +131,7 @@ impl Store {
         password_hash: &str,
         now: &str,
     ) -> Result<(), WriteError> {
-        sqlx::query(INSERT_ACCOUNT)
+        db::query(INSERT_ACCOUNT)
             .bind(&account.id)
             .bind(&account.email)
             .bind(account.email.to_lowercase())
@@ -147,7 +148,7 @@ impl Store {
         &self,
         email: &str,
     ) -> Result<Option<(Account, String)>, Internal> {
-        let row: Option<(String, String, String, String)> = sqlx::query_as(ACCOUNT_BY_EMAIL)
+        let row: Option<(String, String, String, String)> = db::query_as(ACCOUNT_BY_EMAIL)
             .bind(email.to_lowercase())
             .fetch_optional(self.session.db())
             .await?;
@@ -155,7 +156,7 @@ impl Store {
     }
 
     pub async fn account(&self, id: &str) -> Result<Option<Account>, Internal> {
-        Ok(sqlx::query_as(ACCOUNT)
+        Ok(db::query_as(ACCOUNT)
             .bind(id)
             .fetch_optional(self.session.db())
             .await?)
@@ -163,7 +164,7 @@ impl Store {
 
     /// The session's first account: who a device-code login signs in as.
     pub async fn first_account(&self) -> Result<Option<Account>, Internal> {
-        Ok(sqlx::query_as(FIRST_ACCOUNT)
+        Ok(db::query_as(FIRST_ACCOUNT)
             .fetch_optional(self.session.db())
             .await?)
     }
@@ -177,7 +178,7 @@ impl Store {
         kind: &str,
         now: &str,
     ) -> Result<(), Internal> {
-        sqlx::query(
+        db::query(
             "INSERT INTO dgraph_cli_codes (code_hash, kind, account_id, created_at) VALUES (?, ?, ?, ?)",
         )
         .bind(code_hash)
@@ -195,7 +196,7 @@ impl Store {
         code_hash: &str,
         kind: &str,
     ) -> Result<Option<(String, Option<String>)>, Internal> {
-        Ok(sqlx::query_as(CLI_CODE)
+        Ok(db::query_as(CLI_CODE)
             .bind(code_hash)
             .bind(kind)
             .fetch_optional(self.session.db())
@@ -203,7 +204,7 @@ impl Store {
     }
 
     pub async fn delete_cli_code(&self, code_hash: &str) -> Result<bool, Internal> {
-        let done = sqlx::query(DELETE_CLI_CODE)
+        let done = db::query(DELETE_CLI_CODE)
             .bind(code_hash)
             .execute(self.session.db())
             .await?;
@@ -212,7 +213,7 @@ impl Store {
 
     /// Revokes every refresh token of the account; returns how many there were.
     pub async fn delete_refresh_tokens(&self, account_id: &str) -> Result<u64, Internal> {
-        let done = sqlx::query(DELETE_REFRESH_TOKENS)
+        let done = db::query(DELETE_REFRESH_TOKENS)
             .bind(account_id)
             .execute(self.session.db())
             .await?;
@@ -229,7 +230,7 @@ impl Store {
     }
 
     pub async fn subdomain_taken(&self, subdomain: &str) -> Result<bool, Internal> {
-        Ok(sqlx::query_scalar(SUBDOMAIN_TAKEN)
+        Ok(db::query_scalar(SUBDOMAIN_TAKEN)
             .bind(subdomain)
             .fetch_one(self.session.db())
             .await?)
@@ -242,7 +243,7 @@ impl Store {
         account_id: &str,
         columns: &[&'static str],
     ) -> Result<Vec<Deployment>, Internal> {
-        let rows: String = sqlx::query_scalar(&visible_deployments_sql(columns))
+        let rows: String = db::query_scalar(&visible_deployments_sql(columns))
             .bind(account_id)
             .fetch_one(self.session.db())
             .await?;
@@ -254,7 +255,7 @@ impl Store {
         account_id: &str,
         uid: &str,
     ) -> Result<Option<Deployment>, Internal> {
-        Ok(sqlx::query_as(VISIBLE_DEPLOYMENT)
+        Ok(db::query_as(VISIBLE_DEPLOYMENT)
             .bind(account_id)
             .bind(uid)
             .fetch_optional(self.session.db())
@@ -270,7 +271,7 @@ impl Store {
         mode: Option<&str>,
         organization_uid: Option<&str>,
     ) -> Result<bool, Internal> {
-        let done = sqlx::query(UPDATE_DEPLOYMENT)
+        let done = db::query(UPDATE_DEPLOYMENT)
             .bind(account_id)
             .bind(uid)
             .bind(name)
@@ -283,7 +284,7 @@ impl Store {
 
     /// Deletes a deployment the account sees, with its keys, data, logs, exports and restores.
     pub async fn delete_deployment(&self, account_id: &str, uid: &str) -> Result<bool, Internal> {
-        let done = sqlx::query(DELETE_DEPLOYMENT)
+        let done = db::query(DELETE_DEPLOYMENT)
             .bind(account_id)
             .bind(uid)
             .execute(self.session.db())
@@ -295,7 +296,7 @@ impl Store {
     pub async fn set_ports(&self, ports: &[(String, Option<i64>)]) -> Result<(), Internal> {
         let mut tx = self.begin().await?;
         for (uid, port) in ports {
-            sqlx::query(SET_PORT)
+            db::query(SET_PORT)
                 .bind(port)
                 .bind(uid)
                 .execute(&mut *tx)
@@ -317,7 +318,7 @@ impl Store {
         logs: &[(String, String)],
     ) -> Result<bool, Internal> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query(SET_LAMBDA)
+        let done = db::query(SET_LAMBDA)
             .bind(account_id)
             .bind(uid)
             .bind(script)
@@ -327,14 +328,12 @@ impl Store {
             return Ok(false);
         }
         for (at, line) in logs {
-            sqlx::query(
-                "INSERT INTO dgraph_lambda_logs (deployment_uid, at, line) VALUES (?, ?, ?)",
-            )
-            .bind(uid)
-            .bind(at)
-            .bind(line)
-            .execute(&mut *tx)
-            .await?;
+            db::query("INSERT INTO dgraph_lambda_logs (deployment_uid, at, line) VALUES (?, ?, ?)")
+                .bind(uid)
+                .bind(at)
+                .bind(line)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -354,7 +353,7 @@ impl Store {
         key_hash: &str,
         now: &str,
     ) -> Result<bool, Internal> {
-        let done = sqlx::query(INSERT_API_KEY)
+        let done = db::query(INSERT_API_KEY)
             .bind(account_id)
             .bind(deployment_uid)
             .bind(uid)
@@ -379,7 +378,7 @@ impl Store {
         now: &str,
     ) -> Result<(), Internal> {
         let mut tx = self.begin().await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO dgraph_organizations (uid, name, created_by, created_at) VALUES (?, ?, ?, ?)",
         )
         .bind(org_uid)
@@ -388,7 +387,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO dgraph_organization_members (organization_uid, account_id, uid) VALUES (?, ?, ?)",
         )
         .bind(org_uid)
@@ -402,7 +401,7 @@ impl Store {
 
     /// Organizations the account belongs to.
     pub async fn organizations_of(&self, account_id: &str) -> Result<Vec<Organization>, Internal> {
-        Ok(sqlx::query_as(ORGANIZATIONS_OF)
+        Ok(db::query_as(ORGANIZATIONS_OF)
             .bind(account_id)
             .fetch_all(self.session.db())
             .await?)
@@ -413,7 +412,7 @@ impl Store {
         account_id: &str,
         org_uid: &str,
     ) -> Result<Option<Organization>, Internal> {
-        Ok(sqlx::query_as(ORGANIZATION_OF)
+        Ok(db::query_as(ORGANIZATION_OF)
             .bind(account_id)
             .bind(org_uid)
             .fetch_optional(self.session.db())
@@ -422,7 +421,7 @@ impl Store {
 
     /// Members of an organization: (member uid, account).
     pub async fn members(&self, org_uid: &str) -> Result<Vec<(String, Account)>, Internal> {
-        let rows: Vec<(String, String, String, String)> = sqlx::query_as(MEMBERS)
+        let rows: Vec<(String, String, String, String)> = db::query_as(MEMBERS)
             .bind(org_uid)
             .fetch_all(self.session.db())
             .await?;
@@ -438,7 +437,7 @@ impl Store {
         account_id: &str,
         member_uid: &str,
     ) -> Result<(), Internal> {
-        sqlx::query(
+        db::query(
             "INSERT OR IGNORE INTO dgraph_organization_members (organization_uid, account_id, uid)
              VALUES (?, ?, ?)",
         )
@@ -451,7 +450,7 @@ impl Store {
     }
 
     pub async fn remove_member(&self, org_uid: &str, account_id: &str) -> Result<bool, Internal> {
-        let done = sqlx::query(REMOVE_MEMBER)
+        let done = db::query(REMOVE_MEMBER)
             .bind(org_uid)
             .bind(account_id)
             .execute(self.session.db())

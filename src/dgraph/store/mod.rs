@@ -8,9 +8,8 @@
 mod backend;
 mod cerebro;
 
-use sqlx::SqliteConnection;
-
 use super::model::{Account, ApiKeyRole, Deployment};
+use crate::db;
 use crate::error::{Internal, is_unique_violation};
 use crate::session::Session;
 
@@ -27,8 +26,8 @@ pub enum WriteError {
     Internal(Internal),
 }
 
-impl From<sqlx::Error> for WriteError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<db::Error> for WriteError {
+    fn from(e: db::Error) -> Self {
         if is_unique_violation(&e) {
             WriteError::Taken
         } else {
@@ -56,7 +55,7 @@ impl Store {
         &self.session
     }
 
-    async fn begin(&self) -> Result<crate::db::Tx, sqlx::Error> {
+    async fn begin(&self) -> Result<crate::db::Tx, db::Error> {
         self.session.db().begin().await
     }
 }
@@ -113,12 +112,12 @@ const STATEMENTS: &[(&str, &str)] = &[
 
 /// An account with a pinned id (fixtures); a taken id or email is a unique violation.
 pub async fn insert_fixture_account(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     account: &Account,
     password_hash: &str,
     now: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(cerebro::INSERT_ACCOUNT)
+) -> Result<(), db::Error> {
+    db::query(cerebro::INSERT_ACCOUNT)
         .bind(&account.id)
         .bind(&account.email)
         .bind(account.email.to_lowercase())
@@ -132,10 +131,10 @@ pub async fn insert_fixture_account(
 
 /// A deployment row (a create, or a fixture); a taken uid or subdomain is a unique violation.
 pub async fn insert_deployment_on(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     d: &Deployment,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(concat!(
+) -> Result<(), db::Error> {
+    db::query(concat!(
         "INSERT INTO dgraph_deployments (",
         deployment_columns!(),
         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -162,15 +161,15 @@ pub async fn insert_deployment_on(
 
 /// A deployment's API key, by the hash of its known value (fixtures).
 pub async fn insert_fixture_api_key(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     uid: &str,
     deployment_uid: &str,
     name: &str,
     role: ApiKeyRole,
     key_hash: &str,
     now: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<(), db::Error> {
+    db::query(
         "INSERT INTO dgraph_api_keys (uid, deployment_uid, name, role, key_hash, created_at)
          VALUES (?, ?, ?, ?, ?, ?)",
     )
@@ -195,7 +194,7 @@ mod tests {
         let mut scans = Vec::new();
         for (name, sql) in request_path() {
             let plan: Vec<(i64, i64, i64, String)> =
-                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                db::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
                     .fetch_all(session.db())
                     .await
                     .unwrap_or_else(|e| panic!("{name}: {e}"));

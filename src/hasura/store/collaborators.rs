@@ -2,6 +2,7 @@
 //! invitation is found by its key's hash and only by the user it was sent to.
 
 use super::{Access, Store};
+use crate::db;
 use crate::error::Internal;
 use crate::hasura::auth::User;
 use crate::hasura::model::{Invitation, InvitationKind, NewInvitation};
@@ -18,7 +19,7 @@ impl Store {
         inv: &NewInvitation<'_>,
     ) -> Result<String, Internal> {
         let now = self.now();
-        sqlx::query(
+        db::query(
             "INSERT INTO hasura_invitations (kind, id, project_id, collaborator_email, privileges, invited_by, key_hash, invited_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -43,7 +44,7 @@ impl Store {
         kind: InvitationKind,
         key_hash: &str,
     ) -> Result<Option<Invitation>, Internal> {
-        let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
+        let row: Option<(String, String, String, String, String, String)> = db::query_as(
             "SELECT id, project_id, collaborator_email, privileges, invited_by, invited_at
              FROM hasura_invitations
              WHERE kind = ? AND key_hash = ? AND accepted_at IS NULL AND declined_at IS NULL",
@@ -79,12 +80,12 @@ impl Store {
     ) -> Result<(), Internal> {
         let now = self.now();
         let mut tx = self.session.db().begin().await?;
-        sqlx::query("UPDATE hasura_invitations SET accepted_at = ? WHERE id = ?")
+        db::query("UPDATE hasura_invitations SET accepted_at = ? WHERE id = ?")
             .bind(&now)
             .bind(&invitation.id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO hasura_collaborators (id, project_id, user_id, privileges, created_at)
              VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (project_id, user_id) DO UPDATE SET privileges = excluded.privileges",
@@ -110,12 +111,12 @@ impl Store {
     ) -> Result<(), Internal> {
         let now = self.now();
         let mut tx = self.session.db().begin().await?;
-        sqlx::query("UPDATE hasura_invitations SET accepted_at = ? WHERE id = ?")
+        db::query("UPDATE hasura_invitations SET accepted_at = ? WHERE id = ?")
             .bind(&now)
             .bind(&invitation.id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO hasura_collaborators (id, project_id, user_id, privileges, created_at)
              SELECT ?, id, owner_id, ?, ? FROM hasura_projects WHERE id = ?
              ON CONFLICT (project_id, user_id) DO UPDATE SET privileges = excluded.privileges",
@@ -126,12 +127,12 @@ impl Store {
         .bind(&invitation.project_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM hasura_collaborators WHERE project_id = ? AND user_id = ?")
+        db::query("DELETE FROM hasura_collaborators WHERE project_id = ? AND user_id = ?")
             .bind(&invitation.project_id)
             .bind(user.id())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE hasura_projects SET owner_id = ?, updated_at = ? WHERE id = ?")
+        db::query("UPDATE hasura_projects SET owner_id = ?, updated_at = ? WHERE id = ?")
             .bind(user.id())
             .bind(&now)
             .bind(&invitation.project_id)
@@ -144,7 +145,7 @@ impl Store {
     /// Declining closes an invitation, found by [`Store::invitation_for`] for the user it was
     /// sent to.
     pub async fn decline_invitation(&self, invitation: &Invitation) -> Result<(), Internal> {
-        sqlx::query("UPDATE hasura_invitations SET declined_at = ? WHERE id = ?")
+        db::query("UPDATE hasura_invitations SET declined_at = ? WHERE id = ?")
             .bind(self.now())
             .bind(&invitation.id)
             .execute(self.session.db())
@@ -155,7 +156,7 @@ impl Store {
     /// Removes a collaborator from a project the user owns; false when there is no such
     /// collaborator on any of the user's projects.
     pub async fn delete_collaborator(&self, owner: &User, id: &str) -> Result<bool, Internal> {
-        Ok(sqlx::query(
+        Ok(db::query(
             "DELETE FROM hasura_collaborators
              WHERE id = ? AND project_id IN (SELECT id FROM hasura_projects WHERE owner_id = ?)",
         )

@@ -4,10 +4,10 @@
 //! `failed` or `skipped`.
 
 use serde_json::Value;
-use sqlx::SqliteConnection;
 
 use super::projects::insert_owned_project;
 use super::{NewProject, Store, WriteError};
+use crate::db;
 use crate::error::Internal;
 use crate::hasura::auth::User;
 use crate::hasura::model::NewJob;
@@ -24,7 +24,7 @@ impl Store {
         let now = self.now();
         let mut tx = self.session.db().begin().await?;
         if let Some(project) = project {
-            sqlx::query("DELETE FROM hasura_projects WHERE owner_id = ? AND name = ?")
+            db::query("DELETE FROM hasura_projects WHERE owner_id = ? AND name = ?")
                 .bind(user.id())
                 .bind(&project.name)
                 .execute(&mut *tx)
@@ -45,7 +45,7 @@ impl Store {
         outcome: &str,
         error: Option<&str>,
     ) -> Result<(), Internal> {
-        sqlx::query(
+        db::query(
             "INSERT INTO hasura_preview_app_outcomes (name, outcome, error, created_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (name) DO UPDATE SET outcome = excluded.outcome, error = excluded.error",
         )
@@ -64,7 +64,7 @@ impl Store {
         &self,
         name: &str,
     ) -> Result<Option<(String, Option<String>)>, Internal> {
-        Ok(sqlx::query_as(
+        Ok(db::query_as(
             "DELETE FROM hasura_preview_app_outcomes WHERE name = ? RETURNING outcome, error",
         )
         .bind(name)
@@ -74,12 +74,12 @@ impl Store {
 }
 
 async fn insert_job(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     user: &User,
     job: &NewJob,
     now: &str,
 ) -> Result<(), WriteError> {
-    sqlx::query(
+    db::query(
         "INSERT INTO hasura_jobs (id, user_id, job_type, input, project_id, project_name, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
@@ -93,7 +93,7 @@ async fn insert_job(
     .execute(&mut *conn)
     .await?;
     for task in &job.tasks {
-        sqlx::query(
+        db::query(
             "INSERT INTO hasura_tasks (id, job_id, name, cloud, region, payload, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
@@ -107,7 +107,7 @@ async fn insert_job(
         .execute(&mut *conn)
         .await?;
         for e in &task.events {
-            sqlx::query(
+            db::query(
                 "INSERT INTO hasura_task_events (id, task_id, event_type, public_event_data, error, github_detail, happens_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?)",
             )

@@ -15,6 +15,7 @@ use axum::http::request::Parts;
 use super::error::ApiError;
 use crate::AppState;
 use crate::clock::iso;
+use crate::db;
 use crate::error::{Internal, is_unique_violation};
 use crate::session::Session;
 
@@ -89,8 +90,8 @@ pub enum WriteError {
     Internal(Internal),
 }
 
-impl From<sqlx::Error> for WriteError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<db::Error> for WriteError {
+    fn from(e: db::Error) -> Self {
         if is_unique_violation(&e) {
             WriteError::NameTaken
         } else {

@@ -1,9 +1,8 @@
 //! Projects with their tenant, env config and custom domains: who may touch which ([`Access`]),
 //! and the writes that take that access.
 
-use sqlx::SqliteConnection;
-
 use super::{Access, Env, NewProject, Store, WriteError};
+use crate::db;
 use crate::error::Internal;
 use crate::hasura::auth::User;
 
@@ -29,7 +28,7 @@ fn access_of(user: &User, row: Option<AccessRow>) -> Option<Access> {
 impl Store {
     /// The user's access to a tenant; `None` when it does not exist or is not theirs to see.
     pub async fn access(&self, user: &User, tenant_id: &str) -> Result<Option<Access>, Internal> {
-        let row: Option<AccessRow> = sqlx::query_as(
+        let row: Option<AccessRow> = db::query_as(
             "SELECT t.id, p.id, p.owner_id, c.privileges FROM hasura_tenants t
              JOIN hasura_projects p ON p.id = t.project_id
              LEFT JOIN hasura_collaborators c ON c.project_id = p.id AND c.user_id = ?1
@@ -48,7 +47,7 @@ impl Store {
         user: &User,
         project_id: &str,
     ) -> Result<Option<Access>, Internal> {
-        let row: Option<AccessRow> = sqlx::query_as(
+        let row: Option<AccessRow> = db::query_as(
             "SELECT t.id, p.id, p.owner_id, c.privileges FROM hasura_projects p
              JOIN hasura_tenants t ON t.project_id = p.id
              LEFT JOIN hasura_collaborators c ON c.project_id = p.id AND c.user_id = ?1
@@ -64,7 +63,7 @@ impl Store {
     /// The tenant's env and its hash.
     pub async fn env(&self, access: &Access) -> Result<Option<(Env, String)>, Internal> {
         let row: Option<(String, String)> =
-            sqlx::query_as("SELECT env, hash FROM hasura_configs WHERE tenant_id = ?")
+            db::query_as("SELECT env, hash FROM hasura_configs WHERE tenant_id = ?")
                 .bind(&access.tenant_id)
                 .fetch_optional(self.session.db())
                 .await?;
@@ -88,7 +87,7 @@ impl Store {
 
     /// Deletes the project; its tenant, env, collaborators, invitations and domains go with it.
     pub async fn delete_project(&self, access: &Access) -> Result<(), Internal> {
-        sqlx::query("DELETE FROM hasura_projects WHERE id = ?")
+        db::query("DELETE FROM hasura_projects WHERE id = ?")
             .bind(&access.project_id)
             .execute(self.session.db())
             .await?;
@@ -104,7 +103,7 @@ impl Store {
         env: &Env,
         hash: &str,
     ) -> Result<bool, Internal> {
-        let swapped = sqlx::query(
+        let swapped = db::query(
             "UPDATE hasura_configs SET env = ?, hash = ?, updated_at = ? WHERE tenant_id = ? AND hash = ?",
         )
         .bind(serde_json::to_string(env)?)
@@ -128,16 +127,14 @@ impl Store {
     ) -> Result<(), WriteError> {
         let now = self.now();
         let mut tx = self.session.db().begin().await?;
-        sqlx::query(
-            "UPDATE hasura_projects SET name = ?, endpoint = ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(name)
-        .bind(endpoint)
-        .bind(&now)
-        .bind(&access.project_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
+        db::query("UPDATE hasura_projects SET name = ?, endpoint = ?, updated_at = ? WHERE id = ?")
+            .bind(name)
+            .bind(endpoint)
+            .bind(&now)
+            .bind(&access.project_id)
+            .execute(&mut *tx)
+            .await?;
+        db::query(
             "UPDATE hasura_tenants SET slug = ?, fqdn = ?, updated_at = ? WHERE project_id = ?",
         )
         .bind(name)
@@ -156,7 +153,7 @@ impl Store {
         cloud: &str,
         region: &str,
     ) -> Result<(), Internal> {
-        sqlx::query(
+        db::query(
             "UPDATE hasura_tenants SET cloud = ?, region = ?, updated_at = ? WHERE project_id = ?",
         )
         .bind(cloud)
@@ -169,7 +166,7 @@ impl Store {
     }
 
     pub async fn set_plan(&self, access: &Access, plan: &str) -> Result<(), Internal> {
-        sqlx::query("UPDATE hasura_projects SET plan_name = ?, updated_at = ? WHERE id = ?")
+        db::query("UPDATE hasura_projects SET plan_name = ?, updated_at = ? WHERE id = ?")
             .bind(plan)
             .bind(self.now())
             .bind(&access.project_id)
@@ -181,7 +178,7 @@ impl Store {
     /// The tenant's current cloud and region.
     pub async fn placement(&self, access: &Access) -> Result<Option<(String, String)>, Internal> {
         Ok(
-            sqlx::query_as("SELECT cloud, region FROM hasura_tenants WHERE id = ?")
+            db::query_as("SELECT cloud, region FROM hasura_tenants WHERE id = ?")
                 .bind(&access.tenant_id)
                 .fetch_optional(self.session.db())
                 .await?,
@@ -195,7 +192,7 @@ impl Store {
         fqdn: &str,
     ) -> Result<(), WriteError> {
         let now = self.now();
-        sqlx::query(
+        db::query(
             "INSERT INTO hasura_custom_domains (id, tenant_id, fqdn, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(id)
@@ -209,7 +206,7 @@ impl Store {
     }
 
     pub async fn delete_custom_domain(&self, access: &Access, id: &str) -> Result<(), Internal> {
-        sqlx::query("DELETE FROM hasura_custom_domains WHERE id = ? AND tenant_id = ?")
+        db::query("DELETE FROM hasura_custom_domains WHERE id = ? AND tenant_id = ?")
             .bind(id)
             .bind(&access.tenant_id)
             .execute(self.session.db())
@@ -221,7 +218,7 @@ impl Store {
 /// A project, its tenant and its env config, on an open transaction (also the fixtures'
 /// insert): the owner is the project's `owner_id`.
 pub async fn insert_project(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     p: &NewProject,
     now: &str,
 ) -> Result<(), WriteError> {
@@ -229,12 +226,12 @@ pub async fn insert_project(
 }
 
 pub(super) async fn insert_owned_project(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     p: &NewProject,
     owner_id: &str,
     now: &str,
 ) -> Result<(), WriteError> {
-    sqlx::query(
+    db::query(
         "INSERT INTO hasura_projects (id, name, owner_id, plan_name, endpoint, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
@@ -247,7 +244,7 @@ pub(super) async fn insert_owned_project(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    db::query(
         "INSERT INTO hasura_tenants (id, project_id, slug, fqdn, cloud, region, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -261,14 +258,12 @@ pub(super) async fn insert_owned_project(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO hasura_configs (tenant_id, env, hash, updated_at) VALUES (?, ?, ?, ?)",
-    )
-    .bind(&p.tenant_id)
-    .bind(serde_json::to_string(&p.env)?)
-    .bind(&p.hash)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    db::query("INSERT INTO hasura_configs (tenant_id, env, hash, updated_at) VALUES (?, ?, ?, ?)")
+        .bind(&p.tenant_id)
+        .bind(serde_json::to_string(&p.env)?)
+        .bind(&p.hash)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

@@ -1,8 +1,7 @@
 //! Users and their personal access tokens. A token is kept as its SHA-256 only.
 
-use sqlx::SqliteConnection;
-
 use super::Store;
+use crate::db;
 use crate::error::Internal;
 use crate::hasura::auth::User;
 
@@ -10,7 +9,7 @@ impl Store {
     /// The user with this email, created if new (the control API); returns the user and whether
     /// it was created.
     pub async fn ensure_user(&self, id: &str, email: &str) -> Result<(User, bool), Internal> {
-        let inserted = sqlx::query(
+        let inserted = db::query(
             "INSERT OR IGNORE INTO hasura_users (id, email, email_lower, created_at) VALUES (?, ?, ?, ?)",
         )
         .bind(id)
@@ -22,7 +21,7 @@ impl Store {
         .rows_affected()
             == 1;
         let (existing,): (String,) =
-            sqlx::query_as("SELECT id FROM hasura_users WHERE email_lower = ?")
+            db::query_as("SELECT id FROM hasura_users WHERE email_lower = ?")
                 .bind(email.to_lowercase())
                 .fetch_one(self.session.db())
                 .await?;
@@ -38,7 +37,7 @@ impl Store {
         description: Option<&str>,
     ) -> Result<String, Internal> {
         let now = self.now();
-        sqlx::query(
+        db::query(
             "INSERT INTO hasura_pats (id, user_id, token_hash, description, created_at) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(id)
@@ -60,7 +59,7 @@ impl Store {
         }
         let version = self.session.principals_version();
         let user =
-            sqlx::query_as::<_, (String,)>("SELECT user_id FROM hasura_pats WHERE token_hash = ?")
+            db::query_as::<(String,)>("SELECT user_id FROM hasura_pats WHERE token_hash = ?")
                 .bind(token_hash)
                 .fetch_optional(self.session.db())
                 .await?
@@ -74,7 +73,7 @@ impl Store {
 
     /// Deletes one of the user's PATs; it stops working at once.
     pub async fn delete_pat(&self, user: &User, id: &str) -> Result<bool, Internal> {
-        let deleted = sqlx::query("DELETE FROM hasura_pats WHERE id = ? AND user_id = ?")
+        let deleted = db::query("DELETE FROM hasura_pats WHERE id = ? AND user_id = ?")
             .bind(id)
             .bind(user.id())
             .execute(self.session.db())
@@ -89,7 +88,7 @@ impl Store {
 
     pub async fn user_email(&self, user: &User) -> Result<Option<String>, Internal> {
         Ok(
-            sqlx::query_as::<_, (String,)>("SELECT email FROM hasura_users WHERE id = ?")
+            db::query_as::<(String,)>("SELECT email FROM hasura_users WHERE id = ?")
                 .bind(user.id())
                 .fetch_optional(self.session.db())
                 .await?
@@ -103,32 +102,30 @@ impl Store {
 
 /// A user with a pinned id (fixtures); a taken id or email is a unique violation.
 pub async fn insert_user(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     id: &str,
     email: &str,
     now: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO hasura_users (id, email, email_lower, created_at) VALUES (?, ?, ?, ?)",
-    )
-    .bind(id)
-    .bind(email)
-    .bind(email.to_lowercase())
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+) -> Result<(), db::Error> {
+    db::query("INSERT INTO hasura_users (id, email, email_lower, created_at) VALUES (?, ?, ?, ?)")
+        .bind(id)
+        .bind(email)
+        .bind(email.to_lowercase())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// A personal access token, by the hash of its known value (fixtures).
 pub async fn insert_pat_row(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     id: &str,
     user_id: &str,
     token_hash: &str,
     now: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<(), db::Error> {
+    db::query(
         "INSERT INTO hasura_pats (id, user_id, token_hash, description, created_at) VALUES (?, ?, ?, NULL, ?)",
     )
     .bind(id)

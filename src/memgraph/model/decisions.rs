@@ -2,6 +2,7 @@
 //! (docs/spec/memgraph.md §7.3, §7.5): wire types, and the bodies and query strings that write
 //! and list them (each declared once).
 
+use crate::db;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -9,9 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::Belief;
 
 /// How a decision turned out (the SDK upper-cases what it is given).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
-#[sqlx(rename_all = "UPPERCASE")]
 pub enum Outcome {
     Success,
     Failure,
@@ -40,24 +40,38 @@ impl Outcome {
     }
 }
 
+/// Stored as its name, as on the wire.
+impl rusqlite::types::ToSql for Outcome {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl rusqlite::types::FromSql for Outcome {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let name = value.as_str()?;
+        Outcome::ALL
+            .into_iter()
+            .find(|outcome| outcome.as_str() == name)
+            .ok_or(rusqlite::types::FromSqlError::InvalidType)
+    }
+}
+
 /// An agent's decision: what it tried, how it reasoned, which tools and beliefs it used, and
 /// (once known) how it turned out.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Decision {
     pub id: String,
     #[serde(default)]
     pub tenant_id: String,
     pub goal: String,
-    #[sqlx(json)]
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     pub reasoning_steps: Vec<Map<String, Value>>,
-    #[sqlx(json)]
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     pub tools_used: Vec<Map<String, Value>>,
     /// Ids of the beliefs the agent relied on.
-    #[sqlx(json)]
     #[serde(default)]
     pub beliefs_used: Vec<String>,
     pub confidence: Option<f64>,
@@ -69,13 +83,38 @@ pub struct Decision {
     pub user_id: Option<String>,
     pub episode_id: Option<String>,
     /// With `create_snapshot`: the beliefs used, as they were when the decision was recorded.
-    #[sqlx(json(nullable))]
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub context_snapshot: Option<Map<String, Value>>,
     pub created_at: String,
     pub updated_at: String,
     pub outcome_recorded_at: Option<String>,
+}
+
+impl db::FromRow for Decision {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Decision {
+            id: row.column("id")?,
+            tenant_id: row.column("tenant_id")?,
+            goal: row.column("goal")?,
+            reasoning_steps: row.column::<db::Json<_>>("reasoning_steps")?.0,
+            tools_used: row.column::<db::Json<_>>("tools_used")?.0,
+            beliefs_used: row.column::<db::Json<_>>("beliefs_used")?.0,
+            confidence: row.column("confidence")?,
+            outcome: row.column("outcome")?,
+            outcome_assessment: row.column("outcome_assessment")?,
+            feedback: row.column("feedback")?,
+            agent_id: row.column("agent_id")?,
+            user_id: row.column("user_id")?,
+            episode_id: row.column("episode_id")?,
+            context_snapshot: row
+                .column::<Option<db::Json<_>>>("context_snapshot")?
+                .map(|json| json.0),
+            created_at: row.column("created_at")?,
+            updated_at: row.column("updated_at")?,
+            outcome_recorded_at: row.column("outcome_recorded_at")?,
+        })
+    }
 }
 
 /// A belief whose confidence an outcome moved.
@@ -140,7 +179,7 @@ pub struct BeliefUsed {
 // ---- contradictions ----------------------------------------------------------------------------
 
 /// The stored form of a contradiction, as exported.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ContradictionRecord {
     pub id: String,
     #[serde(default)]
@@ -154,6 +193,23 @@ pub struct ContradictionRecord {
     pub resolved_by: Option<String>,
     pub resolved_at: Option<String>,
     pub detected_at: String,
+}
+
+impl db::FromRow for ContradictionRecord {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(ContradictionRecord {
+            id: row.column("id")?,
+            tenant_id: row.column("tenant_id")?,
+            subject_id: row.column("subject_id")?,
+            key: row.column("key")?,
+            belief_a_id: row.column("belief_a_id")?,
+            belief_b_id: row.column("belief_b_id")?,
+            status: row.column("status")?,
+            resolved_by: row.column("resolved_by")?,
+            resolved_at: row.column("resolved_at")?,
+            detected_at: row.column("detected_at")?,
+        })
+    }
 }
 
 /// A contradiction as listed: both beliefs as they are now, oldest first. `resolution_status`

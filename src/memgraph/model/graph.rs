@@ -2,12 +2,13 @@
 //! traversals, and the bodies and query strings that create and list them (each declared once:
 //! the handler reads it, the OpenAPI document shows it).
 
+use crate::db;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 /// A person, organisation, product... The SDK reads `id`.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Entity {
     pub id: String,
     /// Rewritten to the importing tenant, so an import need not carry it.
@@ -15,10 +16,8 @@ pub struct Entity {
     pub tenant_id: String,
     pub entity_type: String,
     pub name: Option<String>,
-    #[sqlx(json)]
     #[serde(default)]
     pub aliases: Vec<String>,
-    #[sqlx(json)]
     #[serde(default)]
     #[schema(value_type = Object)]
     pub properties: Map<String, Value>,
@@ -26,8 +25,23 @@ pub struct Entity {
     pub updated_at: String,
 }
 
+impl db::FromRow for Entity {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Entity {
+            id: row.column("id")?,
+            tenant_id: row.column("tenant_id")?,
+            entity_type: row.column("entity_type")?,
+            name: row.column("name")?,
+            aliases: row.column::<db::Json<_>>("aliases")?.0,
+            properties: row.column::<db::Json<_>>("properties")?.0,
+            created_at: row.column("created_at")?,
+            updated_at: row.column("updated_at")?,
+        })
+    }
+}
+
 /// A directed, typed edge between two entities of one tenant, valid in a time window.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Relationship {
     pub id: String,
     #[serde(default)]
@@ -38,10 +52,26 @@ pub struct Relationship {
     pub confidence: f64,
     pub valid_from: Option<String>,
     pub valid_to: Option<String>,
-    #[sqlx(json)]
     #[serde(default)]
     pub evidence_sources: Vec<String>,
     pub created_at: String,
+}
+
+impl db::FromRow for Relationship {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Relationship {
+            id: row.column("id")?,
+            tenant_id: row.column("tenant_id")?,
+            source_entity_id: row.column("source_entity_id")?,
+            target_entity_id: row.column("target_entity_id")?,
+            relation_type: row.column("relation_type")?,
+            confidence: row.column("confidence")?,
+            valid_from: row.column("valid_from")?,
+            valid_to: row.column("valid_to")?,
+            evidence_sources: row.column::<db::Json<_>>("evidence_sources")?.0,
+            created_at: row.column("created_at")?,
+        })
+    }
 }
 
 /// `POST /v2/entities/search` items: the entity and how well it matched (0..1).

@@ -1,6 +1,7 @@
 //! Memory intelligence, benchmarks and analytics (docs/spec/memgraph.md §7.3): figures computed
 //! from a tenant's stored memory.
 
+use crate::db;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -106,7 +107,7 @@ pub struct McisHistoryQuery {
 }
 
 /// A saved score, newest first in the history.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct McisSnapshot {
     pub id: String,
     #[serde(default)]
@@ -114,13 +115,26 @@ pub struct McisSnapshot {
     pub user_id: Option<String>,
     pub mcis: f64,
     pub grade: String,
-    #[sqlx(json)]
     #[schema(value_type = Object)]
     pub sub_scores: Map<String, Value>,
-    #[sqlx(json)]
     #[schema(value_type = Object)]
     pub inputs: Map<String, Value>,
     pub created_at: String,
+}
+
+impl db::FromRow for McisSnapshot {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(McisSnapshot {
+            id: row.column("id")?,
+            tenant_id: row.column("tenant_id")?,
+            user_id: row.column("user_id")?,
+            mcis: row.column("mcis")?,
+            grade: row.column("grade")?,
+            sub_scores: row.column::<db::Json<_>>("sub_scores")?.0,
+            inputs: row.column::<db::Json<_>>("inputs")?.0,
+            created_at: row.column("created_at")?,
+        })
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::Store;
 use super::decisions::beliefs_by_ids;
+use crate::db;
 use crate::error::Internal;
 use crate::memgraph::model::Belief;
 use crate::memgraph::model::decisions::{Contradiction, ContradictionRecord};
@@ -64,11 +64,11 @@ pub(super) fn statements() -> Vec<(String, bool)> {
 /// same value again supersedes nothing and records nothing; `PATCH /v1/beliefs/{id}` edits in
 /// place and records nothing either. A batch records all its contradictions in one statement.
 pub(super) async fn record_on_supersede(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     superseded: &[Superseded<'_>],
     now: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), db::Error> {
     let rows: Vec<Value> = superseded
         .iter()
         .filter(|s| s.older_value != s.newer.value)
@@ -85,7 +85,7 @@ pub(super) async fn record_on_supersede(
     if rows.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    db::query(
         "INSERT INTO memgraph_contradictions
             (id, tenant_id, subject_id, key, belief_a_id, belief_b_id, status, detected_at)
          SELECT r.value ->> 0, ?1, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,
@@ -110,12 +110,12 @@ pub(super) struct Superseded<'a> {
 /// Writes a contradiction as given when both its beliefs are this tenant's (`ignore`: skip it
 /// when the id exists). Returns whether it was written.
 pub(super) async fn insert_contradiction(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     c: &ContradictionRecord,
     ignore: bool,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, db::Error> {
     let verb = if ignore { "INSERT OR IGNORE" } else { "INSERT" };
-    let written = sqlx::query(&format!(
+    let written = db::query(&format!(
         "{verb} INTO memgraph_contradictions ({CONTRADICTION_COLUMNS})
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
           WHERE ?7 IN ('open', 'resolved', 'dismissed')
@@ -140,10 +140,10 @@ pub(super) async fn insert_contradiction(
 
 /// Records with both their beliefs as they are now.
 async fn with_beliefs(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     records: Vec<ContradictionRecord>,
-) -> Result<Vec<Contradiction>, sqlx::Error> {
+) -> Result<Vec<Contradiction>, db::Error> {
     let ids: Vec<String> = records
         .iter()
         .flat_map(|c| [c.belief_a_id.clone(), c.belief_b_id.clone()])
@@ -188,7 +188,7 @@ impl Store {
     ) -> Result<Vec<Contradiction>, Internal> {
         let sql = contradictions_page(subject_id.is_some(), status.is_some());
         let mut conn = self.session.db().acquire().await?;
-        let records: Vec<ContradictionRecord> = sqlx::query_as(&sql)
+        let records: Vec<ContradictionRecord> = db::query_as(&sql)
             .bind(tenant_id)
             .bind(subject_id)
             .bind(status)
@@ -207,7 +207,7 @@ impl Store {
         resolved_by: &str,
     ) -> Result<Option<Contradiction>, Internal> {
         let mut tx = self.session.db().begin().await?;
-        let record: Option<ContradictionRecord> = sqlx::query_as(&contradiction_settle())
+        let record: Option<ContradictionRecord> = db::query_as(&contradiction_settle())
             .bind(status)
             .bind(resolved_by)
             .bind(self.now())
@@ -230,10 +230,10 @@ impl Store {
         subject_id: Option<&str>,
     ) -> Result<i64, Internal> {
         let query = match subject_id {
-            Some(subject) => sqlx::query_scalar(OPEN_OF_SUBJECT)
+            Some(subject) => db::query_scalar(OPEN_OF_SUBJECT)
                 .bind(tenant_id)
                 .bind(subject),
-            None => sqlx::query_scalar(
+            None => db::query_scalar(
                 "SELECT coalesce((SELECT open_contradictions FROM memgraph_tenant_counts
                                    WHERE tenant_id = ?), 0)",
             )
@@ -247,7 +247,7 @@ impl Store {
         &self,
         tenant_id: &str,
     ) -> Result<Vec<ContradictionRecord>, Internal> {
-        Ok(sqlx::query_as(&format!(
+        Ok(db::query_as(&format!(
             "SELECT {CONTRADICTION_COLUMNS} FROM memgraph_contradictions WHERE tenant_id = ?
               ORDER BY detected_at, id"
         ))

@@ -2,11 +2,11 @@
 //! decision used. Every function takes the tenant first.
 
 use serde_json::{Map, Value, json};
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::Store;
 use super::memory::beliefs_by_id;
+use crate::db;
 use crate::error::Internal;
 use crate::memgraph::model::Belief;
 use crate::memgraph::model::decisions::{ConfidenceChange, Decision, Outcome};
@@ -105,15 +105,15 @@ pub fn adjusted_confidence(outcome: Outcome, confidence: f64) -> f64 {
 
 /// The tenant's beliefs among these ids, in the order of `ids` (unknown ids are left out).
 pub(super) async fn beliefs_by_ids(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     ids: &[String],
-) -> Result<Vec<Belief>, sqlx::Error> {
+) -> Result<Vec<Belief>, db::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let ids_json = Value::from(ids.to_vec()).to_string();
-    let mut found: Vec<Belief> = sqlx::query_as(&beliefs_by_id())
+    let mut found: Vec<Belief> = db::query_as(&beliefs_by_id())
         .bind(tenant_id)
         .bind(ids_json)
         .fetch_all(conn)
@@ -124,19 +124,19 @@ pub(super) async fn beliefs_by_ids(
 
 /// Moves the confidence of the beliefs used by the outcome rule; returns what moved.
 async fn apply_outcome(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     beliefs_used: &[String],
     outcome: Outcome,
     now: &str,
-) -> Result<Vec<ConfidenceChange>, sqlx::Error> {
+) -> Result<Vec<ConfidenceChange>, db::Error> {
     let mut changes = Vec::new();
     for belief in beliefs_by_ids(conn, tenant_id, beliefs_used).await? {
         let confidence = adjusted_confidence(outcome, belief.confidence);
         if confidence == belief.confidence {
             continue;
         }
-        sqlx::query(CONFIDENCE_UPDATE)
+        db::query(CONFIDENCE_UPDATE)
             .bind(confidence)
             .bind(now)
             .bind(tenant_id)
@@ -154,12 +154,12 @@ async fn apply_outcome(
 
 /// Writes a decision as given (`ignore`: skip it when the id exists). Returns whether it was.
 pub(super) async fn insert_decision(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     d: &Decision,
     ignore: bool,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, db::Error> {
     let verb = if ignore { "INSERT OR IGNORE" } else { "INSERT" };
-    let written = sqlx::query(&format!(
+    let written = db::query(&format!(
         "{verb} INTO memgraph_decisions ({DECISION_COLUMNS})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))
@@ -191,11 +191,11 @@ pub(super) async fn insert_decision(
 }
 
 async fn fetch_decision(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     id: &str,
-) -> Result<Option<Decision>, sqlx::Error> {
-    sqlx::query_as(&decision_by_id())
+) -> Result<Option<Decision>, db::Error> {
+    db::query_as(&decision_by_id())
         .bind(tenant_id)
         .bind(id)
         .fetch_optional(conn)
@@ -277,7 +277,7 @@ impl Store {
             f.user_id.is_some(),
             f.outcome.is_some(),
         );
-        Ok(sqlx::query_as(&sql)
+        Ok(db::query_as(&sql)
             .bind(tenant_id)
             .bind(&f.agent_id)
             .bind(&f.user_id)
@@ -300,7 +300,7 @@ impl Store {
     }
 
     pub async fn delete_decision(&self, tenant_id: &str, id: &str) -> Result<bool, Internal> {
-        let deleted = sqlx::query(DECISION_DELETE)
+        let deleted = db::query(DECISION_DELETE)
             .bind(tenant_id)
             .bind(id)
             .execute(self.session.db())
@@ -323,7 +323,7 @@ impl Store {
         let Some(before) = fetch_decision(&mut tx, tenant_id, id).await? else {
             return Ok(None);
         };
-        sqlx::query(OUTCOME_UPDATE)
+        db::query(OUTCOME_UPDATE)
             .bind(outcome)
             .bind(feedback)
             .bind(&now)
@@ -356,7 +356,7 @@ impl Store {
 
     /// All of a tenant's decisions, oldest first.
     pub async fn decisions_export(&self, tenant_id: &str) -> Result<Vec<Decision>, Internal> {
-        Ok(sqlx::query_as(&format!(
+        Ok(db::query_as(&format!(
             "SELECT {DECISION_COLUMNS} FROM memgraph_decisions WHERE tenant_id = ?
               ORDER BY created_at, id"
         ))

@@ -8,10 +8,10 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::Store;
+use crate::db;
 use crate::error::Internal;
 use crate::memgraph::model::graph::{Entity, Reached, Relationship, Traversal};
 use crate::memgraph::search;
@@ -179,12 +179,12 @@ fn entity_terms(e: &Entity) -> HashSet<String> {
 /// Writes an entity with its words (`ignore`: skip it when the id, or its type and name, exist).
 /// Returns whether it was written.
 pub(super) async fn insert_entity(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     e: &Entity,
     ignore: bool,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, db::Error> {
     let verb = if ignore { "INSERT OR IGNORE" } else { "INSERT" };
-    let written = sqlx::query(&format!(
+    let written = db::query(&format!(
         "{verb} INTO memgraph_entities
             (id, tenant_id, entity_type, name, name_key, aliases, properties, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -207,13 +207,13 @@ pub(super) async fn insert_entity(
     Ok(written > 0)
 }
 
-async fn index_terms(conn: &mut SqliteConnection, e: &Entity) -> Result<(), sqlx::Error> {
-    sqlx::query(TERMS_OF_ENTITY_DELETE)
+async fn index_terms(conn: &mut db::Connection, e: &Entity) -> Result<(), db::Error> {
+    db::query(TERMS_OF_ENTITY_DELETE)
         .bind(&e.id)
         .execute(&mut *conn)
         .await?;
     for term in entity_terms(e) {
-        sqlx::query(
+        db::query(
             "INSERT OR IGNORE INTO memgraph_entity_terms (tenant_id, term, entity_id) VALUES (?, ?, ?)",
         )
         .bind(&e.tenant_id)
@@ -228,12 +228,12 @@ async fn index_terms(conn: &mut SqliteConnection, e: &Entity) -> Result<(), sqlx
 /// Writes a relationship as given when both its entities are this tenant's (`ignore`: skip it
 /// when the id exists). Returns whether it was written.
 pub(super) async fn insert_relationship(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     r: &Relationship,
     ignore: bool,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, db::Error> {
     let verb = if ignore { "INSERT OR IGNORE" } else { "INSERT" };
-    let written = sqlx::query(&insert_relationship_sql(verb))
+    let written = db::query(&insert_relationship_sql(verb))
         .bind(&r.id)
         .bind(&r.tenant_id)
         .bind(&r.source_entity_id)
@@ -251,11 +251,11 @@ pub(super) async fn insert_relationship(
 }
 
 async fn fetch_entity(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     id: &str,
-) -> Result<Option<Entity>, sqlx::Error> {
-    sqlx::query_as(&entity_by_id())
+) -> Result<Option<Entity>, db::Error> {
+    db::query_as(&entity_by_id())
         .bind(tenant_id)
         .bind(id)
         .fetch_optional(conn)
@@ -275,7 +275,7 @@ impl Store {
         let mut tx = self.session.db().begin().await?;
         let existing: Option<String> = match name_key(new.name.as_deref()) {
             Some(key) => {
-                sqlx::query_scalar(ENTITY_BY_NAME)
+                db::query_scalar(ENTITY_BY_NAME)
                     .bind(tenant_id)
                     .bind(&new.entity_type)
                     .bind(key)
@@ -299,7 +299,7 @@ impl Store {
                     entity.properties.insert(k.clone(), v.clone());
                 }
                 entity.updated_at = now;
-                sqlx::query(ENTITY_UPDATE)
+                db::query(ENTITY_UPDATE)
                     .bind(Value::from(entity.aliases.clone()).to_string())
                     .bind(Value::Object(entity.properties.clone()).to_string())
                     .bind(&entity.updated_at)
@@ -341,7 +341,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Entity>, Internal> {
         let sql = entities_page(entity_type.is_some());
-        let mut query = sqlx::query_as(&sql).bind(tenant_id);
+        let mut query = db::query_as(&sql).bind(tenant_id);
         if let Some(t) = entity_type {
             query = query.bind(t);
         }
@@ -374,7 +374,7 @@ impl Store {
         for (i, term) in terms.iter().enumerate() {
             // Every word starting with `term` sorts between it and it + the last code point.
             let rows: Vec<(String, String)> =
-                sqlx::query_as(if whole_words { TERM_EQUAL } else { TERM_PREFIX })
+                db::query_as(if whole_words { TERM_EQUAL } else { TERM_PREFIX })
                     .bind(tenant_id)
                     .bind(term)
                     .bind(format!("{term}\u{10FFFF}"))
@@ -393,7 +393,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let ids: Vec<&String> = weights.keys().collect();
-        let entities: Vec<Entity> = sqlx::query_as(&entities_by_ids())
+        let entities: Vec<Entity> = db::query_as(&entities_by_ids())
             .bind(tenant_id)
             .bind(serde_json::to_string(&ids)?)
             .bind(entity_type)
@@ -429,13 +429,13 @@ impl Store {
     /// relationships went with it.
     pub async fn delete_entity(&self, tenant_id: &str, id: &str) -> Result<Option<u64>, Internal> {
         let mut tx = self.session.db().begin().await?;
-        let edges = sqlx::query(EDGES_OF_ENTITY_DELETE)
+        let edges = db::query(EDGES_OF_ENTITY_DELETE)
             .bind(tenant_id)
             .bind(id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        let deleted = sqlx::query(ENTITY_DELETE)
+        let deleted = db::query(ENTITY_DELETE)
             .bind(tenant_id)
             .bind(id)
             .execute(&mut *tx)
@@ -489,7 +489,7 @@ impl Store {
             }
             (None, relation_type) => {
                 let sql = relationships_page(relation_type.is_some());
-                let mut query = sqlx::query_as(&sql).bind(tenant_id);
+                let mut query = db::query_as(&sql).bind(tenant_id);
                 if let Some(t) = relation_type {
                     query = query.bind(t);
                 }
@@ -573,7 +573,7 @@ impl Store {
         });
         let mut by_id: HashMap<String, Entity> = HashMap::new();
         for chunk in order.chunks(200) {
-            let found: Vec<Entity> = sqlx::query_as(&entities_by_ids())
+            let found: Vec<Entity> = db::query_as(&entities_by_ids())
                 .bind(tenant_id)
                 .bind(serde_json::to_string(chunk)?)
                 .bind(None::<&str>)
@@ -609,14 +609,14 @@ impl Store {
         tenant_id: &str,
     ) -> Result<(Vec<Entity>, Vec<Relationship>), Internal> {
         let db = self.session.db();
-        let entities = sqlx::query_as(&format!(
+        let entities = db::query_as(&format!(
             "SELECT {ENTITY_COLUMNS} FROM memgraph_entities WHERE tenant_id = ?
               ORDER BY created_at, id"
         ))
         .bind(tenant_id)
         .fetch_all(db)
         .await?;
-        let relationships = sqlx::query_as(&format!(
+        let relationships = db::query_as(&format!(
             "SELECT {RELATIONSHIP_COLUMNS} FROM memgraph_relationships WHERE tenant_id = ?
               ORDER BY created_at, id"
         ))
@@ -630,14 +630,14 @@ impl Store {
 /// One entity's relationships, newest first, at most `limit`: those it starts and those it ends
 /// (a loop only once), each read from its own index.
 async fn edges_of(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     entity_id: &str,
     relation_type: Option<&str>,
     valid_at: Option<&str>,
     limit: i64,
-) -> Result<Vec<Relationship>, sqlx::Error> {
-    let mut edges: Vec<Relationship> = sqlx::query_as(&edges_of_entity())
+) -> Result<Vec<Relationship>, db::Error> {
+    let mut edges: Vec<Relationship> = db::query_as(&edges_of_entity())
         .bind(entity_id)
         .bind(tenant_id)
         .bind(relation_type)

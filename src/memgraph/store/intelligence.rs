@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::Store;
 use super::memory::BELIEF_COLUMNS;
+use crate::db;
 use crate::error::Internal;
 use crate::memgraph::model::Belief;
 use crate::memgraph::model::intelligence::{Mcis, McisInputs, McisSnapshot};
@@ -195,27 +196,26 @@ impl Store {
         let db = self.session.db();
         let by_user = user_id.is_some();
         let (active_beliefs, mean_confidence): (i64, Option<f64>) =
-            sqlx::query_as(active_confidence(by_user))
+            db::query_as(active_confidence(by_user))
                 .bind(tenant_id)
                 .bind(user_id)
                 .fetch_one(db)
                 .await?;
-        let (open, settled): (i64, i64) = sqlx::query_as(contradiction_counts(by_user))
+        let (open, settled): (i64, i64) = db::query_as(contradiction_counts(by_user))
             .bind(tenant_id)
             .bind(user_id)
             .fetch_one(db)
             .await?;
-        let disputed: i64 = sqlx::query_scalar(disputed_beliefs(by_user))
+        let disputed: i64 = db::query_scalar(disputed_beliefs(by_user))
             .bind(tenant_id)
             .bind(user_id)
             .fetch_one(db)
             .await?;
-        let (succeeded, partial, failed): (i64, i64, i64) =
-            sqlx::query_as(decision_counts(by_user))
-                .bind(tenant_id)
-                .bind(user_id)
-                .fetch_one(db)
-                .await?;
+        let (succeeded, partial, failed): (i64, i64, i64) = db::query_as(decision_counts(by_user))
+            .bind(tenant_id)
+            .bind(user_id)
+            .fetch_one(db)
+            .await?;
         Ok(McisInputs {
             active_beliefs,
             mean_confidence: mean_confidence.map(|m| (m * 10_000.0).round() / 10_000.0),
@@ -231,7 +231,7 @@ impl Store {
     /// Appends a score to the history; returns the entry's id.
     pub async fn save_mcis(&self, tenant_id: &str, mcis: &Mcis) -> Result<String, Internal> {
         let id = Uuid::new_v4().to_string();
-        sqlx::query(&format!(
+        db::query(&format!(
             "INSERT INTO memgraph_mcis_snapshots ({SNAPSHOT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&id)
@@ -254,7 +254,7 @@ impl Store {
         user_id: Option<&str>,
         limit: i64,
     ) -> Result<Vec<McisSnapshot>, Internal> {
-        Ok(sqlx::query_as(&mcis_page())
+        Ok(db::query_as(&mcis_page())
             .bind(tenant_id)
             .bind(user_id)
             .bind(limit)
@@ -264,7 +264,7 @@ impl Store {
 
     /// All of a tenant's saved scores, oldest first.
     pub async fn mcis_export(&self, tenant_id: &str) -> Result<Vec<McisSnapshot>, Internal> {
-        Ok(sqlx::query_as(&format!(
+        Ok(db::query_as(&format!(
             "SELECT {SNAPSHOT_COLUMNS} FROM memgraph_mcis_snapshots WHERE tenant_id = ?
               ORDER BY created_at, id"
         ))
@@ -279,11 +279,11 @@ impl Store {
         tenant_id: &str,
     ) -> Result<(Vec<(Option<String>, i64)>, Option<f64>), Internal> {
         let db = self.session.db();
-        let by_outcome = sqlx::query_as(OUTCOME_COUNTS)
+        let by_outcome = db::query_as(OUTCOME_COUNTS)
             .bind(tenant_id)
             .fetch_all(db)
             .await?;
-        let mean: Option<f64> = sqlx::query_scalar(DECISION_CONFIDENCE)
+        let mean: Option<f64> = db::query_scalar(DECISION_CONFIDENCE)
             .bind(tenant_id)
             .fetch_one(db)
             .await?;
@@ -295,7 +295,7 @@ impl Store {
         &self,
         tenant_id: &str,
     ) -> Result<Vec<(String, i64)>, Internal> {
-        Ok(sqlx::query_as(STATUS_COUNTS)
+        Ok(db::query_as(STATUS_COUNTS)
             .bind(tenant_id)
             .fetch_all(self.session.db())
             .await?)
@@ -309,7 +309,7 @@ impl Store {
         subject_id: &str,
         limit: i64,
     ) -> Result<Vec<Belief>, Internal> {
-        Ok(sqlx::query_as(&profile())
+        Ok(db::query_as(&profile())
             .bind(tenant_id)
             .bind(subject_id)
             .bind(limit)
@@ -324,7 +324,7 @@ impl Store {
         subject_id: &str,
         limit: i64,
     ) -> Result<Vec<Belief>, Internal> {
-        Ok(sqlx::query_as(&reminders())
+        Ok(db::query_as(&reminders())
             .bind(tenant_id)
             .bind(subject_id)
             .bind(limit)
@@ -343,7 +343,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Belief>, Internal> {
         let sql = newest(subject_id.is_some(), superseded, belief_type.is_some());
-        Ok(sqlx::query_as(&sql)
+        Ok(db::query_as(&sql)
             .bind(tenant_id)
             .bind(subject_id)
             .bind(belief_type)
@@ -359,7 +359,7 @@ impl Store {
         user_id: Option<&str>,
         limit: i64,
     ) -> Result<Vec<(String, String)>, Internal> {
-        let rows: Vec<(String, Option<String>)> = sqlx::query_as(newest_events(user_id.is_some()))
+        let rows: Vec<(String, Option<String>)> = db::query_as(newest_events(user_id.is_some()))
             .bind(tenant_id)
             .bind(user_id)
             .bind(limit)
@@ -378,7 +378,7 @@ impl Store {
         subject_id: &str,
         key: &str,
     ) -> Result<Option<String>, Internal> {
-        Ok(sqlx::query_scalar(ACTIVE_OF_KEY)
+        Ok(db::query_scalar(ACTIVE_OF_KEY)
             .bind(tenant_id)
             .bind(subject_id)
             .bind(key)

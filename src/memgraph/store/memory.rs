@@ -10,12 +10,13 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sqlx::{FromRow, Row, SqliteConnection};
 use uuid::Uuid;
 
 use super::Store;
 use super::contradictions::{Superseded, record_on_supersede};
 use crate::clock::iso;
+use crate::db;
+use crate::db::FromRow;
 use crate::error::Internal;
 use crate::memgraph::model::{Belief, DreamingHealth, Episode, Event, ImportCounts};
 use crate::memgraph::search::{self, Bag, Collection};
@@ -148,10 +149,10 @@ impl Filter {
 }
 
 /// Binds a list's values, in order.
-fn bind_all<'q>(
-    mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+fn bind_all<'q, D: db::Decode>(
+    mut query: db::Query<'q, D>,
     values: &'q [String],
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+) -> db::Query<'q, D> {
     for value in values {
         query = query.bind(value.as_str());
     }
@@ -357,7 +358,7 @@ impl Store {
             return Ok(*timing);
         }
         let version = self.session.principals_version();
-        let row: Option<(Option<f64>, Option<i64>)> = sqlx::query_as(
+        let row: Option<(Option<f64>, Option<i64>)> = db::query_as(
             "SELECT CASE WHEN json_type(settings, '$.episode_gap_minutes') IN ('integer', 'real')
                          THEN CAST(json_extract(settings, '$.episode_gap_minutes') AS REAL) END,
                     CASE WHEN json_type(settings, '$.dreaming_enabled') IN ('true', 'false')
@@ -404,7 +405,7 @@ impl Store {
         let now = self.now();
         let open_since = self.ago(timing.gap);
         let mut tx = self.session.db().begin().await?;
-        let open: Option<String> = sqlx::query_scalar(
+        let open: Option<String> = db::query_scalar(
             "SELECT id FROM memgraph_episodes
               WHERE tenant_id = ? AND user_id = ? AND thread_id IS ? AND end_time > ?
                 AND consolidation_status = 'pending'
@@ -418,7 +419,7 @@ impl Store {
         .await?;
         let episode_id = match open {
             Some(id) => {
-                sqlx::query("UPDATE memgraph_episodes SET end_time = ? WHERE id = ?")
+                db::query("UPDATE memgraph_episodes SET end_time = ? WHERE id = ?")
                     .bind(&now)
                     .bind(&id)
                     .execute(&mut *tx)
@@ -427,7 +428,7 @@ impl Store {
             }
             None => {
                 let id = new_id();
-                sqlx::query(
+                db::query(
                     "INSERT INTO memgraph_episodes
                         (id, tenant_id, user_id, agent_id, thread_id, start_time, end_time, created_at)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -464,7 +465,7 @@ impl Store {
     /// Newest first.
     pub async fn events(&self, tenant_id: &str, f: &EventFilter) -> Result<Vec<Event>, Internal> {
         let (sql, filter) = events_query(tenant_id, f);
-        let rows = bind_all(sqlx::query(&sql), &filter.values)
+        let rows = bind_all(db::query(&sql), &filter.values)
             .bind(f.limit)
             .bind(f.offset)
             .fetch_all(self.session.db())
@@ -473,7 +474,7 @@ impl Store {
     }
 
     pub async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>, Internal> {
-        Ok(sqlx::query_as(&format!(
+        Ok(db::query_as(&format!(
             "SELECT {EVENT_COLUMNS} FROM memgraph_events WHERE tenant_id = ? AND id = ?"
         ))
         .bind(tenant_id)
@@ -485,7 +486,7 @@ impl Store {
     /// Deletes an event, and its episode when that was its last event. `false` when not found.
     pub async fn delete_event(&self, tenant_id: &str, id: &str) -> Result<bool, Internal> {
         let mut tx = self.session.db().begin().await?;
-        let episode: Option<Option<String>> = sqlx::query_scalar(
+        let episode: Option<Option<String>> = db::query_scalar(
             "DELETE FROM memgraph_events WHERE tenant_id = ? AND id = ? RETURNING episode_id",
         )
         .bind(tenant_id)
@@ -495,7 +496,7 @@ impl Store {
         let Some(episode) = episode else {
             return Ok(false);
         };
-        sqlx::query(
+        db::query(
             "DELETE FROM memgraph_episodes WHERE id = ?
                AND NOT EXISTS (SELECT 1 FROM memgraph_events WHERE episode_id = ?1)",
         )
@@ -529,7 +530,7 @@ impl Store {
         }
         let closed_before = self.ago(timing.gap);
         let done_before = self.ago(timing.gap.saturating_add(self.timing.consolidation));
-        sqlx::query(
+        db::query(
             "UPDATE memgraph_episodes
                 SET consolidation_status =
                         CASE WHEN end_time <= ?2 THEN 'consolidated' ELSE 'processing' END,
@@ -557,7 +558,7 @@ impl Store {
     ) -> Result<Vec<Episode>, Internal> {
         self.advance_episodes(tenant_id).await?;
         let (sql, filter) = episodes_query(tenant_id, f);
-        let rows = bind_all(sqlx::query(&sql), &filter.values)
+        let rows = bind_all(db::query(&sql), &filter.values)
             .bind(f.limit)
             .bind(f.offset)
             .fetch_all(self.session.db())
@@ -575,7 +576,7 @@ impl Store {
         id: &str,
     ) -> Result<Option<(Episode, Vec<Event>)>, Internal> {
         self.advance_episodes(tenant_id).await?;
-        let episode: Option<Episode> = sqlx::query_as(&format!(
+        let episode: Option<Episode> = db::query_as(&format!(
             "SELECT {EPISODE_COLUMNS} FROM memgraph_episodes WHERE tenant_id = ? AND id = ?"
         ))
         .bind(tenant_id)
@@ -585,7 +586,7 @@ impl Store {
         let Some(episode) = episode else {
             return Ok(None);
         };
-        let events = sqlx::query_as(&format!(
+        let events = db::query_as(&format!(
             "SELECT {EVENT_COLUMNS} FROM memgraph_events WHERE tenant_id = ? AND episode_id = ?
               ORDER BY timestamp, rowid"
         ))
@@ -599,7 +600,7 @@ impl Store {
     pub async fn dreaming_health(&self, tenant_id: &str) -> Result<DreamingHealth, Internal> {
         let timing = self.advance_episodes(tenant_id).await?;
         let (pending, processing, consolidated, last_end): (i64, i64, i64, Option<String>) =
-            sqlx::query_as(
+            db::query_as(
                 "SELECT count(*) FILTER (WHERE consolidation_status = 'pending'),
                         count(*) FILTER (WHERE consolidation_status = 'processing'),
                         count(*) FILTER (WHERE consolidation_status = 'consolidated'),
@@ -652,7 +653,7 @@ impl Store {
             .iter()
             .map(|b| json!([b.subject_id, b.key]))
             .collect();
-        let found: Vec<KeyRow> = sqlx::query_as(KEYS)
+        let found: Vec<KeyRow> = db::query_as(KEYS)
             .bind(tenant_id)
             .bind(Value::from(keys).to_string())
             .fetch_all(&mut *tx)
@@ -749,7 +750,7 @@ impl Store {
         let kept: Vec<&String> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
         let mut existing: HashMap<String, Belief> = HashMap::new();
         if !kept.is_empty() {
-            let rows = sqlx::query(&beliefs_by_id())
+            let rows = db::query(&beliefs_by_id())
                 .bind(tenant_id)
                 .bind(json!(kept).to_string())
                 .fetch_all(&mut *tx)
@@ -760,7 +761,7 @@ impl Store {
             }
         }
         if !retired.is_empty() {
-            sqlx::query(RETIRE)
+            db::query(RETIRE)
                 .bind(&now)
                 .bind(tenant_id)
                 .bind(json!(retired).to_string())
@@ -800,7 +801,7 @@ impl Store {
     ) -> Result<(Vec<Belief>, i64), Internal> {
         let q = beliefs_query(tenant_id, f);
         // The count's values come first, as its subquery comes first in the page's statement.
-        let mut page = bind_all(sqlx::query(&q.page), &q.count_values);
+        let mut page = bind_all(db::query(&q.page), &q.count_values);
         page = bind_all(page, &q.filter.values);
         if let Some((time, id)) = &f.after {
             page = page.bind(time.as_str()).bind(id.as_str());
@@ -808,7 +809,7 @@ impl Store {
         let rows = page.bind(f.limit).fetch_all(self.session.db()).await?;
         let total: i64 = match rows.first() {
             Some(row) => row.try_get("total")?,
-            None => bind_all(sqlx::query(&q.count), &q.count_values)
+            None => bind_all(db::query(&q.count), &q.count_values)
                 .fetch_one(self.session.db())
                 .await?
                 .try_get(0)?,
@@ -833,7 +834,7 @@ impl Store {
         patch: &BeliefPatch,
     ) -> Result<Option<Belief>, Internal> {
         let mut tx = self.session.db().begin().await?;
-        let changed = sqlx::query(
+        let changed = db::query(
             "UPDATE memgraph_beliefs SET value = coalesce(?, value), confidence = coalesce(?, confidence),
                     domain = coalesce(?, domain), belief_type = coalesce(?, belief_type),
                     version = version + 1, updated_at = ?
@@ -858,7 +859,7 @@ impl Store {
     }
 
     pub async fn delete_belief(&self, tenant_id: &str, id: &str) -> Result<bool, Internal> {
-        let deleted = sqlx::query("DELETE FROM memgraph_beliefs WHERE tenant_id = ? AND id = ?")
+        let deleted = db::query("DELETE FROM memgraph_beliefs WHERE tenant_id = ? AND id = ?")
             .bind(tenant_id)
             .bind(id)
             .execute(self.session.db())
@@ -876,13 +877,13 @@ impl Store {
         soft: bool,
     ) -> Result<u64, Internal> {
         let query = if soft {
-            sqlx::query(
+            db::query(
                 "UPDATE memgraph_beliefs SET is_active = 0, epistemic_status = 'retracted', updated_at = ?
                   WHERE tenant_id = ?2 AND subject_id = ?3 AND (?4 IS NULL OR domain = ?4) AND is_active",
             )
             .bind(self.now())
         } else {
-            sqlx::query(
+            db::query(
                 "DELETE FROM memgraph_beliefs
                   WHERE tenant_id = ?1 AND subject_id = ?2 AND (?3 IS NULL OR domain = ?3)",
             )
@@ -905,7 +906,7 @@ impl Store {
         include_inactive: bool,
         as_of: Option<&str>,
     ) -> Result<Vec<Belief>, Internal> {
-        Ok(sqlx::query_as(&format!(
+        Ok(db::query_as(&format!(
             "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
               WHERE tenant_id = ? AND subject_id = ? AND key = ? AND (?4 OR is_active)
                 AND (?5 IS NULL OR created_at <= ?5)
@@ -931,7 +932,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Belief>, Internal> {
         let sql = timeline_query(domain.is_some(), since.is_some());
-        let mut query = sqlx::query(&sql).bind(tenant_id).bind(subject_id);
+        let mut query = db::query(&sql).bind(tenant_id).bind(subject_id);
         if let Some(domain) = domain {
             query = query.bind(domain);
         }
@@ -953,12 +954,12 @@ impl Store {
     ) -> Result<(i64, i64, i64, i64), Internal> {
         let query = match user_id {
             // The tenant's are kept (migration 0007).
-            None => sqlx::query_as(
+            None => db::query_as(
                 "SELECT coalesce(c.beliefs, 0), coalesce(c.active_beliefs, 0),
                         coalesce(c.episodes, 0), coalesce(c.events, 0)
                    FROM (SELECT 1) LEFT JOIN memgraph_tenant_counts c ON c.tenant_id = ?1",
             ),
-            Some(_) => sqlx::query_as(
+            Some(_) => db::query_as(
                 "SELECT (SELECT count(*) FROM memgraph_beliefs WHERE tenant_id = ?1 AND subject_id = ?2),
                         (SELECT count(*) FROM memgraph_beliefs
                           WHERE tenant_id = ?1 AND subject_id = ?2 AND is_active = 1),
@@ -988,12 +989,12 @@ impl Store {
         self.index_pending(tenant_id).await?;
         let db = self.session.db();
         let (docs, length): (Option<i64>, Option<f64>) = match user_id {
-            None => sqlx::query_as(
+            None => db::query_as(
                 "SELECT docs, length FROM (SELECT 1)
                    LEFT JOIN memgraph_search_tenants ON tenant_id = ?",
             )
             .bind(tenant_id),
-            Some(user_id) => sqlx::query_as(
+            Some(user_id) => db::query_as(
                 "SELECT docs, length FROM (SELECT 1)
                    LEFT JOIN memgraph_search_users ON tenant_id = ? AND user_id = ?",
             )
@@ -1007,7 +1008,7 @@ impl Store {
             length: length.unwrap_or(0.0),
         };
         let sql = search_query(user_id.is_some());
-        let mut query = sqlx::query(&sql)
+        let mut query = db::query(&sql)
             .bind(tenant_id)
             .bind(json!(terms).to_string());
         if let Some(user_id) = user_id {
@@ -1019,7 +1020,7 @@ impl Store {
             .map(|row| -> Result<Match, Internal> {
                 let bag: String = row.try_get("search_bag")?;
                 Ok(Match {
-                    kind: match row.try_get::<&str, _>("kind")? {
+                    kind: match row.try_get::<String, _>("kind")?.as_str() {
                         "belief" => Kind::Belief,
                         _ => Kind::Event,
                     },
@@ -1043,7 +1044,7 @@ impl Store {
         let db = self.session.db();
         let mut found_beliefs = HashMap::new();
         if !beliefs.is_empty() {
-            let rows = sqlx::query(&beliefs_by_rowid())
+            let rows = db::query(&beliefs_by_rowid())
                 .bind(tenant_id)
                 .bind(json!(beliefs).to_string())
                 .fetch_all(db)
@@ -1054,7 +1055,7 @@ impl Store {
         }
         let mut found_events = HashMap::new();
         if !events.is_empty() {
-            let rows = sqlx::query(&events_by_rowid())
+            let rows = db::query(&events_by_rowid())
                 .bind(tenant_id)
                 .bind(json!(events).to_string())
                 .fetch_all(db)
@@ -1071,7 +1072,7 @@ impl Store {
     /// writes, so this usually finds nothing, through an index of such rows alone.)
     async fn index_pending(&self, tenant_id: &str) -> Result<(), Internal> {
         let db = self.session.db();
-        let pending: Vec<(String, i64, String, String)> = sqlx::query_as(UNINDEXED)
+        let pending: Vec<(String, i64, String, String)> = db::query_as(UNINDEXED)
             .bind(tenant_id)
             .fetch_all(db)
             .await?;
@@ -1095,7 +1096,7 @@ impl Store {
         let mut tx = db.begin().await?;
         for (table, bags) in [("memgraph_beliefs", beliefs), ("memgraph_events", events)] {
             // The table name is one of ours.
-            sqlx::query(&format!(
+            db::query(&format!(
                 "UPDATE {table} SET search_bag = b.value ->> 1
                    FROM json_each(?) b WHERE {table}.rowid = b.value ->> 0"
             ))
@@ -1116,19 +1117,19 @@ impl Store {
     ) -> Result<(Vec<Event>, Vec<Episode>, Vec<Belief>), Internal> {
         self.advance_episodes(tenant_id).await?;
         let db = self.session.db();
-        let events = sqlx::query_as(&format!(
+        let events = db::query_as(&format!(
             "SELECT {EVENT_COLUMNS} FROM memgraph_events WHERE tenant_id = ? ORDER BY timestamp, rowid"
         ))
         .bind(tenant_id)
         .fetch_all(db)
         .await?;
-        let episodes = sqlx::query_as(&format!(
+        let episodes = db::query_as(&format!(
             "SELECT {EPISODE_COLUMNS} FROM memgraph_episodes WHERE tenant_id = ? ORDER BY start_time, rowid"
         ))
         .bind(tenant_id)
         .fetch_all(db)
         .await?;
-        let beliefs = sqlx::query_as(&format!(
+        let beliefs = db::query_as(&format!(
             "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs WHERE tenant_id = ? ORDER BY created_at, rowid"
         ))
         .bind(tenant_id)
@@ -1153,7 +1154,7 @@ impl Store {
             if data.replace {
                 delete_own(&mut tx, "memgraph_episodes", tenant_id, &episode.id).await?;
             }
-            let written = sqlx::query(
+            let written = db::query(
                 "INSERT OR IGNORE INTO memgraph_episodes
                     (id, tenant_id, user_id, agent_id, thread_id, summary, tags, outcome,
                      start_time, end_time, consolidation_status, created_at)
@@ -1190,7 +1191,7 @@ impl Store {
                 delete_own(&mut tx, "memgraph_beliefs", tenant_id, &belief.id).await?;
             }
             // OR IGNORE also skips a second active version of one key.
-            let written = sqlx::query(&format!(
+            let written = db::query(&format!(
                 "INSERT OR IGNORE INTO memgraph_beliefs ({BELIEF_COLUMNS}, search_bag)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ))
@@ -1240,12 +1241,12 @@ fn count(written: u64, imported: &mut i64, skipped: &mut i64) {
 /// Deletes a record of this tenant by id, before `replace` writes it again. The table name is
 /// one of ours, never a client's.
 pub(super) async fn delete_own(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     table: &str,
     tenant_id: &str,
     id: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
+) -> Result<(), db::Error> {
+    db::query(&format!(
         "DELETE FROM {table} WHERE tenant_id = ? AND id = ?"
     ))
     .bind(tenant_id)
@@ -1258,14 +1259,14 @@ pub(super) async fn delete_own(
 /// Writes an event as given (`ignore`: skip it when the id exists). An episode id that is not
 /// this tenant's is dropped.
 async fn insert_event(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     event: &Event,
     ignore: bool,
-) -> Result<u64, sqlx::Error> {
+) -> Result<u64, db::Error> {
     let verb = if ignore { "INSERT OR IGNORE" } else { "INSERT" };
     let text = search::event_text(&event.content_payload);
     let bag = search::bag_json(&search::bag(&event.event_type, text));
-    Ok(sqlx::query(&format!(
+    Ok(db::query(&format!(
         "{verb} INTO memgraph_events ({EVENT_COLUMNS}, search_bag)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
                  (SELECT id FROM memgraph_episodes WHERE id = ?8 AND tenant_id = ?2), ?9, ?10)"
@@ -1286,11 +1287,11 @@ async fn insert_event(
 }
 
 async fn fetch_belief(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     id: &str,
-) -> Result<Option<Belief>, sqlx::Error> {
-    sqlx::query_as(&format!(
+) -> Result<Option<Belief>, db::Error> {
+    db::query_as(&format!(
         "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs WHERE tenant_id = ? AND id = ?"
     ))
     .bind(tenant_id)
@@ -1362,8 +1363,8 @@ impl<'a> Statements<'a> {
     }
 
     /// Runs them, in one call to SQLite.
-    async fn execute(&self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-        let mut query = sqlx::query(&self.sql);
+    async fn execute(&self, conn: &mut db::Connection) -> Result<(), db::Error> {
+        let mut query = db::query(&self.sql);
         for value in &self.values {
             query = match *value {
                 Param::Text(v) => query.bind(v),
@@ -1383,7 +1384,7 @@ impl<'a> Statements<'a> {
 /// batch in one statement, all sent to SQLite at once. The triggers stand aside while the
 /// batch's row of `memgraph_belief_batches` is there; it never outlives the transaction.
 async fn insert_beliefs(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     beliefs: &[Belief],
     last_rowid: i64,

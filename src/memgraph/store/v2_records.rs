@@ -2,13 +2,12 @@
 //! export documents (docs/spec/memgraph.md §6.9): all of a tenant's, and an import's written
 //! back in the import's transaction, after the beliefs the contradictions name.
 
-use sqlx::SqliteConnection;
-
 use super::Store;
 use super::contradictions::insert_contradiction;
 use super::decisions::insert_decision;
 use super::graph::{insert_entity, insert_relationship};
 use super::memory::delete_own;
+use crate::db;
 use crate::error::Internal;
 use crate::memgraph::model::ImportCounts;
 use crate::memgraph::model::decisions::{ContradictionRecord, Decision};
@@ -44,13 +43,13 @@ impl Store {
 /// relationships go with it, and come back if the document has them). A relationship whose
 /// entities, or a contradiction whose beliefs, are not the tenant's is skipped.
 pub(super) async fn import_v2(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     tenant_id: &str,
     data: &mut V2Import,
     replace: bool,
     imported: &mut ImportCounts,
     skipped: &mut ImportCounts,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), db::Error> {
     for e in &mut data.entities {
         e.tenant_id = tenant_id.to_owned();
         if replace {
@@ -96,7 +95,7 @@ pub(super) async fn import_v2(
         if replace {
             delete_own(conn, "memgraph_mcis_snapshots", tenant_id, &m.id).await?;
         }
-        let written = sqlx::query(
+        let written = db::query(
             "INSERT OR IGNORE INTO memgraph_mcis_snapshots
                 (id, tenant_id, user_id, mcis, grade, sub_scores, inputs, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -131,25 +130,22 @@ fn tally(written: bool, imported: &mut i64, skipped: &mut i64) {
 
 /// An entity as a fixture declares it (fixtures): a clash on its id, or on its type and name,
 /// is a unique violation.
-pub async fn insert_fixture_entity(
-    conn: &mut SqliteConnection,
-    e: &Entity,
-) -> Result<(), sqlx::Error> {
+pub async fn insert_fixture_entity(conn: &mut db::Connection, e: &Entity) -> Result<(), db::Error> {
     insert_entity(conn, e, false).await.map(drop)
 }
 
 /// A relationship between two entities of its tenant (fixtures).
 pub async fn insert_fixture_relationship(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     r: &Relationship,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), db::Error> {
     insert_relationship(conn, r, false).await.map(drop)
 }
 
 /// A decision as a fixture declares it, outcome and all (fixtures).
 pub async fn insert_fixture_decision(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Connection,
     d: &Decision,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), db::Error> {
     insert_decision(conn, d, false).await.map(drop)
 }

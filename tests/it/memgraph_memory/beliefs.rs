@@ -550,21 +550,21 @@ async fn derived_of(db: &offcloud::db::Db, tenant: &str) -> Vec<String> {
         "SELECT 'user collection', user_id, docs, length, NULL, NULL
            FROM memgraph_search_users WHERE tenant_id = ?1",
     ] {
-        let found: Vec<sqlx::sqlite::SqliteRow> =
-            sqlx::query(sql).bind(tenant).fetch_all(db).await.unwrap();
+        let found: Vec<offcloud::db::Row> = offcloud::db::query(sql)
+            .bind(tenant)
+            .fetch_all(db)
+            .await
+            .unwrap();
         for row in &found {
-            use sqlx::{Row, ValueRef};
+            use rusqlite::types::Value;
             let mut line = Vec::new();
             for i in 0..6 {
-                let raw = row.try_get_raw(i).unwrap();
-                line.push(if raw.is_null() {
-                    "null".to_owned()
-                } else if let Ok(n) = row.try_get::<i64, _>(i) {
-                    n.to_string()
-                } else if let Ok(x) = row.try_get::<f64, _>(i) {
-                    x.to_string()
-                } else {
-                    row.try_get::<String, _>(i).unwrap()
+                line.push(match row.value(i).unwrap() {
+                    Value::Null => "null".to_owned(),
+                    Value::Integer(n) => n.to_string(),
+                    Value::Real(x) => x.to_string(),
+                    Value::Text(text) => text.clone(),
+                    Value::Blob(bytes) => format!("{bytes:?}"),
                 });
             }
             rows.push(line.join(" "));
@@ -606,7 +606,7 @@ async fn a_batch_keeps_the_same_counts_and_search_index_as_beliefs_written_one_b
 
     // The same rows written again one by one, with the same rowids: the insert triggers derive
     // the figures this time.
-    sqlx::raw_sql(
+    db.execute_batch(
         "CREATE TEMP TABLE written AS SELECT rowid AS r, * FROM memgraph_beliefs;
          DELETE FROM memgraph_contradictions;
          DELETE FROM memgraph_beliefs;
@@ -625,7 +625,6 @@ async fn a_batch_keeps_the_same_counts_and_search_index_as_beliefs_written_one_b
            FROM temp.written ORDER BY r;
          DROP TABLE temp.written;",
     )
-    .execute(db)
     .await
     .unwrap();
     let by_rows = derived_of(db, &a.tenant_id).await;

@@ -6,11 +6,11 @@
 mod sources;
 mod sql;
 
+use rusqlite::types::Value as Stored;
 use serde_json::{Map, Value};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row as _, ValueRef as _};
 
 use super::Store;
+use crate::db;
 use crate::error::Internal;
 use crate::hasura::auth::User;
 use crate::hasura::engine::filter::{BoolExp, Page, Test};
@@ -57,8 +57,8 @@ impl From<Internal> for ReadError {
     }
 }
 
-impl From<sqlx::Error> for ReadError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<db::Error> for ReadError {
+    fn from(e: db::Error) -> Self {
         // SQLite's own bounds on a statement (SQLITE_MAX_VARIABLE_NUMBER, _EXPR_DEPTH,
         // _LIKE_PATTERN_LENGTH, _LENGTH), by their messages: it checks them rather than
         // overflowing, and they are the only SQLite errors a request's input can cause.
@@ -70,10 +70,10 @@ impl From<sqlx::Error> for ReadError {
             "too big",
             "too many terms",
         ];
-        if let sqlx::Error::Database(db) = &e
-            && BOUNDS.iter().any(|bound| db.message().contains(bound))
+        if let Some(message) = e.database_message()
+            && BOUNDS.iter().any(|bound| message.contains(bound))
         {
-            return ReadError::TooComplex(db.message().to_owned());
+            return ReadError::TooComplex(message.to_owned());
         }
         ReadError::Internal(e.into())
     }
@@ -91,7 +91,7 @@ impl Store {
         sql.select(fetch, false)?;
         let rows = query(&sql).fetch_all(self.session.db()).await?;
         Ok(rows
-            .iter()
+            .into_iter()
             .map(|row| decode(fetch.ty, fetch.columns, row))
             .collect::<Result<_, _>>()?)
     }
@@ -136,27 +136,15 @@ impl Store {
     }
 }
 
-fn query<'q>(
-    sql: &'q Sql<'_>,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    let mut query = sqlx::query(&sql.text);
-    for bind in &sql.binds {
-        query = match bind {
-            Bind::Text(s) => query.bind(s.as_str()),
-            Bind::Int(i) => query.bind(*i),
-            Bind::Real(f) => query.bind(*f),
-        };
-    }
-    query
+fn query<'q>(sql: &'q Sql<'_>) -> db::Query<'q> {
+    bound(db::query(&sql.text), sql)
 }
 
-fn query_as<'q, T>(
-    sql: &'q Sql<'_>,
-) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, T, sqlx::sqlite::SqliteArguments<'q>>
-where
-    T: for<'r> sqlx::FromRow<'r, SqliteRow>,
-{
-    let mut query = sqlx::query_as(&sql.text);
+fn query_as<'q, T: db::FromRow + Send>(sql: &'q Sql<'_>) -> db::Query<'q, db::As<T>> {
+    bound(db::query_as(&sql.text), sql)
+}
+
+fn bound<'q, D: db::Decode>(mut query: db::Query<'q, D>, sql: &'q Sql<'_>) -> db::Query<'q, D> {
     for bind in &sql.binds {
         query = match bind {
             Bind::Text(s) => query.bind(s.as_str()),
@@ -169,34 +157,50 @@ where
 
 /// One result row as JSON, each column typed by the schema: booleans from 0/1, jsonb parsed,
 /// times as Postgres prints `timestamptz` (`…+00:00`; they are stored as `…Z`, which sorts).
-fn decode(ty: &TypeDef, columns: &[&'static str], row: &SqliteRow) -> Result<Row, Internal> {
+fn decode(ty: &TypeDef, columns: &[&'static str], row: db::Row) -> Result<Row, Internal> {
     let mut out = Map::with_capacity(columns.len());
-    for (i, column) in columns.iter().enumerate() {
+    for (column, stored) in columns.iter().zip(row.into_values()) {
         let scalar = ty
             .column(column)
             .ok_or_else(|| Internal::msg(format!("no column {}.{column}", ty.name)))?;
-        let value = if row.try_get_raw(i)?.is_null() {
-            Value::Null
-        } else {
-            match scalar {
-                Scalar::Int | Scalar::Bigint => Value::from(row.try_get_unchecked::<i64, _>(i)?),
-                Scalar::Bool => Value::Bool(row.try_get_unchecked::<i64, _>(i)? != 0),
-                Scalar::Uuid | Scalar::Text => {
-                    Value::String(row.try_get_unchecked::<String, _>(i)?)
-                }
-                Scalar::Timestamptz => {
-                    let t: String = row.try_get_unchecked(i)?;
-                    Value::String(match t.strip_suffix('Z') {
-                        Some(utc) => format!("{utc}+00:00"),
-                        None => t,
-                    })
-                }
-                Scalar::Jsonb => serde_json::from_str(&row.try_get_unchecked::<String, _>(i)?)?,
+        let value = match (scalar, stored) {
+            (_, Stored::Null) => Value::Null,
+            (Scalar::Int | Scalar::Bigint, stored) => Value::from(integer(&stored)),
+            (Scalar::Bool, stored) => Value::Bool(integer(&stored) != 0),
+            (Scalar::Uuid | Scalar::Text, stored) => Value::String(text(stored)),
+            (Scalar::Timestamptz, stored) => {
+                let t = text(stored);
+                Value::String(match t.strip_suffix('Z') {
+                    Some(utc) => format!("{utc}+00:00"),
+                    None => t,
+                })
             }
+            (Scalar::Jsonb, stored) => serde_json::from_str(&text(stored))?,
         };
         out.insert((*column).to_owned(), value);
     }
     Ok(out)
+}
+
+/// A stored number as an integer, as SQLite converts it.
+fn integer(stored: &Stored) -> i64 {
+    match stored {
+        Stored::Integer(i) => *i,
+        Stored::Real(f) => *f as i64,
+        Stored::Text(t) => t.trim().parse().unwrap_or(0),
+        Stored::Null | Stored::Blob(_) => 0,
+    }
+}
+
+/// A stored value as text, as SQLite converts it.
+fn text(stored: Stored) -> String {
+    match stored {
+        Stored::Text(t) => t,
+        Stored::Integer(i) => i.to_string(),
+        Stored::Real(f) => f.to_string(),
+        Stored::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
+        Stored::Null => String::new(),
+    }
 }
 
 #[cfg(test)]
