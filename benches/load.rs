@@ -1235,7 +1235,7 @@ struct NewSessions {
     before: Memory,
     /// Right after `count` new sessions (at most `--max-live-sessions` of them live).
     live: Memory,
-    /// The same with no limit on live sessions: each holds its SQLite connection and thread.
+    /// The same with no limit on live sessions: each holds its SQLite connection and pages.
     unlimited: Memory,
     /// Once the idle sessions were parked.
     parked: Memory,
@@ -1361,7 +1361,7 @@ impl NewSessions {
         );
         let _ = writeln!(
             o,
-            "| With no limit on live sessions (`--max-live-sessions 0`): resident memory and threads right after {} new sessions (one SQLite connection and its thread each) | {} ({:.0} KiB each), {} threads | |",
+            "| With no limit on live sessions (`--max-live-sessions 0`): resident memory and threads right after {} new sessions (one SQLite connection and its pages each) | {} ({:.0} KiB each), {} threads | |",
             n.count,
             mib(n.unlimited.rss_kib),
             per_session(&n.unlimited),

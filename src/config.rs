@@ -151,7 +151,7 @@ pub struct Config {
     )]
     pub max_sessions: usize,
 
-    /// Most sessions live at once, their database open (a SQLite connection and its thread,
+    /// Most sessions live at once, their database open (a SQLite connection and its pages,
     /// about 1 MiB each); beyond it, the least recently used idle ones are parked at once rather
     /// than after --session-park-after. 0 for no limit.
     #[arg(
@@ -163,7 +163,7 @@ pub struct Config {
     pub max_live_sessions: usize,
 
     /// Park a session no request has used for this long (e.g. 10s, 5m, or `off`): its in-memory
-    /// database is kept as a compact image (a few KiB) and its connection and thread closed; a
+    /// database is kept as a compact image (a few KiB) and its connection closed; a
     /// file's connection is closed. Its next request reopens it in a few milliseconds, state
     /// intact.
     #[arg(

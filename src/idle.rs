@@ -1,10 +1,10 @@
 //! What happens to sessions nobody uses: after `--session-park-after` a session is parked (its
-//! database closed and, in memory, kept as a compact image: no thread, a few KiB; see
+//! database closed and, in memory, kept as a compact image of a few KiB; see
 //! `session.rs`), and after `--session-evict-after` an in-memory session is dropped with its state,
 //! as `DELETE /_offcloud/sessions/NAME` drops one. A task of the server sweeps them every second,
 //! and at once when more than `--max-live-sessions` are live: a live session holds a SQLite
-//! connection and its thread (about 0.9 MiB in memory), so a burst of new sessions would
-//! otherwise hold a thread and close to a megabyte each until their idle time has passed.
+//! connection and its database's pages (about 1.1 MiB in memory), so a burst of new sessions
+//! would otherwise hold about a megabyte each until their idle time has passed.
 
 use std::time::Duration;
 
