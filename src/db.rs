@@ -110,6 +110,20 @@ impl Db {
     }
 }
 
+/// Runs `work`, a long run of statements (a state document loaded or written, an import, a
+/// reset), with the runtime told that this thread is taken for a while. Statements run on the
+/// thread of the task that asks for them: without this, two long ones at once would hold every
+/// worker thread of the runtime, and every other session's requests would wait for them (the
+/// health check for seconds). Outside a multi-threaded runtime (unit tests), `work` just runs.
+pub async fn long<F: std::future::Future>(work: F) -> F::Output {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(move || runtime.block_on(work))
+        }
+        _ => work.await,
+    }
+}
+
 /// How long a statement waits for the connection before it fails.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -438,6 +452,10 @@ pub fn schema_version() -> i64 {
 
 /// Deletes every row of every table (the schema stays), in one transaction.
 pub async fn wipe(db: &Db) -> Result<(), Error> {
+    long(wipe_tables(db)).await
+}
+
+async fn wipe_tables(db: &Db) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     // Checked at commit, when every table is empty, so the order of the deletes does not matter.
     query("PRAGMA defer_foreign_keys = ON")

@@ -231,6 +231,10 @@ fn quote(name: &str) -> String {
 
 /// Every row of a session, with its clock.
 pub async fn dump(session: &Session) -> Result<SessionState, db::Error> {
+    db::long(rows_of(session)).await
+}
+
+async fn rows_of(session: &Session) -> Result<SessionState, db::Error> {
     let mut conn = session.db().acquire().await?;
     let mut tables = BTreeMap::new();
     for table in schema(&mut conn).await? {
@@ -322,6 +326,10 @@ struct Insert {
 /// then every session is rewritten in its own transaction, foreign keys are checked in each, and
 /// only when all passed are they committed. Clocks and caches are the caller's to set.
 pub async fn load(targets: &[(Session, Option<&SessionState>)]) -> Result<(), LoadError> {
+    db::long(rewrite(targets)).await
+}
+
+async fn rewrite(targets: &[(Session, Option<&SessionState>)]) -> Result<(), LoadError> {
     let Some((first, _)) = targets.first() else {
         return Ok(());
     };

@@ -441,8 +441,8 @@ pub async fn export(
     let wanted = |part: ExportPart| included.contains(&part);
     let tenant = tenant_of(&store, &auth.caller).await?;
     let users = store.users(&tenant.id).await?;
-    let (events, episodes, beliefs) = store.memory_export(&tenant.id).await?;
-    let mut v2 = store.v2_export(&tenant.id).await?;
+    let (events, episodes, beliefs) = crate::db::long(store.memory_export(&tenant.id)).await?;
+    let mut v2 = crate::db::long(store.v2_export(&tenant.id)).await?;
     v2.entities = v2.entities.filter(|_| wanted(ExportPart::Entities));
     v2.relationships = v2
         .relationships
@@ -515,7 +515,7 @@ pub async fn import(
             mcis_history: body.mcis_history.map(|r| r.0).unwrap_or_default(),
         },
     };
-    let (imported, skipped) = store.import(&auth.caller.tenant_id, data).await?;
+    let (imported, skipped) = crate::db::long(store.import(&auth.caller.tenant_id, data)).await?;
     Ok(Json(Imported {
         status: "imported",
         imported,
