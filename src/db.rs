@@ -192,9 +192,13 @@ pub async fn open(file: Option<&Path>) -> Result<Db, Error> {
     }
 }
 
-/// The template: `committed` brought up to date by the migrator, or, when the migrator refuses
+/// The template: `committed` itself when it records every migration as they are now (nearly
+/// always), else `committed` brought up to date by the migrator, or, when the migrator refuses
 /// it, a store migrated from nothing.
 async fn first_template(committed: &'static [u8]) -> Result<Cow<'static, [u8]>, Error> {
+    if is_current(committed).unwrap_or(false) {
+        return Ok(Cow::Borrowed(committed));
+    }
     match brought_up_to_date(committed).await {
         Ok(template) => Ok(template),
         Err(e) => {
@@ -204,6 +208,34 @@ async fn first_template(committed: &'static [u8]) -> Result<Cow<'static, [u8]>, 
             Ok(Cow::Owned(conn.serialize(None).await?.to_vec()))
         }
     }
+}
+
+/// Whether `image` records every migration, each applied and with the checksum its file has
+/// now, and no other: what the migrator checks before it finds nothing to do, read here without
+/// an sqlx connection (which costs a thread, and its code's pages, at every start).
+fn is_current(image: &[u8]) -> Result<bool, Error> {
+    let mut conn = Connection::open_in_memory()?;
+    deserialize(&mut conn, image)?;
+    let mut statement =
+        conn.prepare("SELECT version, checksum, success FROM _sqlx_migrations ORDER BY version")?;
+    let applied = statement
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, Vec<u8>>(1)?,
+                row.get::<_, bool>(2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut expected = MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration());
+    let all_match = applied.iter().all(|(version, checksum, success)| {
+        expected
+            .next()
+            .is_some_and(|m| *success && m.version == *version && *m.checksum == checksum[..])
+    });
+    Ok(all_match && expected.next().is_none())
 }
 
 /// `image` with every migration it lacks applied: itself when it lacked none.
@@ -661,7 +693,9 @@ mod tests {
             "src/db/empty.sqlite is not the store the migrations make (a migration was added or \
              changed): rewrite it with `OFFCLOUD_UPDATE_EMPTY_STORE=1 cargo test --lib db::`"
         );
-        // Nothing left to apply: the template is the committed image itself, not a copy.
+        // Nothing left to apply: the template is the committed image itself, not a copy, and
+        // seen to be current without the migrator.
+        assert!(is_current(COMMITTED_EMPTY_STORE).unwrap());
         let template = brought_up_to_date(COMMITTED_EMPTY_STORE).await.unwrap();
         assert!(matches!(template, Cow::Borrowed(_)));
     }
@@ -691,11 +725,26 @@ mod tests {
         );
 
         for committed in [image, b"not a database".as_slice(), &[]] {
+            assert!(!is_current(committed).unwrap_or(false));
             let template = first_template(committed).await.unwrap();
             assert!(matches!(template, Cow::Owned(_)));
             let store = store_of(&template);
             assert_eq!(schema_of(&store).await, schema_of(&migrated).await);
             assert_eq!(migrations_of(&store).await.len(), MIGRATOR.iter().count());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_whose_migration_changed_or_failed_is_not_current() {
+        for change in [
+            "UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1",
+            "UPDATE _sqlx_migrations SET success = 0 WHERE version = 1",
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (999999, 'unknown', 1, x'00', 0)",
+        ] {
+            let store = store_of(COMMITTED_EMPTY_STORE);
+            store.execute_batch(change).await.unwrap();
+            assert!(!is_current(&image_of(&store).await).unwrap(), "{change}");
         }
     }
 
