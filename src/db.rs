@@ -33,9 +33,10 @@ static TEMPLATE: tokio::sync::OnceCell<Cow<'static, [u8]>> = tokio::sync::OnceCe
 
 /// The empty migrated store as committed, which the template is made from: running the
 /// migrations from nothing parses and re-parses the schema for about ten milliseconds, half of the
-/// time from start to the first healthy answer. The migrations stay the source of truth: the
-/// migrator still runs over this image, applying what it lacks (a migration added since it was
-/// written), and a start whose migrator refuses it (a migration changed) migrates from nothing.
+/// time from start to the first healthy answer. The migrations stay the source of truth: a start
+/// checks the migrations this image records against the files; when one was added since, the
+/// migrator runs over the image, applying it, and when one changed (the migrator refuses the
+/// image) the start migrates from nothing.
 /// A test keeps it current; `OFFCLOUD_UPDATE_EMPTY_STORE=1 cargo test --lib db::` rewrites it.
 static COMMITTED_EMPTY_STORE: &[u8] = include_bytes!("db/empty.sqlite");
 
