@@ -140,7 +140,12 @@ impl ColumnIndex for usize {
 
 impl ColumnIndex for &str {
     fn position(&self, row: &Row) -> rusqlite::Result<usize> {
-        position(&row.columns, self, &row.next)
+        position(
+            row.columns.len(),
+            |i| row.columns.get(i).map(String::as_str),
+            self,
+            &row.next,
+        )
     }
 }
 
@@ -199,18 +204,24 @@ pub trait Columns {
     fn column_at<T: FromSql>(&self, index: usize) -> rusqlite::Result<T>;
 }
 
-/// SQLite's row, with its columns' names: a type reads its columns by name, nearly always in
-/// the order the statement selects them, so each name is first looked for where the one before
-/// was found, plus one (rusqlite's own lookup by name asks SQLite for every column's name).
+/// SQLite's row, read by column name: a type reads its columns by name, nearly always in the
+/// order the statement selects them, so each name is first looked for where the one before was
+/// found, plus one (rusqlite's own lookup compares the name with every column's in turn).
 struct Named<'r, 's> {
     row: &'r rusqlite::Row<'s>,
-    names: &'r [String],
     next: Cell<usize>,
 }
 
 impl Columns for Named<'_, '_> {
     fn column<T: FromSql>(&self, name: &str) -> rusqlite::Result<T> {
-        self.row.get(position(self.names, name, &self.next)?)
+        let statement = self.row.as_ref();
+        let at = position(
+            statement.column_count(),
+            |i| statement.column_name(i).ok(),
+            name,
+            &self.next,
+        )?;
+        self.row.get(at)
     }
 
     fn column_at<T: FromSql>(&self, index: usize) -> rusqlite::Result<T> {
@@ -218,18 +229,21 @@ impl Columns for Named<'_, '_> {
     }
 }
 
-/// Where `name` is among `names`: at `next` when it is there, else wherever it is.
-fn position(names: &[String], name: &str, next: &Cell<usize>) -> rusqlite::Result<usize> {
+/// Where the column `name` is among `count` named by `name_at`: at `next` when it is there, else
+/// wherever it is.
+fn position<'n>(
+    count: usize,
+    name_at: impl Fn(usize) -> Option<&'n str>,
+    name: &str,
+    next: &Cell<usize>,
+) -> rusqlite::Result<usize> {
+    let is_named = |i: usize| name_at(i).is_some_and(|there| there.eq_ignore_ascii_case(name));
     let guess = next.get();
-    let at = if names
-        .get(guess)
-        .is_some_and(|there| there.eq_ignore_ascii_case(name))
-    {
+    let at = if guess < count && is_named(guess) {
         guess
     } else {
-        names
-            .iter()
-            .position(|there| there.eq_ignore_ascii_case(name))
+        (0..count)
+            .find(|&i| is_named(i))
             .ok_or_else(|| rusqlite::Error::InvalidColumnName(name.to_owned()))?
     };
     next.set(at + 1);
@@ -300,11 +314,9 @@ pub struct As<T>(PhantomData<fn() -> T>);
 
 impl<T: FromRow + Send> Decode for As<T> {
     type Out = T;
-    fn decode(row: &rusqlite::Row<'_>, columns: &mut Option<Arc<[String]>>) -> Result<T, Error> {
-        let names = names(row, columns);
+    fn decode(row: &rusqlite::Row<'_>, _: &mut Option<Arc<[String]>>) -> Result<T, Error> {
         let named = Named {
             row,
-            names: &names,
             next: Cell::new(0),
         };
         Ok(T::from_row(&named)?)
@@ -507,5 +519,87 @@ impl<T: DeserializeOwned> FromSql for Json<T> {
                 .map_err(|e| FromSqlError::Other(Box::new(e))),
             _ => Err(FromSqlError::InvalidType),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::blank;
+
+    struct Pair {
+        a: String,
+        b: i64,
+    }
+
+    impl FromRow for Pair {
+        fn from_row(row: &impl Columns) -> rusqlite::Result<Self> {
+            // Out of the statement's order, and in another case.
+            Ok(Pair {
+                b: row.column("B")?,
+                a: row.column("a")?,
+            })
+        }
+    }
+
+    struct Missing;
+
+    impl FromRow for Missing {
+        fn from_row(row: &impl Columns) -> rusqlite::Result<Self> {
+            row.column::<i64>("c").map(|_| Missing)
+        }
+    }
+
+    #[tokio::test]
+    async fn rows_are_read_by_name_in_any_order_and_an_unknown_name_is_an_error() {
+        let db = blank().unwrap();
+        let sql = "SELECT 'x' AS a, 2 AS b";
+        let pair: Pair = query_as(sql).fetch_one(&db).await.unwrap();
+        assert_eq!((pair.a.as_str(), pair.b), ("x", 2));
+        let row = query(sql).fetch_one(&db).await.unwrap();
+        let pair = Pair::from_row(&row).unwrap();
+        assert_eq!((pair.a.as_str(), pair.b), ("x", 2));
+        assert_eq!(row.try_get::<String, _>(0).unwrap(), "x");
+        assert!(row.try_get::<i64, _>("c").is_err());
+        assert!(
+            row.try_get::<i64, _>("a").is_err(),
+            "text is not read as a number"
+        );
+        assert!(query_as::<Missing>(sql).fetch_one(&db).await.is_err());
+        assert!(matches!(
+            query("SELECT 1 WHERE 0").fetch_one(&db).await,
+            Err(Error::RowNotFound)
+        ));
+    }
+
+    #[tokio::test]
+    async fn several_statements_in_one_text_take_the_arguments_in_turn() {
+        let db = blank().unwrap();
+        db.execute_batch("CREATE TABLE t (x, y)").await.unwrap();
+        let done = query("INSERT INTO t VALUES (?, 0); INSERT INTO t VALUES (?, 1), (?, 1);")
+            .bind(1)
+            .bind(2)
+            .bind(3)
+            .execute(&db)
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 3);
+        let rows: Vec<(i64, i64)> = query_as("SELECT x, y FROM t ORDER BY x")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+        assert_eq!(rows, [(1, 0), (2, 1), (3, 1)]);
+    }
+
+    #[tokio::test]
+    async fn missing_arguments_are_null_and_json_comes_back_as_it_went() {
+        let db = blank().unwrap();
+        let (left, given): (Option<i64>, Json<Vec<String>>) = query_as("SELECT ?2, ?1")
+            .bind(Json(vec!["a".to_owned()]))
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(left, None);
+        assert_eq!(given, Json(vec!["a".to_owned()]));
     }
 }
