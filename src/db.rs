@@ -270,6 +270,7 @@ async fn sqlx_connect(file: Option<&Path>) -> Result<SqliteConnection, Error> {
 }
 
 /// A new in-memory database without the schema (for tests that migrate by hand).
+#[cfg(test)]
 pub fn blank() -> Result<Db, Error> {
     connect(None)
 }

@@ -179,11 +179,6 @@ impl Row {
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
-
-    /// The columns' names, in order.
-    pub fn columns(&self) -> &[String] {
-        &self.columns
-    }
 }
 
 fn decode_error(e: FromSqlError, i: usize, name: &str, value: ValueRef<'_>) -> rusqlite::Error {

@@ -148,6 +148,21 @@ impl Filter {
     }
 }
 
+/// A row of a page, and the count of every match beside it (column `total`).
+struct Counted<T> {
+    item: T,
+    total: i64,
+}
+
+impl<T: FromRow> FromRow for Counted<T> {
+    fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
+        Ok(Counted {
+            item: T::from_row(row)?,
+            total: row.column("total")?,
+        })
+    }
+}
+
 /// Binds a list's values, in order.
 fn bind_all<'q, D: db::Decode>(
     mut query: db::Query<'q, D>,
@@ -465,12 +480,11 @@ impl Store {
     /// Newest first.
     pub async fn events(&self, tenant_id: &str, f: &EventFilter) -> Result<Vec<Event>, Internal> {
         let (sql, filter) = events_query(tenant_id, f);
-        let rows = bind_all(db::query(&sql), &filter.values)
+        Ok(bind_all(db::query_as(&sql), &filter.values)
             .bind(f.limit)
             .bind(f.offset)
             .fetch_all(self.session.db())
-            .await?;
-        Ok(rows.iter().map(Event::from_row).collect::<Result<_, _>>()?)
+            .await?)
     }
 
     pub async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>, Internal> {
@@ -558,15 +572,11 @@ impl Store {
     ) -> Result<Vec<Episode>, Internal> {
         self.advance_episodes(tenant_id).await?;
         let (sql, filter) = episodes_query(tenant_id, f);
-        let rows = bind_all(db::query(&sql), &filter.values)
+        Ok(bind_all(db::query_as(&sql), &filter.values)
             .bind(f.limit)
             .bind(f.offset)
             .fetch_all(self.session.db())
-            .await?;
-        Ok(rows
-            .iter()
-            .map(Episode::from_row)
-            .collect::<Result<_, _>>()?)
+            .await?)
     }
 
     /// An episode with its events, oldest first.
@@ -750,13 +760,12 @@ impl Store {
         let kept: Vec<&String> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
         let mut existing: HashMap<String, Belief> = HashMap::new();
         if !kept.is_empty() {
-            let rows = db::query(&beliefs_by_id())
+            let found: Vec<Belief> = db::query_as(&beliefs_by_id())
                 .bind(tenant_id)
                 .bind(json!(kept).to_string())
                 .fetch_all(&mut *tx)
                 .await?;
-            for row in &rows {
-                let belief = Belief::from_row(row)?;
+            for belief in found {
                 existing.insert(belief.id.clone(), belief);
             }
         }
@@ -801,24 +810,21 @@ impl Store {
     ) -> Result<(Vec<Belief>, i64), Internal> {
         let q = beliefs_query(tenant_id, f);
         // The count's values come first, as its subquery comes first in the page's statement.
-        let mut page = bind_all(db::query(&q.page), &q.count_values);
+        let mut page = bind_all(db::query_as::<Counted<Belief>>(&q.page), &q.count_values);
         page = bind_all(page, &q.filter.values);
         if let Some((time, id)) = &f.after {
             page = page.bind(time.as_str()).bind(id.as_str());
         }
         let rows = page.bind(f.limit).fetch_all(self.session.db()).await?;
         let total: i64 = match rows.first() {
-            Some(row) => row.try_get("total")?,
-            None => bind_all(db::query(&q.count), &q.count_values)
-                .fetch_one(self.session.db())
-                .await?
-                .try_get(0)?,
+            Some(row) => row.total,
+            None => {
+                bind_all(db::query_scalar(&q.count), &q.count_values)
+                    .fetch_one(self.session.db())
+                    .await?
+            }
         };
-        let items = rows
-            .iter()
-            .map(Belief::from_row)
-            .collect::<Result<_, _>>()?;
-        Ok((items, total))
+        Ok((rows.into_iter().map(|row| row.item).collect(), total))
     }
 
     pub async fn belief(&self, tenant_id: &str, id: &str) -> Result<Option<Belief>, Internal> {
@@ -932,18 +938,14 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Belief>, Internal> {
         let sql = timeline_query(domain.is_some(), since.is_some());
-        let mut query = db::query(&sql).bind(tenant_id).bind(subject_id);
+        let mut query = db::query_as(&sql).bind(tenant_id).bind(subject_id);
         if let Some(domain) = domain {
             query = query.bind(domain);
         }
         if let Some(since) = since {
             query = query.bind(since);
         }
-        let rows = query.bind(limit).fetch_all(self.session.db()).await?;
-        Ok(rows
-            .iter()
-            .map(Belief::from_row)
-            .collect::<Result<_, _>>()?)
+        Ok(query.bind(limit).fetch_all(self.session.db()).await?)
     }
 
     /// Counts for `/v1/intelligence/health`: (beliefs, active beliefs, episodes, events).
