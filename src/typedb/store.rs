@@ -493,8 +493,9 @@ pub async fn space_exists(conn: &mut db::Connection, scope: &Scope) -> Result<bo
     Ok(found.is_some())
 }
 
-/// In creation order, then by id (emulator choice, docs/spec/typedb.md §9): the order of the
-/// `(team_id, space_id, created_at_ms, id)` index, so no sort. The API has no paging: the whole
+/// In creation order, ties in the order the rows were made, which a rename keeps (emulator choice,
+/// docs/spec/typedb.md §9): the order of the `(team_id, space_id, created_at_ms)` index, whose
+/// key ends with the rowid, so no sort. The API has no paging: the whole
 /// space is the answer.
 pub async fn list_clusters(
     conn: &mut db::Connection,
@@ -510,7 +511,7 @@ pub async fn list_clusters(
 const LIST_CLUSTERS: &str = concat!(
     "SELECT ",
     cluster_columns!(),
-    " FROM typedb_clusters WHERE team_id = ? AND space_id = ? ORDER BY created_at_ms, id"
+    " FROM typedb_clusters WHERE team_id = ? AND space_id = ? ORDER BY created_at_ms, rowid"
 );
 
 pub async fn cluster(

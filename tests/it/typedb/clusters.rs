@@ -122,6 +122,38 @@ async fn the_list_is_in_creation_order_with_addresses_per_server() {
 }
 
 #[tokio::test]
+async fn clusters_made_in_the_same_moment_list_in_the_order_made_even_renamed() {
+    // Deployed back to back, several land on the same millisecond of `createdAt`; ids run
+    // backwards so that an order by id would show. CI once saw a renamed cluster jump ahead.
+    let s = TestServer::start().await;
+    let token = bearer(&s, "t", "default", "write").await;
+    let path = clusters("t", "default", "/deploy");
+    let made: Vec<String> = (0..12).rev().map(|i| format!("c{i:02}")).collect();
+    for id in &made {
+        let (status, body) = call(&s, "POST", &path, Some(&token), Some(paid_cluster(id))).await;
+        assert_eq!(status, OK, "{body}");
+    }
+    let (status, body) = call(
+        &s,
+        "PATCH",
+        &clusters("t", "default", "/c11"),
+        Some(&token),
+        Some(json!({"id": "z-renamed"})),
+    )
+    .await;
+    assert_eq!(status, OK, "{body}");
+    let (_, listed) = call(&s, "GET", &clusters("t", "default", ""), Some(&token), None).await;
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    let mut expected: Vec<&str> = made.iter().map(String::as_str).collect();
+    expected[0] = "z-renamed";
+    assert_eq!(ids, expected);
+}
+#[tokio::test]
 async fn a_duplicate_id_in_the_space_is_409_and_another_space_may_reuse_it() {
     let s = TestServer::start().await;
     let token = bearer(&s, "t", "default", "write").await;
