@@ -91,7 +91,29 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, Error> {
         let conn = self.acquire().await?;
         conn.execute_batch("BEGIN")?;
-        Ok(Tx { conn, open: true })
+        Ok(Tx {
+            conn,
+            open: true,
+            cache_pages: None,
+        })
+    }
+
+    /// A transaction writing many rows (a batch of hundreds of memories): while it is open the
+    /// connection's page cache may hold [`LARGE_WRITE_CACHE_PAGES`], so that the pages of the
+    /// table and indexes it inserts into are read from the database's memory once, not again
+    /// for every row; the cache is back to its size when the transaction ends, its pages freed.
+    pub async fn begin_large(&self) -> Result<Tx, Error> {
+        let conn = self.acquire().await?;
+        let cache_pages: i64 = conn.query_row("PRAGMA cache_size", [], |row| row.get(0))?;
+        conn.execute_batch(&format!("PRAGMA cache_size = {LARGE_WRITE_CACHE_PAGES}"))?;
+        let mut tx = Tx {
+            conn,
+            open: false,
+            cache_pages: Some(cache_pages),
+        };
+        tx.conn.execute_batch("BEGIN")?;
+        tx.open = true;
+        Ok(tx)
     }
 
     /// Closes the connection (after the statements before it); later ones fail.
@@ -125,6 +147,9 @@ pub async fn long<F: std::future::Future>(work: F) -> F::Output {
     }
 }
 
+/// The page cache of a transaction writing many rows: 8 MiB at most, for its time.
+const LARGE_WRITE_CACHE_PAGES: i64 = 2048;
+
 /// How long a statement waits for the connection before it fails.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -133,6 +158,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Tx {
     conn: Conn,
     open: bool,
+    /// The cache size to go back to at the end ([`Db::begin_large`]).
+    cache_pages: Option<i64>,
 }
 
 impl std::fmt::Debug for Tx {
@@ -158,6 +185,12 @@ impl Drop for Tx {
         if self.open {
             // Fails only when SQLite already rolled back (after some errors it does so itself).
             let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        if let Some(pages) = self.cache_pages {
+            // Cannot fail: a pragma setting a number. Pages over the size are freed.
+            let _ = self
+                .conn
+                .execute_batch(&format!("PRAGMA cache_size = {pages}"));
         }
     }
 }
@@ -593,6 +626,41 @@ mod tests {
         let image = Image::encode(&bytes, &base);
         assert!(image.size() < 100, "only what differs is kept: {image:?}");
         assert_eq!(Image::encode(&base, &base).size(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_large_write_has_a_larger_cache_for_its_time_only() {
+        let db = open(None).await.unwrap();
+        let cache = || async {
+            query_scalar::<i64>("PRAGMA cache_size")
+                .fetch_one(&db)
+                .await
+        };
+        assert_eq!(cache().await.unwrap(), 16);
+        let mut tx = db.begin_large().await.unwrap();
+        let inside: i64 = query_scalar("PRAGMA cache_size")
+            .fetch_one(&mut tx)
+            .await
+            .unwrap();
+        assert_eq!(inside, LARGE_WRITE_CACHE_PAGES);
+        query("INSERT INTO offcloud_secrets (name, value) VALUES ('kept', 'v')")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(cache().await.unwrap(), 16);
+        let mut tx = db.begin_large().await.unwrap();
+        query("INSERT INTO offcloud_secrets (name, value) VALUES ('dropped', 'v')")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        drop(tx);
+        assert_eq!(cache().await.unwrap(), 16);
+        let names: Vec<String> = query_scalar("SELECT name FROM offcloud_secrets")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+        assert_eq!(names, ["kept"]);
     }
 
     #[tokio::test]
