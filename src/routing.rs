@@ -6,7 +6,7 @@
 //! for services that build URLs leading back through the same prefix.
 
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::Router;
@@ -63,9 +63,13 @@ pub struct FrontDoor {
     body_limit: usize,
 }
 
+/// The routers behind a front door, each built when its first request comes: a router's
+/// construction runs code of every handler it holds, and an idle emulator, or one a test suite
+/// uses one service of, need not page in the others' (start and idle memory, issue 16).
 struct Routers {
-    services: Vec<(Arc<dyn Service>, Router)>,
-    control: Router,
+    state: AppState,
+    services: Vec<(Arc<dyn Service>, OnceLock<Router>)>,
+    control: OnceLock<Router>,
 }
 
 impl FrontDoor {
@@ -75,10 +79,7 @@ impl FrontDoor {
             ListenerKind::Service(name) => s.name() == *name,
             ListenerKind::Pinned(_) => false,
         });
-        // A service's routes are checked against its API descriptions (`crate::contract`).
-        let services = services
-            .map(|s| (s.clone(), contract::routes(s.router(state), s.name())))
-            .collect();
+        let services = services.map(|s| (s.clone(), OnceLock::new())).collect();
         FrontDoor::with_routers(kind, services, state)
     }
 
@@ -91,7 +92,10 @@ impl FrontDoor {
         router: Router,
         state: &AppState,
     ) -> FrontDoor {
-        let services = state.services.by_name(service).map(|s| (s.clone(), router));
+        let services = state
+            .services
+            .by_name(service)
+            .map(|s| (s.clone(), OnceLock::from(router)));
         FrontDoor::with_routers(
             ListenerKind::Pinned(session),
             services.into_iter().collect(),
@@ -101,14 +105,15 @@ impl FrontDoor {
 
     fn with_routers(
         kind: ListenerKind,
-        services: Vec<(Arc<dyn Service>, Router)>,
+        services: Vec<(Arc<dyn Service>, OnceLock<Router>)>,
         state: &AppState,
     ) -> FrontDoor {
         FrontDoor {
             kind,
             routers: Arc::new(Routers {
+                state: state.clone(),
                 services,
-                control: control::router(state.clone()),
+                control: OnceLock::new(),
             }),
             journal: state.journal.clone(),
             faults: state.faults.clone(),
@@ -336,22 +341,25 @@ impl FrontDoor {
             return routers
                 .services
                 .first()
-                .map(|(s, r)| (Some(s.as_ref()), r, path));
+                .map(|entry| (Some(entry.0.as_ref()), routers.router(entry), path));
         }
         if let Some(host) = host_of(headers, uri)
-            && let Some((service, router)) = routers.for_host(&host)
+            && let Some(entry) = routers.for_host(&host)
         {
-            return Some((Some(service), router, path));
+            return Some((Some(entry.0.as_ref()), routers.router(entry), path));
         }
         let (first, rest) = split_first_segment(path);
         if first == control::PREFIX {
-            return Some((None, &routers.control, rest));
+            let control = routers
+                .control
+                .get_or_init(|| control::router(routers.state.clone()));
+            return Some((None, control, rest));
         }
         routers
             .services
             .iter()
             .find(|(s, _)| s.name() == first)
-            .map(|(s, r)| (Some(s.as_ref()), r, rest))
+            .map(|entry| (Some(entry.0.as_ref()), routers.router(entry), rest))
     }
 }
 
@@ -407,12 +415,15 @@ impl Routers {
             .map(|(s, _)| s.clone())
     }
 
-    /// The service the host name reaches, with its router.
-    fn for_host(&self, host: &str) -> Option<(&dyn Service, &Router)> {
-        self.services
-            .iter()
-            .find(|(s, _)| serves(s.as_ref(), host))
-            .map(|(s, r)| (s.as_ref(), r))
+    /// The service the host name reaches.
+    fn for_host(&self, host: &str) -> Option<&(Arc<dyn Service>, OnceLock<Router>)> {
+        self.services.iter().find(|(s, _)| serves(s.as_ref(), host))
+    }
+
+    /// A service's router, built the first time. Its routes are checked against its API
+    /// descriptions (`crate::contract`).
+    fn router<'r>(&self, (service, router): &'r (Arc<dyn Service>, OnceLock<Router>)) -> &'r Router {
+        router.get_or_init(|| contract::routes(service.router(&self.state), service.name()))
     }
 }
 
