@@ -169,9 +169,13 @@ impl std::fmt::Debug for Tx {
 }
 
 impl Tx {
+    /// Commits; when that fails (a deferred foreign key still broken, say) the transaction is
+    /// still open, and is rolled back as this is dropped, so the connection is never left inside
+    /// a transaction that nothing will end.
     pub async fn commit(mut self) -> Result<(), Error> {
+        self.conn.execute_batch("COMMIT")?;
         self.open = false;
-        Ok(self.conn.execute_batch("COMMIT")?)
+        Ok(())
     }
 
     pub async fn rollback(mut self) -> Result<(), Error> {
@@ -626,6 +630,41 @@ mod tests {
         let image = Image::encode(&bytes, &base);
         assert!(image.size() < 100, "only what differs is kept: {image:?}");
         assert_eq!(Image::encode(&base, &base).size(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_commit_that_fails_leaves_the_connection_usable_and_nothing_written() {
+        let db = open(None).await.unwrap();
+        db.execute_batch(
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY);
+             CREATE TABLE child (parent INTEGER REFERENCES parent(id));",
+        )
+        .await
+        .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        query("PRAGMA defer_foreign_keys = ON")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        query("INSERT INTO child (parent) VALUES (7)")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        assert!(
+            tx.commit().await.is_err(),
+            "the broken key is refused at commit"
+        );
+        let mut tx = db.begin().await.unwrap();
+        query("INSERT INTO parent (id) VALUES (1)")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let children: i64 = query_scalar("SELECT count(*) FROM child")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(children, 0);
     }
 
     #[tokio::test]

@@ -422,7 +422,10 @@ impl Routers {
 
     /// A service's router, built the first time. Its routes are checked against its API
     /// descriptions (`crate::contract`).
-    fn router<'r>(&self, (service, router): &'r (Arc<dyn Service>, OnceLock<Router>)) -> &'r Router {
+    fn router<'r>(
+        &self,
+        (service, router): &'r (Arc<dyn Service>, OnceLock<Router>),
+    ) -> &'r Router {
         router.get_or_init(|| contract::routes(service.router(&self.state), service.name()))
     }
 }
