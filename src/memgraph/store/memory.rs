@@ -99,18 +99,34 @@ fn new_id() -> String {
     Uuid::new_v4().to_string()
 }
 
-/// A new belief's id: a UUID that starts with the time (version 7, from the session's clock),
-/// then random bits. Ids made together sort together, so a batch's rows go to the same few
-/// pages at the end of the id index rather than each to a random page of it: random ids made
-/// the id index most of the pages a large batch wrote.
-fn new_belief_id(now: time::OffsetDateTime) -> String {
-    let millis = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
-    let random = Uuid::new_v4().into_bytes();
-    let mut bits = [0; 10];
-    bits.copy_from_slice(&random[6..]);
-    uuid::Builder::from_unix_timestamp_millis(millis, &bits)
-        .into_uuid()
-        .to_string()
+/// Ids for the beliefs made together at one moment: UUIDs that start with the time (version 7,
+/// from the session's clock), then bits drawn at random for the first; each next one is the one
+/// before plus one. Ids made together sort together, so a batch's rows go to the same few pages
+/// at the end of the id index rather than each to a random page of it (random ids made the id
+/// index most of the pages a large batch wrote); and they sort in the order made, so a list
+/// (newest first, then by id) shows a batch the same way every run, last made first.
+struct BeliefIds {
+    next: u128,
+}
+
+impl BeliefIds {
+    fn at(now: time::OffsetDateTime) -> BeliefIds {
+        let millis = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+        let mut bits = [0; 10];
+        bits.copy_from_slice(&Uuid::new_v4().into_bytes()[6..]);
+        // The top random bit clear: counting up never reaches the variant and version bits.
+        bits[2] &= 0x1f;
+        let first = uuid::Builder::from_unix_timestamp_millis(millis, &bits).into_uuid();
+        BeliefIds {
+            next: first.as_u128(),
+        }
+    }
+
+    fn next(&mut self) -> String {
+        let id = Uuid::from_u128(self.next);
+        self.next += 1;
+        id.to_string()
+    }
 }
 
 /// A list's `WHERE`: the tenant, then only the filters it was given, with their values in order.
@@ -690,6 +706,7 @@ impl Store {
             );
         }
 
+        let mut ids = BeliefIds::at(clock);
         // What each item answers: a belief made here, or an existing version (fetched below).
         let mut answers: Vec<Result<Belief, String>> = Vec::with_capacity(beliefs.len());
         let mut made: Vec<Belief> = Vec::new();
@@ -736,7 +753,7 @@ impl Store {
             };
             state.version += 1;
             let belief = Belief {
-                id: new_belief_id(clock),
+                id: ids.next(),
                 tenant_id: tenant_id.to_owned(),
                 subject_id: new.subject_id.clone(),
                 key: new.key.clone(),
@@ -1632,6 +1649,26 @@ pub(super) fn statements() -> Vec<(String, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_made_together_carry_the_time_and_sort_in_the_order_made() {
+        let now = time::macros::datetime!(2026-03-01 12:00:00.123 UTC);
+        let mut ids = BeliefIds::at(now);
+        let made: Vec<String> = (0..1000).map(|_| ids.next()).collect();
+        for id in &made {
+            let uuid = Uuid::parse_str(id).unwrap();
+            assert_eq!(uuid.get_version_num(), 7);
+            assert_eq!(uuid.get_variant(), uuid::Variant::RFC4122);
+            let (seconds, nanos) = uuid.get_timestamp().unwrap().to_unix();
+            assert_eq!((seconds, nanos), (1_772_366_400, 123_000_000));
+        }
+        assert!(made.windows(2).all(|w| w[0] < w[1]), "in the order made");
+        assert_ne!(
+            BeliefIds::at(now).next(),
+            made[0],
+            "random from one batch to the next"
+        );
+    }
 
     #[test]
     fn a_batch_goes_in_pieces_of_few_sizes_in_order() {

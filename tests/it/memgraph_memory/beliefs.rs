@@ -394,6 +394,39 @@ async fn forget_all_deletes_or_retracts_a_subjects_beliefs() {
 }
 
 #[tokio::test]
+async fn a_batch_lists_newest_first_in_the_order_made_every_time() {
+    // Every belief of a batch is made at the same moment; the list's order among them must not
+    // be left to chance, or a test asserting a page would pass on one run and fail on the next.
+    let s = TestServer::start().await;
+    let a = s.onboard("b12@example.com").await;
+    let beliefs: Vec<Value> = (0..40)
+        .map(|i| json!({"subject_id": "alice", "key": format!("k{i}"), "value": "v"}))
+        .collect();
+    let (status, made) = s
+        .post("/v1/beliefs/batch", a.key(), json!({"beliefs": beliefs}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let mut made = made["items"].as_array().unwrap().clone();
+    made.reverse();
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/beliefs?subject_id=alice&limit=7&cursor={c}"),
+            None => "/v1/beliefs?subject_id=alice&limit=7".to_owned(),
+        };
+        let (status, page) = s.get(&path, a.key()).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(page["items"].as_array().unwrap().clone());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, made);
+}
+
+#[tokio::test]
 async fn a_batch_creates_up_to_100_all_or_nothing() {
     let s = TestServer::start().await;
     let a = s.onboard("b11@example.com").await;
