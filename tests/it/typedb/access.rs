@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::{OK, assert_error, bearer, call, clusters, paid_cluster};
+use super::{OK, assert_error, bearer, call, clusters, listed_ids, paid_cluster};
 use crate::support::TestServer;
 
 const FORBIDDEN: StatusCode = StatusCode::FORBIDDEN;
@@ -136,13 +136,7 @@ async fn each_level_can_do_what_the_access_matrix_says() {
         OK
     );
     // Nothing a refused request touched has changed.
-    let (_, listed) = call(&s, "GET", &clusters("t", "default", ""), Some(&read), None).await;
-    let ids: Vec<&str> = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let ids = listed_ids(&s, &read).await;
     assert_eq!(ids, ["c", "w3", "w2"]);
 }
 

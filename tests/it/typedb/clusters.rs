@@ -5,7 +5,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::{BAD, OK, assert_error, bearer, call, clusters, free_cluster, paid_cluster};
+use super::{
+    BAD, OK, assert_error, bearer, call, clusters, free_cluster, listed_ids, paid_cluster,
+};
 use crate::support::{TestServer, send};
 
 const ORDER: [&str; 14] = [
@@ -111,13 +113,7 @@ async fn the_list_is_in_creation_order_with_addresses_per_server() {
             format!("{prefix}-{i}.cluster.typedb.com:80")
         );
     }
-    let (_, listed) = call(&s, "GET", &clusters("t", "default", ""), Some(&token), None).await;
-    let ids: Vec<&str> = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let ids = listed_ids(&s, &token).await;
     assert_eq!(ids, ["zeta", "alpha"]);
 }
 
@@ -142,17 +138,12 @@ async fn clusters_made_in_the_same_moment_list_in_the_order_made_even_renamed() 
     )
     .await;
     assert_eq!(status, OK, "{body}");
-    let (_, listed) = call(&s, "GET", &clusters("t", "default", ""), Some(&token), None).await;
-    let ids: Vec<&str> = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    let mut expected: Vec<&str> = made.iter().map(String::as_str).collect();
-    expected[0] = "z-renamed";
+    let ids = listed_ids(&s, &token).await;
+    let mut expected = made;
+    expected[0] = "z-renamed".to_owned();
     assert_eq!(ids, expected);
 }
+
 #[tokio::test]
 async fn a_duplicate_id_in_the_space_is_409_and_another_space_may_reuse_it() {
     let s = TestServer::start().await;

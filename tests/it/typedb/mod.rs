@@ -90,6 +90,18 @@ pub async fn call(
     send(request).await
 }
 
+/// The ids of team `t`'s `default` space, as its cluster list gives them.
+pub async fn listed_ids(s: &TestServer, token: &str) -> Vec<String> {
+    let (status, listed) = call(s, "GET", &clusters("t", "default", ""), Some(token), None).await;
+    assert_eq!(status, OK, "{listed}");
+    listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The docs' deploy body, verbatim, with another id.
 pub fn free_cluster(id: &str) -> Value {
     json!({"id": id, "serverCount": 1, "storageSizeGB": 10, "provider": "gcp",
