@@ -1521,6 +1521,8 @@ async fn insert_beliefs(
             user.length += bag.values().sum::<f64>();
         }
     }
+    // In the order of the table's key: each insert lands next to the one before.
+    postings.sort_unstable();
     for chunk in pieces(&postings) {
         w.insert(
             "INSERT INTO memgraph_search_terms (tenant_id, term, user_id, kind, doc)",
