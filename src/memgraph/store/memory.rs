@@ -7,6 +7,7 @@
 //! of each is checked in the tests below.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -1370,8 +1371,10 @@ struct Added {
 #[derive(Default)]
 struct Statements<'a> {
     /// Each statement's text, and where its values end in `values`.
-    texts: Vec<(String, usize)>,
+    texts: Vec<(Arc<str>, usize)>,
     values: Vec<Param<'a>>,
+    /// The texts made so far, by head and rows: a batch of many rows repeats a few texts.
+    made: HashMap<(String, usize), Arc<str>>,
 }
 
 enum Param<'a> {
@@ -1386,17 +1389,17 @@ impl<'a> Statements<'a> {
     /// are the ones pushed before the next statement.
     fn insert(&mut self, head: &str, row: &str, rows: usize, tail: &str) {
         self.close();
-        let mut sql = String::with_capacity(head.len() + rows * (row.len() + 2) + tail.len() + 8);
-        sql.push_str(head);
-        sql.push_str(" VALUES ");
-        sql.push_str(&vec![row; rows].join(", "));
-        sql.push_str(tail);
+        let sql = self
+            .made
+            .entry((head.to_owned(), rows))
+            .or_insert_with(|| format!("{head} VALUES {}{tail}", vec![row; rows].join(", ")).into())
+            .clone();
         self.texts.push((sql, usize::MAX));
     }
 
     fn plain(&mut self, sql: &str) {
         self.close();
-        self.texts.push((sql.to_owned(), usize::MAX));
+        self.texts.push((sql.into(), usize::MAX));
     }
 
     /// Marks where the last statement's values end.
