@@ -664,9 +664,9 @@ impl Store {
     /// §6.5): the same value as the active version returns that version; a new value retires it
     /// (`superseded`) and becomes the next version. Versions continue from the key's history, so
     /// a key retracted and set again does not restart at 1. Each answer is the belief as it was
-    /// made, even if a later one of the batch superseded it. A few statements whatever the
-    /// batch's size: its keys are looked up together, and its rows written together with what
-    /// the stats and the search derive from them (`insert_beliefs`). Every
+    /// made, even if a later one of the batch superseded it. A few statements for a batch of
+    /// up to 100: its keys are looked up together, and its rows written many to a statement with
+    /// what the stats and the search derive from them (`insert_beliefs`). Every
     /// supersede records a contradiction (`contradictions.rs` holds that rule).
     pub async fn create_beliefs(
         &self,
