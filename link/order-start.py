@@ -6,11 +6,11 @@ Run from the repository root, on x86_64 Linux with valgrind installed (Debian: `
 
     python3 link/order-start.py
 
-It builds offcloud twice, as `cargo build --release` and as `cargo bench` build it (the two
-binaries' symbols carry different hashes), asks the linker for a map of each, starts each binary
-under valgrind's lackey tool (without and with the shipped fixtures, answering one health check,
-then idle past the default session's parking), and names every function that ran. It takes about
-fifteen minutes. Commit the new link/start-order.ld.
+It builds offcloud three times, as `cargo build --release`, `cargo bench` and docker/Dockerfile
+build it (the binaries' symbols carry different hashes), asks the linker for a map of each,
+starts each binary under valgrind's lackey tool (without and with the shipped fixtures, answering
+one health check, then idle past the default session's parking), and names every function that
+ran. It takes about twenty-five minutes. Commit the new link/start-order.ld.
 """
 import bisect
 import os
@@ -25,9 +25,19 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "link", "start-order.ld")
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+HOST = "x86_64-unknown-linux-gnu"
+# (name, command, environment, the binary it makes). The Docker image's build is docker/Dockerfile's
+# (static, an explicit target), in the folder where tests/it/docker.rs replays it.
 BUILDS = [
-    ("release", ["cargo", "build", "--release", "--bin", "offcloud"]),
-    ("bench", ["cargo", "bench", "--bench", "load", "--no-run"]),
+    ("release", ["cargo", "build", "--release", "--bin", "offcloud"], {},
+     os.path.join(TARGET, "release", "offcloud")),
+    ("bench", ["cargo", "bench", "--bench", "load", "--no-run"], {},
+     os.path.join(TARGET, "release", "offcloud")),
+    ("docker", ["cargo", "build", "--release", "--bin", "offcloud", "--target", HOST],
+     {"RUSTFLAGS": "-C target-feature=+crt-static", "SQLX_OFFLINE": "true",
+      "CARGO_TARGET_DIR": os.path.join(ROOT, "target", "docker")},
+     os.path.join(ROOT, "target", "docker", HOST, "release", "offcloud")),
 ]
 # Long enough for the default session to be parked (10 s after its last request).
 IDLE_SECONDS = 14
@@ -118,13 +128,12 @@ def main():
     os.chdir(ROOT)
     work = tempfile.mkdtemp(prefix="offcloud-order-")
     patterns = []
-    for name, command in BUILDS:
+    for name, command, extra, built in BUILDS:
         map_file = os.path.join(work, f"{name}.map")
-        env = dict(os.environ, OFFCLOUD_LINK_MAP=map_file, OFFCLOUD_TEXT_ORDER="off")
+        env = dict(os.environ, OFFCLOUD_LINK_MAP=map_file, OFFCLOUD_TEXT_ORDER="off", **extra)
         subprocess.run(command, env=env, check=True)
         binary = os.path.join(work, f"offcloud-{name}")
-        target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-        shutil.copy(os.path.join(target, "release", "offcloud"), binary)
+        shutil.copy(built, binary)
         sections = text_sections(map_file)
         instances = {}
         for _, _, symbol in sections:
