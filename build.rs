@@ -1,5 +1,5 @@
 //! Puts the code offcloud runs at start and while idle together, first in the binary, through
-//! the linker script link/start-order.ld: an idle process then maps a few hundred KiB of its code
+//! the linker script link/start-order.ld: an idle process then maps about 2 MiB of its code
 //! rather than pieces of all of it (link/README.md has the why and the figures).
 
 use std::env;
