@@ -6,6 +6,7 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     // Before any thread exists, so that every allocation sees the same settings.
     allocator::tune();
+    offcloud::db::configure_sqlite();
     let cli = Cli::parse_resolved();
     match cli.command {
         Some(Command::Healthcheck) => offcloud::healthcheck::run(&cli.config),

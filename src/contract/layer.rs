@@ -52,7 +52,7 @@ async fn check(label: &'static str, mut req: Request, next: Next) -> Response {
         return response;
     };
     req.extensions_mut().insert(Claimed);
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     // A body announced as too large is left to the handler, which answers it in the service's
     // own words; only a body that turns out too large while read is refused here.
     let too_large = parts
@@ -71,7 +71,7 @@ async fn check(label: &'static str, mut req: Request, next: Next) -> Response {
     } else {
         (body, None)
     };
-    let checked = probe
+    let (checked, json) = probe
         .model
         .check(label, &template, &parts, bytes.as_ref(), &probe);
     // An unknown route is answered by the service's own 404 or 405 already.
@@ -84,6 +84,9 @@ async fn check(label: &'static str, mut req: Request, next: Next) -> Response {
         let mut refused = probe.service.contract_refusal(&messages);
         refused.extensions_mut().insert(checked);
         return refused;
+    }
+    if let Some(json) = json {
+        parts.extensions.insert(json);
     }
     let mut response = next.run(Request::from_parts(parts, body)).await;
     response.extensions_mut().insert(checked);

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::graphql::{self, Checks};
 use super::openapi::Api;
-use super::{Checked, Finding, Probe, Rule, nearest};
+use super::{Checked, Finding, ParsedJson, Probe, Rule, nearest};
 use crate::apidocs::ApiDoc;
 use crate::service::{GraphqlEndpoint, Service};
 
@@ -102,15 +102,18 @@ impl Model {
         parts: &Parts,
         body: Option<&Bytes>,
         probe: &Probe,
-    ) -> Checked {
+    ) -> (Checked, Option<ParsedJson>) {
         let method = parts.method.as_str();
         let mut checked = Checked::default();
+        let mut json = None;
         let rest = self.rest(label);
         let operation = rest.and_then(|api| Some((api, api.find(method, template)?)));
         if let Some((api, op)) = operation {
             checked.operations.push(op.name.clone());
             let anonymous = probe.service.anonymous_access(&probe.config);
-            checked.findings = api.check(op, parts, body, anonymous);
+            let (findings, parsed) = api.check(op, parts, body, anonymous);
+            checked.findings = findings;
+            json = parsed.map(ParsedJson);
         }
         let endpoint = self.graphql_at(label, template);
         let graphql = endpoint.filter(|_| parts.method == Method::POST);
@@ -130,7 +133,7 @@ impl Model {
                 .findings
                 .push(self.not_an_operation(label, method, template, true));
         }
-        checked
+        (checked, json)
     }
 
     /// A request no route of router `label` matched.

@@ -120,7 +120,8 @@ impl Api {
             .find(|op| op.method.eq_ignore_ascii_case(method) && op.template == template)
     }
 
-    /// The problems of a request to `op`. `anonymous` names the flag that lets requests without
+    /// The problems of a request to `op`, and its body when it was read as JSON (see
+    /// [`crate::contract::ParsedJson`]). `anonymous` names the flag that lets requests without
     /// credentials in, when it is on.
     pub fn check(
         &self,
@@ -128,7 +129,7 @@ impl Api {
         parts: &Parts,
         body: Option<&Bytes>,
         anonymous: Option<&str>,
-    ) -> Vec<Finding> {
+    ) -> (Vec<Finding>, Option<Value>) {
         let mut problems = Vec::new();
         if let Some(why) = &op.deprecated {
             problems.push(Problem {
@@ -146,15 +147,16 @@ impl Api {
                 });
             }
         }
-        self.body(op, &parts.headers, body, &mut problems);
-        problems
+        let json = self.body(op, &parts.headers, body, &mut problems);
+        let findings = problems
             .into_iter()
             .map(|p| Finding {
                 operation: Some(op.name.clone()),
                 rule: p.rule,
                 message: p.message,
             })
-            .collect()
+            .collect();
+        (findings, json)
     }
 
     fn credentials(
@@ -282,13 +284,14 @@ impl Api {
         )
     }
 
+    /// Checks the body; answers it when it was parsed as JSON.
     fn body(
         &self,
         op: &Operation,
         headers: &HeaderMap,
         body: Option<&Bytes>,
         out: &mut Vec<Problem>,
-    ) {
+    ) -> Option<Value> {
         let body = body.filter(|b| !b.iter().all(u8::is_ascii_whitespace));
         let content_type = headers
             .get(header::CONTENT_TYPE)
@@ -316,7 +319,7 @@ impl Api {
                 }),
                 _ => {}
             }
-            return;
+            return None;
         };
         let schema = described.content.iter().find(|(m, _)| {
             *m == media
@@ -338,7 +341,7 @@ impl Api {
                     described.media_types().join(" or ")
                 ),
             });
-            return;
+            return None;
         };
         let value = match read_body(media, content_type, body, &self.schemas, schema) {
             Ok(value) => value,
@@ -347,10 +350,11 @@ impl Api {
                     rule: Rule::WrongType,
                     message: why,
                 });
-                return;
+                return None;
             }
         };
         out.extend(self.schemas.check(schema, &value, "body"));
+        media.ends_with("json").then_some(value)
     }
 }
 

@@ -42,7 +42,7 @@ impl Schemas {
     /// `#/components/schemas/Name` → that schema.
     pub fn resolve<'s>(&'s self, mut schema: &'s Value) -> &'s Value {
         for _ in 0..MAX_DEPTH {
-            let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
+            let Some(reference) = keyword(schema, "$ref").and_then(Value::as_str) else {
                 return schema;
             };
             let Some(name) = reference.strip_prefix("#/components/schemas/") else {
@@ -67,12 +67,12 @@ impl Schemas {
             if level > MAX_DEPTH {
                 continue;
             }
-            if let Some(own) = part.get("properties").and_then(Value::as_object) {
+            if let Some(own) = keyword(part, "properties").and_then(Value::as_object) {
                 for (name, property) in own {
                     properties.insert(name.clone(), property.clone());
                 }
             }
-            if let Some(names) = part.get("required").and_then(Value::as_array) {
+            if let Some(names) = keyword(part, "required").and_then(Value::as_array) {
                 required.extend(
                     names
                         .iter()
@@ -81,13 +81,10 @@ impl Schemas {
                         .collect::<Vec<_>>(),
                 );
             }
-            if part
-                .get("additionalProperties")
-                .is_some_and(|a| a != &Value::Bool(false))
-            {
+            if keyword(part, "additionalProperties").is_some_and(|a| a != &Value::Bool(false)) {
                 open = true;
             }
-            if let Some(all) = part.get("allOf").and_then(Value::as_array) {
+            if let Some(all) = keyword(part, "allOf").and_then(Value::as_array) {
                 parts.extend(all.iter().map(|branch| (self.resolve(branch), level + 1)));
             }
         }
@@ -104,21 +101,21 @@ impl Schemas {
     /// The problems of `value` (at `at`, e.g. `body.beliefs[0].confidence`) against `schema`.
     pub fn check(&self, schema: &Value, value: &Value, at: &str) -> Vec<Problem> {
         let mut problems = Vec::new();
-        self.walk(schema, value, at, 0, &mut problems);
+        self.walk(schema, value, &At::Root(at), 0, &mut problems);
         problems
     }
 
-    fn walk(&self, schema: &Value, value: &Value, at: &str, depth: usize, out: &mut Vec<Problem>) {
+    fn walk(&self, schema: &Value, value: &Value, at: &At, depth: usize, out: &mut Vec<Problem>) {
         if depth > MAX_DEPTH {
             return;
         }
         let schema = self.resolve(schema);
         for key in ["oneOf", "anyOf"] {
-            if let Some(branches) = schema.get(key).and_then(Value::as_array) {
+            if let Some(branches) = keyword(schema, key).and_then(Value::as_array) {
                 self.one_of(branches, value, at, depth, out);
             }
         }
-        if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
+        if let Some(all) = keyword(schema, "allOf").and_then(Value::as_array) {
             if value.is_object() {
                 // A flattened struct is `allOf` of its parts: an object fits when each field
                 // belongs to one of them, so the parts are checked as one object.
@@ -130,8 +127,8 @@ impl Schemas {
                 self.walk(branch, value, at, depth + 1, out);
             }
         }
-        if let Some(types) = types(schema)
-            && !types.iter().any(|t| fits(t, value))
+        if keyword(schema, "type").is_some_and(|ty| !type_fits(ty, value))
+            && let Some(types) = types(schema)
         {
             out.push(Problem {
                 rule: Rule::WrongType,
@@ -147,7 +144,7 @@ impl Schemas {
             });
             return;
         }
-        if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+        if let Some(allowed) = keyword(schema, "enum").and_then(Value::as_array)
             && !allowed.contains(value)
         {
             let listed: Vec<String> = allowed.iter().map(plain).collect();
@@ -172,13 +169,14 @@ impl Schemas {
         &self,
         branches: &[Value],
         value: &Value,
-        at: &str,
+        at: &At,
         depth: usize,
         out: &mut Vec<Problem>,
     ) {
         let mut best: Option<Vec<Problem>> = None;
         // `Option<T>` is `oneOf: [null, T]`: a value that is not null is about `T`.
-        let is_null_branch = |b: &Value| self.resolve(b).get("type") == Some(&Value::from("null"));
+        let is_null_branch =
+            |b: &Value| keyword(self.resolve(b), "type") == Some(&Value::from("null"));
         for branch in branches
             .iter()
             .filter(|b| value.is_null() || !is_null_branch(b))
@@ -200,12 +198,12 @@ impl Schemas {
         &self,
         schema: &Value,
         fields: &Map<String, Value>,
-        at: &str,
+        at: &At,
         depth: usize,
         out: &mut Vec<Problem>,
     ) {
-        let properties = schema.get("properties").and_then(Value::as_object);
-        if let Some(required) = schema.get("required").and_then(Value::as_array) {
+        let properties = keyword(schema, "properties").and_then(Value::as_object);
+        if let Some(required) = keyword(schema, "required").and_then(Value::as_array) {
             for name in required.iter().filter_map(Value::as_str) {
                 if !fields.contains_key(name) {
                     out.push(Problem {
@@ -215,11 +213,11 @@ impl Schemas {
                 }
             }
         }
-        let additional = schema.get("additionalProperties");
+        let additional = keyword(schema, "additionalProperties");
         for (name, field) in fields {
-            let place = format!("{at}.{name}");
-            if let Some(property) = properties.and_then(|p| p.get(name)) {
-                if self.resolve(property).get("deprecated") == Some(&Value::Bool(true)) {
+            let place = At::Field(at, name);
+            if let Some(property) = properties.and_then(|p| named(p, name)) {
+                if keyword(self.resolve(property), "deprecated") == Some(&Value::Bool(true)) {
                     out.push(Problem {
                         rule: Rule::Deprecated,
                         message: format!("`{place}` is deprecated"),
@@ -239,7 +237,7 @@ impl Schemas {
                         .unwrap_or_default();
                     out.push(Problem {
                         rule: Rule::UnknownField,
-                        message: unknown_field(&place, name, &known),
+                        message: unknown_field(&place.to_string(), name, &known),
                     });
                 }
             }
@@ -250,11 +248,11 @@ impl Schemas {
         &self,
         schema: &Value,
         items: &[Value],
-        at: &str,
+        at: &At,
         depth: usize,
         out: &mut Vec<Problem>,
     ) {
-        let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
+        let bound = |key: &str| keyword(schema, key).and_then(Value::as_u64);
         let len = items.len() as u64;
         if let Some(max) = bound("maxItems").filter(|max| len > *max) {
             out.push(invalid(format!(
@@ -266,15 +264,15 @@ impl Schemas {
                 "`{at}` must have at least {min} items, not {len}"
             )));
         }
-        if let Some(item) = schema.get("items") {
+        if let Some(item) = keyword(schema, "items") {
             for (i, value) in items.iter().enumerate() {
-                self.walk(item, value, &format!("{at}[{i}]"), depth + 1, out);
+                self.walk(item, value, &At::Item(at, i), depth + 1, out);
             }
         }
     }
 
-    fn string(&self, schema: &Value, text: &str, at: &str, out: &mut Vec<Problem>) {
-        let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
+    fn string(&self, schema: &Value, text: &str, at: &At, out: &mut Vec<Problem>) {
+        let bound = |key: &str| keyword(schema, key).and_then(Value::as_u64);
         let len = text.chars().count() as u64;
         if let Some(max) = bound("maxLength").filter(|max| len > *max) {
             out.push(invalid(format!(
@@ -286,7 +284,7 @@ impl Schemas {
                 "`{at}` must be at least {min} characters long, not {len}"
             )));
         }
-        if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
+        if let Some(pattern) = keyword(schema, "pattern").and_then(Value::as_str)
             && self.matches(pattern, text) == Some(false)
         {
             out.push(invalid(format!(
@@ -306,8 +304,8 @@ impl Schemas {
     }
 }
 
-fn number(schema: &Value, n: f64, at: &str, out: &mut Vec<Problem>) {
-    let bound = |key: &str| schema.get(key).and_then(Value::as_f64);
+fn number(schema: &Value, n: f64, at: &At, out: &mut Vec<Problem>) {
+    let bound = |key: &str| keyword(schema, key).and_then(Value::as_f64);
     if let Some(max) = bound("maximum").filter(|max| n > *max) {
         out.push(invalid(format!("`{at}` must be at most {max}, not {n}")));
     }
@@ -319,6 +317,24 @@ fn number(schema: &Value, n: f64, at: &str, out: &mut Vec<Problem>) {
     }
     if let Some(min) = bound("exclusiveMinimum").filter(|min| n <= *min) {
         out.push(invalid(format!("`{at}` must be more than {min}, not {n}")));
+    }
+}
+
+/// Where a value is in the document checked (e.g. `body.beliefs[0].confidence`), spelled out
+/// only when a message names it: most values have nothing to report.
+enum At<'a> {
+    Root(&'a str),
+    Field(&'a At<'a>, &'a str),
+    Item(&'a At<'a>, usize),
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Root(name) => f.write_str(name),
+            At::Field(parent, name) => write!(f, "{parent}.{name}"),
+            At::Item(parent, i) => write!(f, "{parent}[{i}]"),
+        }
     }
 }
 
@@ -342,10 +358,32 @@ pub fn unknown_field(place: &str, name: &str, known: &[&str]) -> String {
 
 /// The schema's `type`, as a list; `None` when it has none.
 fn types(schema: &Value) -> Option<Vec<&str>> {
-    match schema.get("type")? {
+    match keyword(schema, "type")? {
         Value::String(t) => Some(vec![t.as_str()]),
         Value::Array(ts) => Some(ts.iter().filter_map(Value::as_str).collect()),
         _ => None,
+    }
+}
+
+/// A keyword of a schema. A schema has a handful: looking along them is quicker than hashing
+/// the name (the document's objects keep their order, in a hashed map), and a large request
+/// body looks up thousands.
+fn keyword<'v>(schema: &'v Value, key: &str) -> Option<&'v Value> {
+    named(schema.as_object()?, key)
+}
+
+fn named<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    map.iter()
+        .find(|(name, _)| name.as_str() == key)
+        .map(|(_, value)| value)
+}
+
+/// Whether a value is of a schema's `type` (one, or a list), without listing them.
+fn type_fits(ty: &Value, value: &Value) -> bool {
+    match ty {
+        Value::String(t) => fits(t, value),
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).any(|t| fits(t, value)),
+        _ => true,
     }
 }
 

@@ -8,7 +8,7 @@
 //! columns). An in-memory statement takes microseconds: running it in place, under the lock the
 //! session already takes, costs less than handing it over.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -193,29 +193,59 @@ fn decode_error(e: FromSqlError, i: usize, name: &str, value: ValueRef<'_>) -> r
 
 /// A row being read: SQLite's own, in place (`query_as`), or a [`Row`] read whole.
 pub trait Columns {
-    /// The value of the column named `name`.
-    fn column<T: FromSql>(&self, name: &str) -> rusqlite::Result<T>;
+    /// The value of the column named `name` (a name written in the code: see [`Named`]).
+    fn column<T: FromSql>(&self, name: &'static str) -> rusqlite::Result<T>;
     /// The value of the column at `index`.
     fn column_at<T: FromSql>(&self, index: usize) -> rusqlite::Result<T>;
 }
 
 /// SQLite's row, read by column name: a type reads its columns by name, nearly always in the
 /// order the statement selects them, so each name is first looked for where the one before was
-/// found, plus one (rusqlite's own lookup compares the name with every column's in turn).
+/// found, plus one (rusqlite's own lookup compares the name with every column's in turn). The
+/// rows after the first ask for the same names in the same order: where the n-th name asked is
+/// the very string the first row's n-th was (the same `&'static str`), its place is known
+/// without reading a column's name from SQLite (about 8% of a 10-row list's time otherwise).
 struct Named<'r, 's> {
     row: &'r rusqlite::Row<'s>,
     next: Cell<usize>,
+    /// How many columns this row was asked for by name so far.
+    asked: Cell<usize>,
+    /// The statement's rows so far: the n-th name asked, and where it was found.
+    found: &'r RefCell<Vec<(&'static str, usize)>>,
 }
 
 impl Columns for Named<'_, '_> {
-    fn column<T: FromSql>(&self, name: &str) -> rusqlite::Result<T> {
-        let statement = self.row.as_ref();
-        let at = position(
-            statement.column_count(),
-            |i| statement.column_name(i).ok(),
-            name,
-            &self.next,
-        )?;
+    fn column<T: FromSql>(&self, name: &'static str) -> rusqlite::Result<T> {
+        let n = self.asked.get();
+        self.asked.set(n + 1);
+        let known = self
+            .found
+            .borrow()
+            .get(n)
+            .filter(|(asked, _)| std::ptr::eq(*asked, name))
+            .map(|&(_, at)| at);
+        let at = match known {
+            Some(at) => {
+                self.next.set(at + 1);
+                at
+            }
+            None => {
+                let statement = self.row.as_ref();
+                let at = position(
+                    statement.column_count(),
+                    |i| statement.column_name(i).ok(),
+                    name,
+                    &self.next,
+                )?;
+                let mut found = self.found.borrow_mut();
+                if let Some(slot) = found.get_mut(n) {
+                    *slot = (name, at);
+                } else if found.len() == n {
+                    found.push((name, at));
+                }
+                at
+            }
+        };
         self.row.get(at)
     }
 
@@ -245,6 +275,15 @@ fn position<'n>(
     Ok(at)
 }
 
+/// What the rows of one statement share while they are read.
+#[derive(Default)]
+pub struct Reading {
+    /// The columns' names, read from SQLite by the first row read whole.
+    names: Option<Arc<[String]>>,
+    /// Where the columns asked for by name were found (see [`Named`]).
+    found: RefCell<Vec<(&'static str, usize)>>,
+}
+
 /// The columns' names of the statement `row` comes from, read from SQLite once per statement.
 fn names(row: &rusqlite::Row<'_>, cache: &mut Option<Arc<[String]>>) -> Arc<[String]> {
     cache
@@ -258,7 +297,7 @@ fn names(row: &rusqlite::Row<'_>, cache: &mut Option<Arc<[String]>>) -> Arc<[Str
 }
 
 impl Columns for Row {
-    fn column<T: FromSql>(&self, name: &str) -> rusqlite::Result<T> {
+    fn column<T: FromSql>(&self, name: &'static str) -> rusqlite::Result<T> {
         self.decode(name)
     }
 
@@ -297,11 +336,8 @@ tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
 /// first column alone ([`Scalar`]).
 pub trait Decode {
     type Out: Send;
-    /// `columns` is filled by the first row that needs the columns' names.
-    fn decode(
-        row: &rusqlite::Row<'_>,
-        columns: &mut Option<Arc<[String]>>,
-    ) -> Result<Self::Out, Error>;
+    /// `reading` is what the statement's rows before this one left there.
+    fn decode(row: &rusqlite::Row<'_>, reading: &mut Reading) -> Result<Self::Out, Error>;
 }
 
 /// Reads a row into a [`FromRow`] type.
@@ -309,10 +345,12 @@ pub struct As<T>(PhantomData<fn() -> T>);
 
 impl<T: FromRow + Send> Decode for As<T> {
     type Out = T;
-    fn decode(row: &rusqlite::Row<'_>, _: &mut Option<Arc<[String]>>) -> Result<T, Error> {
+    fn decode(row: &rusqlite::Row<'_>, reading: &mut Reading) -> Result<T, Error> {
         let named = Named {
             row,
             next: Cell::new(0),
+            asked: Cell::new(0),
+            found: &reading.found,
         };
         Ok(T::from_row(&named)?)
     }
@@ -323,15 +361,15 @@ pub struct Scalar<T>(PhantomData<fn() -> T>);
 
 impl<T: FromSql + Send> Decode for Scalar<T> {
     type Out = T;
-    fn decode(row: &rusqlite::Row<'_>, _: &mut Option<Arc<[String]>>) -> Result<T, Error> {
+    fn decode(row: &rusqlite::Row<'_>, _: &mut Reading) -> Result<T, Error> {
         Ok(row.get(0)?)
     }
 }
 
 impl Decode for Row {
     type Out = Row;
-    fn decode(row: &rusqlite::Row<'_>, columns: &mut Option<Arc<[String]>>) -> Result<Row, Error> {
-        let columns = names(row, columns);
+    fn decode(row: &rusqlite::Row<'_>, reading: &mut Reading) -> Result<Row, Error> {
+        let columns = names(row, &mut reading.names);
         let values = (0..columns.len())
             .map(|i| row.get_ref(i).map(Value::from))
             .collect::<rusqlite::Result<_>>()?;
@@ -447,9 +485,9 @@ impl<'q, D: Decode> Query<'q, D> {
             statement.raw_bind_parameter(i + 1, &**argument)?;
         }
         let mut rows = statement.raw_query();
-        let mut columns = None;
+        let mut reading = Reading::default();
         while let Some(next) = rows.next()? {
-            if !row(D::decode(next, &mut columns)?) {
+            if !row(D::decode(next, &mut reading)?) {
                 break;
             }
         }
@@ -480,9 +518,9 @@ impl<'q, D: Decode> Query<'q, D> {
                 }
             }
             let mut rows = statement.raw_query();
-            let mut columns = None;
+            let mut reading = Reading::default();
             while let Some(next) = rows.next()? {
-                if !row(D::decode(next, &mut columns)?) {
+                if !row(D::decode(next, &mut reading)?) {
                     more = false;
                     break;
                 }
@@ -565,6 +603,41 @@ mod tests {
             query("SELECT 1 WHERE 0").fetch_one(&db).await,
             Err(Error::RowNotFound)
         ));
+    }
+
+    /// Reads `b` after an `x`, else `c`: its rows ask for different second columns.
+    struct Either(i64);
+
+    impl FromRow for Either {
+        fn from_row(row: &impl Columns) -> rusqlite::Result<Self> {
+            let first: String = row.column("a")?;
+            Ok(Either(if first == "x" {
+                row.column("b")?
+            } else {
+                row.column("c")?
+            }))
+        }
+    }
+
+    #[tokio::test]
+    async fn each_row_reads_the_columns_it_names_even_when_rows_name_different_ones() {
+        let db = blank().unwrap();
+        let sql = "SELECT 'x' AS a, 1 AS b, 2 AS c UNION ALL SELECT 'y', 3, 4
+                   UNION ALL SELECT 'x', 5, 6 UNION ALL SELECT 'y', 7, 8";
+        let read: Vec<i64> = query_as::<Either>(sql)
+            .fetch_all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
+        assert_eq!(read, [1, 4, 5, 8]);
+        let pairs: Vec<Pair> = query_as("SELECT 'p' AS a, 1 AS b UNION ALL SELECT 'q', 2")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+        let pairs: Vec<(&str, i64)> = pairs.iter().map(|p| (p.a.as_str(), p.b)).collect();
+        assert_eq!(pairs, [("p", 1), ("q", 2)]);
     }
 
     #[tokio::test]

@@ -67,14 +67,10 @@ pub fn bag(label: &str, text: &str) -> Bag {
     bag
 }
 
-/// A bag as stored: a JSON object.
+/// A bag as stored: a JSON object, its words in order (a map of strings to numbers always
+/// serialises; a count that is not finite would be `null`, as in a `Value`).
 pub fn bag_json(bag: &Bag) -> String {
-    Value::from(
-        bag.iter()
-            .map(|(word, count)| (word.clone(), Value::from(*count)))
-            .collect::<serde_json::Map<_, _>>(),
-    )
-    .to_string()
+    serde_json::to_string(bag).unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// The text of an event, as searched: `content.text` when there is one.

@@ -22,6 +22,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ValidationError};
+use crate::contract::ParsedJson;
 use de::{Input, Schemas, TextFields};
 
 /// A `str` path parameter.
@@ -133,22 +134,28 @@ pub struct JsonBody(pub Value);
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(mut req: Request, state: &S) -> Result<Self, ApiError> {
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_ascii_lowercase);
-        let bytes = read_body(req, state).await?;
-        if bytes.is_empty() {
-            return Err(ApiError::validation(missing(json!(["body"]), Value::Null)));
-        }
         // FastAPI parses JSON when there is no content type or a JSON one; anything else reaches
         // the model as a string, which pydantic rejects as not a dictionary.
         let is_json = content_type.as_deref().is_none_or(|ct| {
             let essence = ct.split(';').next().unwrap_or_default().trim();
             essence.ends_with("/json") || essence.ends_with("+json")
         });
+        // The contract check parsed these very bytes already, the way they are parsed below.
+        if let Some(ParsedJson(value)) = req.extensions_mut().remove::<ParsedJson>()
+            && is_json
+        {
+            return Ok(JsonBody(value));
+        }
+        let bytes = read_body(req, state).await?;
+        if bytes.is_empty() {
+            return Err(ApiError::validation(missing(json!(["body"]), Value::Null)));
+        }
         let value = if is_json {
             // Python decodes the bytes before it parses them, and its parser recurses as deep
             // as its stack allows; FastAPI reports either failure apart from JSON errors.

@@ -81,7 +81,9 @@ pub async fn list_clusters(
         .clusters(&caller.scope, Durations::of(settings))
         .await?
         .ok_or_else(|| no_space(&caller.scope))?;
-    Ok(Json(rows.iter().map(|row| row.wire(settings)).collect()))
+    Ok(Json(
+        rows.into_iter().map(|row| row.wire(settings)).collect(),
+    ))
 }
 
 #[utoipa::path(
@@ -106,7 +108,7 @@ pub async fn get_cluster(
         .cluster(&caller.scope, id, Durations::of(&state.config.typedb))
         .await?
         .ok_or_else(|| no_cluster(&caller.scope, id))?;
-    Ok(wire(&state, &row))
+    Ok(wire(&state, row))
 }
 
 #[utoipa::path(
@@ -148,7 +150,7 @@ pub async fn deploy(
     let row = ClusterRow::new(&caller.scope, d, "starting", now);
     insert(&mut tx, &row).await?;
     tx.commit().await?;
-    Ok(wire(&state, &row))
+    Ok(wire(&state, row))
 }
 
 /// `PATCH …/clusters/{id}` (docs/spec/typedb.md §7.4). A free cluster changing more than its id
@@ -187,7 +189,7 @@ pub async fn update_cluster(
         return Err(already_exists(&next));
     }
     tx.commit().await?;
-    Ok(wire(&state, &next))
+    Ok(wire(&state, next))
 }
 
 #[utoipa::path(
@@ -319,7 +321,7 @@ pub async fn clone_cluster(
     };
     insert(&mut tx, &clone).await?;
     tx.commit().await?;
-    Ok(wire(&state, &clone))
+    Ok(wire(&state, clone))
 }
 
 // ---- shared steps -------------------------------------------------------------------------------
@@ -356,7 +358,7 @@ async fn transition(
     let old_id = row.id.clone();
     store::update_cluster(&mut tx, &old_id, &row).await?;
     tx.commit().await?;
-    Ok(wire(state, &row))
+    Ok(wire(state, row))
 }
 
 /// A transaction in which every transition whose time is up has completed.
@@ -421,7 +423,7 @@ fn cannot(row: &ClusterRow, verb: &str) -> ApiError {
     ))
 }
 
-fn wire(state: &AppState, row: &ClusterRow) -> Json<Cluster> {
+fn wire(state: &AppState, row: ClusterRow) -> Json<Cluster> {
     Json(row.wire(&state.config.typedb))
 }
 

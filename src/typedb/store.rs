@@ -140,7 +140,8 @@ impl ClusterRow {
         }
     }
 
-    pub fn wire(&self, settings: &Settings) -> Cluster {
+    /// The cluster as the API shows it; the row's strings move into it.
+    pub fn wire(self, settings: &Settings) -> Cluster {
         let domain = &settings.server_domain;
         let servers = match server_status(&self.status, self.servers_down) {
             None => Vec::new(),
@@ -152,26 +153,26 @@ impl ClusterRow {
                 .collect(),
         };
         Cluster {
-            id: self.id.clone(),
+            id: self.id,
             server_count: self.server_count,
             storage_size_gb: self.storage_size_gb,
             is_free: self.is_free,
-            status: self.status.clone(),
+            status: self.status,
             created_at: self.created_at_ms,
-            team_id: self.team_id.clone(),
-            space_id: self.space_id.clone(),
-            version: self.version.clone(),
-            provider: self.provider.clone(),
-            region: self.region.clone(),
-            machine_type: self.machine_type.clone(),
-            storage_type: self.storage_type.clone(),
+            team_id: self.team_id,
+            space_id: self.space_id,
+            version: self.version,
+            provider: self.provider,
+            region: self.region,
+            machine_type: self.machine_type,
+            storage_type: self.storage_type,
             servers,
-            backup_configuration: settings
-                .show_backup_configuration
-                .then(|| BackupConfiguration {
-                    frequency: self.backup_frequency.clone(),
+            backup_configuration: settings.show_backup_configuration.then_some(
+                BackupConfiguration {
+                    frequency: self.backup_frequency,
                     retention_days: self.backup_retention,
-                }),
+                },
+            ),
         }
     }
 }

@@ -800,7 +800,7 @@ impl Store {
                 .await?;
         }
         if !made.is_empty() {
-            insert_beliefs(&mut tx, tenant_id, &made, last_rowid).await?;
+            insert_beliefs(&tx, tenant_id, &made, last_rowid)?;
         }
         let superseded: Vec<Superseded> = superseded
             .iter()
@@ -1410,21 +1410,24 @@ impl<'a> Statements<'a> {
     }
 
     /// Runs them in turn. Their texts come in a few sizes (see [`pieces`]), so each is parsed
-    /// once per connection and kept prepared, rather than parsed again for every batch.
-    async fn execute(mut self, conn: &mut db::Connection) -> Result<(), db::Error> {
+    /// once per connection and kept prepared, rather than parsed again for every batch. The
+    /// values are bound straight from the batch (a `db::query` would box each of its thousands
+    /// of values first).
+    fn execute(mut self, conn: &db::Connection) -> Result<(), db::Error> {
         self.close();
         let mut start = 0;
         for (sql, end) in &self.texts {
-            let mut query = db::query(sql);
-            for value in &self.values[start..*end] {
-                query = match *value {
-                    Param::Text(v) => query.bind(v),
-                    Param::Maybe(v) => query.bind(v),
-                    Param::Int(v) => query.bind(v),
-                    Param::Real(v) => query.bind(v),
-                };
+            let mut statement = conn.prepare_cached(sql)?;
+            for (i, value) in self.values[start..*end].iter().enumerate() {
+                let at = i + 1;
+                match *value {
+                    Param::Text(v) => statement.raw_bind_parameter(at, v)?,
+                    Param::Maybe(v) => statement.raw_bind_parameter(at, v)?,
+                    Param::Int(v) => statement.raw_bind_parameter(at, v)?,
+                    Param::Real(v) => statement.raw_bind_parameter(at, v)?,
+                }
             }
-            query.execute(&mut *conn).await?;
+            statement.raw_execute()?;
             start = *end;
         }
         Ok(())
@@ -1453,8 +1456,8 @@ fn pieces<T>(mut items: &[T]) -> Vec<&[T]> {
 /// the stats counts, and the sizes of the collections a search ranks among, each for the whole
 /// batch in a few multi-row statements (see [`pieces`]). The triggers stand aside while the
 /// batch's row of `memgraph_belief_batches` is there; it never outlives the transaction.
-async fn insert_beliefs(
-    conn: &mut db::Connection,
+fn insert_beliefs(
+    conn: &db::Connection,
     tenant_id: &str,
     beliefs: &[Belief],
     last_rowid: i64,
@@ -1597,7 +1600,7 @@ async fn insert_beliefs(
             .extend([Text(tenant_id), Int(tenant.docs), Real(tenant.length)]);
     }
     w.plain("DELETE FROM memgraph_belief_batches");
-    w.execute(conn).await?;
+    w.execute(conn)?;
     Ok(())
 }
 
