@@ -75,7 +75,8 @@ def run_traced(binary, flags, work):
             "--hasura-port", ports[3], "--dgraph-port", ports[4],
             "--dgraph-backend-ports", "off", *flags]
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
+    # A start under lackey took 56 s to over 120 s on a slow machine.
+    deadline = time.time() + 600
     while True:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/_offcloud/health", timeout=2)
