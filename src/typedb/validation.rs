@@ -17,6 +17,7 @@ use super::model::{
     regions, single_server_only, storage_types, version_key,
 };
 use super::store::ClusterRow;
+use crate::contract::ParsedJson;
 
 /// A request body, read as the request `T`.
 pub struct Body<T>(pub T);
@@ -24,23 +25,29 @@ pub struct Body<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge
-            } else {
-                ApiError::invalid("Could not read the request body")
+    async fn from_request(mut req: Request, state: &S) -> Result<Self, ApiError> {
+        // The contract check parsed these very bytes already, the way they are parsed below.
+        let parsed = match req.extensions_mut().remove::<ParsedJson>() {
+            Some(ParsedJson(value)) => value,
+            None => {
+                let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+                    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                        ApiError::PayloadTooLarge
+                    } else {
+                        ApiError::invalid("Could not read the request body")
+                    }
+                })?;
+                if bytes.iter().all(u8::is_ascii_whitespace) {
+                    return Err(ApiError::invalid("Request body must be a JSON object"));
+                }
+                serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+                    ApiError::invalid(format!("Request body is not valid JSON: {e}"))
+                })?
             }
-        })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::invalid("Request body must be a JSON object"));
-        }
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(body @ Value::Object(_)) => read(&body).map(Body),
-            Ok(_) => Err(ApiError::invalid("Request body must be a JSON object")),
-            Err(e) => Err(ApiError::invalid(format!(
-                "Request body is not valid JSON: {e}"
-            ))),
+        };
+        match parsed {
+            body @ Value::Object(_) => read(&body).map(Body),
+            _ => Err(ApiError::invalid("Request body must be a JSON object")),
         }
     }
 }
