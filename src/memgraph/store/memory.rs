@@ -198,17 +198,18 @@ const UNINDEXED: &str = "SELECT 'belief', rowid, key, value FROM memgraph_belief
      SELECT 'event', rowid, event_type, content_payload FROM memgraph_events
       WHERE tenant_id = ?1 AND search_bag IS NULL";
 
-/// The active version and the highest version of each key a batch names (`?2`, a JSON array of
-/// `[subject_id, key]`), and the highest rowid of the table: the batch's rows come after it, in
-/// order, as SQLite would number them.
-const KEYS: &str = "SELECT k.value ->> 0, k.value ->> 1, a.id, a.value,
-        (SELECT max(version) FROM memgraph_beliefs v
-          WHERE v.tenant_id = ?1 AND v.subject_id = k.value ->> 0 AND v.key = k.value ->> 1),
-        (SELECT coalesce(max(rowid), 0) FROM memgraph_beliefs)
-   FROM json_each(?2) k
+/// The active version (if any) and the highest version (if any) of one subject's key: run once
+/// per key a batch names. (One statement over a JSON array of the keys cost more: SQLite
+/// rendered and parsed each key's pair again for every place the statement named it.)
+const KEY: &str = "SELECT a.id, a.value, v.version
+   FROM (SELECT max(version) AS version FROM memgraph_beliefs
+          WHERE tenant_id = ?1 AND subject_id = ?2 AND key = ?3) v
    LEFT JOIN memgraph_beliefs a
-     ON a.tenant_id = ?1 AND a.subject_id = k.value ->> 0 AND a.key = k.value ->> 1
-    AND a.is_active = 1";
+     ON a.tenant_id = ?1 AND a.subject_id = ?2 AND a.key = ?3 AND a.is_active = 1";
+
+/// The table's highest rowid: a batch's rows come after it, in order, as SQLite would number
+/// them.
+const LAST_ROWID: &str = "SELECT coalesce(max(rowid), 0) FROM memgraph_beliefs";
 
 // Rows named in a JSON array (`?2`) of one tenant (`?1`). The unary `+` keeps the planner from
 // reading the tenant's rows through a tenant index to find them (it takes a JSON array to be
@@ -680,32 +681,7 @@ impl Store {
         } else {
             self.session.db().begin().await?
         };
-        let keys: Vec<Value> = beliefs
-            .iter()
-            .map(|b| json!([b.subject_id, b.key]))
-            .collect();
-        let found: Vec<KeyRow> = db::query_as(KEYS)
-            .bind(tenant_id)
-            .bind(Value::from(keys).to_string())
-            .fetch_all(&mut *tx)
-            .await?;
-        let mut keys: HashMap<(String, String), KeyState> = HashMap::new();
-        let mut last_rowid = 0;
-        for (subject_id, key, active_id, active_value, version, rowid) in found {
-            last_rowid = rowid;
-            let active = active_id.zip(active_value).map(|(id, value)| Active {
-                id,
-                value,
-                made: None,
-            });
-            keys.insert(
-                (subject_id, key),
-                KeyState {
-                    active,
-                    version: version.unwrap_or(0),
-                },
-            );
-        }
+        let (mut keys, last_rowid) = key_states(&tx, tenant_id, beliefs)?;
 
         let mut ids = BeliefIds::at(clock);
         // What each item answers: a belief made here, or an existing version (fetched below).
@@ -1324,16 +1300,42 @@ async fn fetch_belief(
     .await
 }
 
-/// A key a batch names: subject, key, the active version's id and value, the highest version;
-/// and the table's highest rowid.
-type KeyRow = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    i64,
-);
+/// Each `(subject_id, key)` a batch names, and where it stands.
+type KeyStates = HashMap<(String, String), KeyState>;
+
+/// Where each key a batch names stands before it is written, and the table's highest rowid.
+fn key_states(
+    conn: &db::Connection,
+    tenant_id: &str,
+    beliefs: &[NewBelief],
+) -> Result<(KeyStates, i64), db::Error> {
+    let mut states = KeyStates::with_capacity(beliefs.len());
+    let mut statement = conn.prepare_cached(KEY)?;
+    for new in beliefs {
+        let named = (new.subject_id.clone(), new.key.clone());
+        if states.contains_key(&named) {
+            continue;
+        }
+        let state = statement.query_row((tenant_id, &new.subject_id, &new.key), |row| {
+            let id: Option<String> = row.get(0)?;
+            let value: Option<String> = row.get(1)?;
+            let version: Option<i64> = row.get(2)?;
+            Ok(KeyState {
+                active: id.zip(value).map(|(id, value)| Active {
+                    id,
+                    value,
+                    made: None,
+                }),
+                version: version.unwrap_or(0),
+            })
+        })?;
+        states.insert(named, state);
+    }
+    let last_rowid = conn
+        .prepare_cached(LAST_ROWID)?
+        .query_row([], |row| row.get(0))?;
+    Ok((states, last_rowid))
+}
 
 /// Where a key stands while a batch is written: its active version, and its highest version.
 #[derive(Default)]
@@ -1611,7 +1613,8 @@ pub(super) fn statements() -> Vec<(String, bool)> {
     let some = |given: bool| given.then(|| "x".to_owned());
     let mut all = vec![
         (UNINDEXED.to_owned(), false),
-        (KEYS.to_owned(), true),
+        (KEY.to_owned(), true),
+        (LAST_ROWID.to_owned(), false),
         (RETIRE.to_owned(), true),
         (beliefs_by_rowid(), true),
         (events_by_rowid(), true),
