@@ -584,10 +584,11 @@ pub async fn insert_fixture_belief(
 ) -> Result<(), db::Error> {
     db::query(
         "INSERT INTO memgraph_beliefs
-            (id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
+            (id, tenant_id, tenant_number, subject_id, key, value, confidence, belief_type, domain,
              epistemic_status, is_active, version, source, supersedes_id, created_at, updated_at,
              search_bag)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, 1, 'api', NULL, ?, ?, ?)",
+         VALUES (?1, ?2, (SELECT number FROM memgraph_tenants WHERE id = ?2), ?3, ?4, ?5, ?6, ?7,
+                 ?8, 'active', 1, 1, 'api', NULL, ?9, ?10, ?11)",
     )
     .bind(&b.id)
     .bind(tenant_id)
@@ -662,7 +663,10 @@ mod plans {
                     Some("reads the whole table")
                 } else if on("SCAN ") {
                     Some("reads a whole index")
-                } else if filtered && on("SEARCH ") && equalities(step) == ["tenant_id"] {
+                } else if filtered
+                    && on("SEARCH ")
+                    && matches!(equalities(step)[..], ["tenant_id" | "tenant_number"])
+                {
                     Some("searches by the tenant alone")
                 } else if step.starts_with("USE TEMP B-TREE FOR ORDER BY") {
                     Some("sorts every match")
@@ -730,11 +734,12 @@ mod tests {
                                           episode_id, timestamp)
                  VALUES ('e1', 't1', 'u1', 'm', '{}', 'p1', 'x'), ('e2', 't1', 'u1', 'm', '{}', 'p1', 'x'),
                         ('e3', 't1', 'u2', 'm', '{}', 'p2', 'x'), ('e4', 't2', 'u1', 'm', '{}', 'p3', 'x');
-             INSERT INTO memgraph_beliefs (id, tenant_id, subject_id, key, value, confidence,
-                                           belief_type, domain, is_active, created_at, updated_at)
-                 VALUES ('b1', 't1', 'u2', 'k', 'v', 1, 'f', 'd', 1, 'x', 'x'),
-                        ('b2', 't1', 'u3', 'k', 'v', 1, 'f', 'd', 0, 'x', 'x'),
-                        ('b3', 't2', 'u9', 'k', 'v', 1, 'f', 'd', 1, 'x', 'x');",
+             INSERT INTO memgraph_beliefs (id, tenant_id, tenant_number, subject_id, key, value,
+                                           confidence, belief_type, domain, is_active, created_at,
+                                           updated_at)
+                 VALUES ('b1', 't1', 1, 'u2', 'k', 'v', 1, 'f', 'd', 1, 'x', 'x'),
+                        ('b2', 't1', 1, 'u3', 'k', 'v', 1, 'f', 'd', 0, 'x', 'x'),
+                        ('b3', 't2', 2, 'u9', 'k', 'v', 1, 'f', 'd', 1, 'x', 'x');",
         )
         .await;
         assert_kept(&db, [(3, 2, 2, 1, 1, 3), (1, 1, 1, 1, 1, 2)]).await;
@@ -765,6 +770,114 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(left, 0);
+    }
+
+    /// Every row of each statement, each as its values, sorted.
+    async fn rows_of(db: &Db, statements: &[&str]) -> Vec<String> {
+        let mut rows = Vec::new();
+        for sql in statements {
+            for row in db::query(sql).fetch_all(db).await.unwrap() {
+                rows.push(format!("{sql}: {:?}", row.into_values()));
+            }
+        }
+        rows.sort();
+        rows
+    }
+
+    #[tokio::test]
+    async fn numbering_the_tenants_keeps_every_belief_contradiction_and_figure() {
+        let migrations = sqlx::migrate!("./migrations");
+        let db = db::blank().unwrap();
+        for migration in migrations.iter().filter(|m| m.version < 64) {
+            run(&db, &migration.sql).await;
+        }
+        run(
+            &db,
+            r#"INSERT INTO memgraph_tenants (id, name, settings, created_at)
+                 VALUES ('t1', 'a', '{}', 'x'), ('t2', 'b', '{}', 'x');
+             INSERT INTO memgraph_events (id, tenant_id, user_id, event_type, content_payload,
+                                          timestamp, search_bag)
+                 VALUES ('e1', 't1', 'u1', 'm', '{}', 'x', '{"porto":1.0}'),
+                        ('e2', 't2', 'u1', 'm', '{}', 'x', '{"faro":2.0}');
+             INSERT INTO memgraph_beliefs (id, tenant_id, subject_id, key, value, confidence,
+                                           belief_type, domain, epistemic_status, is_active,
+                                           created_at, updated_at, search_bag)
+                 VALUES ('b1', 't1', 'u1', 'city', 'Lisbon', 1, 'f', 'd', 'superseded', 0, 'x', 'x',
+                         '{"city":1.0,"lisbon":1.0}'),
+                        ('b2', 't1', 'u1', 'city', 'Porto', 1, 'f', 'd', 'active', 1, 'x', 'x',
+                         '{"city":1.0,"porto":1.0}'),
+                        ('b3', 't2', 'u9', 'pets', 'cats', 1, 'f', 'd', 'active', 1, 'x', 'x',
+                         '{"pets":1.0,"cats":1.5}'),
+                        ('b4', 't2', 'u9', 'job', 'none', 1, 'f', 'd', 'active', 1, 'x', 'x', NULL);
+             INSERT INTO memgraph_contradictions (id, tenant_id, subject_id, key, belief_a_id,
+                                                  belief_b_id, status, detected_at)
+                 VALUES ('c1', 't1', 'u1', 'city', 'b1', 'b2', 'open', 'x');"#,
+        )
+        .await;
+        // Each figure read by the tenant's id, before the migration and after it.
+        let kept = [
+            "SELECT * FROM memgraph_tenant_counts",
+            "SELECT * FROM memgraph_search_tenants",
+            "SELECT * FROM memgraph_contradictions",
+            "SELECT id, tenant_id, subject_id, key, value, is_active, search_bag FROM memgraph_beliefs",
+        ];
+        let by_id = [
+            "SELECT tenant_id, user_id, refs FROM memgraph_tenant_users",
+            "SELECT tenant_id, user_id, docs, length FROM memgraph_search_users",
+            "SELECT tenant_id, term, user_id, kind, doc FROM memgraph_search_terms",
+        ];
+        let by_number = [
+            "SELECT t.id, user_id, refs FROM memgraph_tenant_users JOIN memgraph_tenants t
+                 ON t.number = tenant_number",
+            "SELECT t.id, user_id, docs, length FROM memgraph_search_users JOIN memgraph_tenants t
+                 ON t.number = tenant_number",
+            "SELECT t.id, term, user_id, kind, doc FROM memgraph_search_terms
+               JOIN memgraph_tenants t ON t.number = tenant_number",
+        ];
+        let before = [rows_of(&db, &kept).await, rows_of(&db, &by_id).await];
+        assert_eq!(before[1].len(), 3 + 3 + 8, "{before:#?}");
+
+        let numbering = migrations.iter().find(|m| m.version == 64).unwrap();
+        run(&db, &numbering.sql).await;
+        let after = [rows_of(&db, &kept).await, rows_of(&db, &by_number).await];
+        let strip = |rows: &[String]| -> Vec<String> {
+            rows.iter()
+                .map(|r| r.split_once(": ").unwrap().1.to_owned())
+                .collect()
+        };
+        assert_eq!(after[0], before[0]);
+        assert_eq!(strip(&after[1]), strip(&before[1]));
+        let numbers: Vec<(String, i64)> =
+            db::query_as("SELECT b.id, b.tenant_number FROM memgraph_beliefs b ORDER BY b.id")
+                .fetch_all(&db)
+                .await
+                .unwrap();
+        assert_eq!(
+            numbers,
+            [("b1", 1), ("b2", 1), ("b3", 2), ("b4", 2)].map(|(id, n)| (id.to_owned(), n))
+        );
+
+        // A tenant made after is numbered next; a belief naming a tenant by the wrong number is
+        // refused.
+        run(
+            &db,
+            "INSERT INTO memgraph_tenants (id, name, settings, created_at) VALUES ('t3', 'c', '{}', 'x')",
+        )
+        .await;
+        let third: i64 = db::query_scalar("SELECT number FROM memgraph_tenants WHERE id = 't3'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(third, 3);
+        let wrong = db
+            .execute_batch(
+                "INSERT INTO memgraph_beliefs (id, tenant_id, tenant_number, subject_id, key, value,
+                                               confidence, belief_type, domain, created_at,
+                                               updated_at)
+                     VALUES ('b5', 't3', 1, 'u', 'k', 'v', 1, 'f', 'd', 'x', 'x')",
+            )
+            .await;
+        assert!(wrong.is_err(), "{wrong:?}");
     }
 
     #[tokio::test]

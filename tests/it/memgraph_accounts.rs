@@ -605,9 +605,10 @@ async fn stats_count_the_tenants_own_rows() {
     ];
     for (i, (tenant, subject, active)) in beliefs.into_iter().enumerate() {
         offcloud::db::query(
-            "INSERT INTO memgraph_beliefs (id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
-                                           is_active, created_at, updated_at)
-             VALUES (?, ?, ?, 'k', 'v', 0.9, 'belief', 'general', ?, ?, ?)",
+            "INSERT INTO memgraph_beliefs (id, tenant_id, tenant_number, subject_id, key, value, confidence,
+                                           belief_type, domain, is_active, created_at, updated_at)
+             VALUES (?1, ?2, (SELECT number FROM memgraph_tenants WHERE id = ?2), ?3, 'k', 'v', 0.9,
+                     'belief', 'general', ?4, ?5, ?6)",
         )
         .bind(format!("b{i}"))
         .bind(tenant)

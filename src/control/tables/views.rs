@@ -222,7 +222,10 @@ pub static VIEWS: &[View] = &[
             col("settings", Json),
             col("created_at", Time),
         ],
-        &[],
+        &[(
+            "number",
+            "the tenant's number, which names it in the tables that grow with its beliefs",
+        )],
     ),
     View::of(
         "memgraph",
@@ -289,10 +292,13 @@ pub static VIEWS: &[View] = &[
             col("created_at", Time),
             col("updated_at", Time),
         ],
-        &[(
-            "search_bag",
-            "the belief's words as search ranks them, derived from key and value",
-        )],
+        &[
+            (
+                "search_bag",
+                "the belief's words as search ranks them, derived from key and value",
+            ),
+            ("tenant_number", "the tenant's number, beside its id"),
+        ],
     ),
     View::of(
         "memgraph",

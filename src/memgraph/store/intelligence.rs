@@ -26,10 +26,11 @@ pub const PROSPECTIVE_DOMAIN: &str = "prospective";
 fn active_confidence(by_user: bool) -> &'static str {
     if by_user {
         "SELECT count(*), avg(confidence) FROM memgraph_beliefs
-          WHERE tenant_id = ?1 AND subject_id = ?2 AND is_active = 1"
+          WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)
+            AND subject_id = ?2 AND is_active = 1"
     } else {
         "SELECT count(*), avg(confidence) FROM memgraph_beliefs
-          WHERE tenant_id = ?1 AND is_active = 1"
+          WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1) AND is_active = 1"
     }
 }
 
@@ -92,8 +93,8 @@ fn profile() -> String {
     let per_type = |belief_type: &str| {
         format!(
             "SELECT * FROM (SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
-              WHERE tenant_id = ?1 AND subject_id = ?2 AND belief_type = '{belief_type}'
-                AND is_active = 1
+              WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)
+                AND subject_id = ?2 AND belief_type = '{belief_type}' AND is_active = 1
               ORDER BY created_at DESC, id DESC LIMIT ?3)"
         )
     };
@@ -110,8 +111,8 @@ fn profile() -> String {
 fn reminders() -> String {
     format!(
         "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
-          WHERE tenant_id = ? AND subject_id = ? AND is_active = 1
-            AND domain = '{PROSPECTIVE_DOMAIN}'
+          WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?)
+            AND subject_id = ? AND is_active = 1 AND domain = '{PROSPECTIVE_DOMAIN}'
           ORDER BY created_at DESC, id DESC LIMIT ?"
     )
 }
@@ -133,7 +134,8 @@ fn newest(by_subject: bool, superseded: bool, typed: bool) -> String {
     let typed = if typed { "AND belief_type = ?3" } else { "" };
     format!(
         "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
-          WHERE tenant_id = ?1 {subject} AND {status} {typed}
+          WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)
+            {subject} AND {status} {typed}
           ORDER BY created_at DESC, id DESC LIMIT ?4"
     )
 }
@@ -152,7 +154,8 @@ fn newest_events(by_user: bool) -> &'static str {
 }
 
 const ACTIVE_OF_KEY: &str = "SELECT id FROM memgraph_beliefs
-    WHERE tenant_id = ? AND subject_id = ? AND key = ? AND is_active = 1";
+    WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?)
+      AND subject_id = ? AND key = ? AND is_active = 1";
 
 /// The statements above, and whether each is given a filter beyond the tenant.
 #[cfg(test)]

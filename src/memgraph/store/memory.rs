@@ -159,6 +159,14 @@ impl Filter {
         self
     }
 
+    /// The tenant of a table that names it by number (migration 0064), found by its id.
+    fn numbered_tenant(tenant_id: &str) -> Filter {
+        Filter {
+            sql: "tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?)".to_owned(),
+            values: vec![tenant_id.to_owned()],
+        }
+    }
+
     /// Only the tenant: no filter was given.
     fn is_whole_tenant(&self) -> bool {
         self.values.len() == 1
@@ -193,23 +201,28 @@ fn bind_all<'q, D: db::Decode>(
 
 /// The tenant's memories without a search bag yet.
 const UNINDEXED: &str = "SELECT 'belief', rowid, key, value FROM memgraph_beliefs
-      WHERE tenant_id = ?1 AND search_bag IS NULL
+      WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)
+        AND search_bag IS NULL
      UNION ALL
      SELECT 'event', rowid, event_type, content_payload FROM memgraph_events
       WHERE tenant_id = ?1 AND search_bag IS NULL";
 
-/// The active version (if any) and the highest version (if any) of one subject's key: run once
-/// per key a batch names. (One statement over a JSON array of the keys cost more: SQLite
-/// rendered and parsed each key's pair again for every place the statement named it.)
+/// The active version (if any) and the highest version (if any) of one subject's key, of the
+/// tenant numbered `?1`: run once per key a batch names. (One statement over a JSON array of the
+/// keys cost more: SQLite rendered and parsed each key's pair again for every place the
+/// statement named it.)
 const KEY: &str = "SELECT a.id, a.value, v.version
    FROM (SELECT max(version) AS version FROM memgraph_beliefs
-          WHERE tenant_id = ?1 AND subject_id = ?2 AND key = ?3) v
+          WHERE tenant_number = ?1 AND subject_id = ?2 AND key = ?3) v
    LEFT JOIN memgraph_beliefs a
-     ON a.tenant_id = ?1 AND a.subject_id = ?2 AND a.key = ?3 AND a.is_active = 1";
+     ON a.tenant_number = ?1 AND a.subject_id = ?2 AND a.key = ?3 AND a.is_active = 1";
 
 /// The table's highest rowid: a batch's rows come after it, in order, as SQLite would number
 /// them.
 const LAST_ROWID: &str = "SELECT coalesce(max(rowid), 0) FROM memgraph_beliefs";
+
+/// A tenant's number, which names it in the tables that grow with its beliefs (migration 0064).
+const TENANT_NUMBER: &str = "SELECT (SELECT number FROM memgraph_tenants WHERE id = ?1)";
 
 // Rows named in a JSON array (`?2`) of one tenant (`?1`). The unary `+` keeps the planner from
 // reading the tenant's rows through a tenant index to find them (it takes a JSON array to be
@@ -263,7 +276,8 @@ fn search_query(by_user: bool) -> String {
     let postings = |kind: &str| {
         format!(
             "SELECT doc FROM memgraph_search_terms
-              WHERE tenant_id = ?1 AND term IN (SELECT value FROM json_each(?2)) {user}
+              WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)
+                AND term IN (SELECT value FROM json_each(?2)) {user}
                 AND kind = '{kind}'"
         )
     };
@@ -293,7 +307,8 @@ fn timeline_query(domain: bool, since: bool) -> String {
     };
     format!(
         "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
-          WHERE tenant_id = ? AND subject_id = ? {domain} {since}
+          WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?)
+            AND subject_id = ? {domain} {since}
           ORDER BY {CHANGED_AT} DESC, version DESC, rowid DESC LIMIT ?"
     )
 }
@@ -338,7 +353,7 @@ struct BeliefsQuery {
 }
 
 fn beliefs_query(tenant_id: &str, f: &BeliefFilter) -> BeliefsQuery {
-    let filter = Filter::tenant(tenant_id)
+    let filter = Filter::numbered_tenant(tenant_id)
         .eq("subject_id", f.subject_id.as_deref())
         .eq("domain", f.domain.as_deref())
         .eq("belief_type", f.belief_type.as_deref())
@@ -681,7 +696,8 @@ impl Store {
         } else {
             self.session.db().begin().await?
         };
-        let (mut keys, last_rowid) = key_states(&tx, tenant_id, beliefs)?;
+        let tenant_number = tenant_number(&tx, tenant_id)?;
+        let (mut keys, last_rowid) = key_states(&tx, tenant_number, beliefs)?;
 
         let mut ids = BeliefIds::at(clock);
         // What each item answers: a belief made here, or an existing version (fetched below).
@@ -776,7 +792,7 @@ impl Store {
                 .await?;
         }
         if !made.is_empty() {
-            insert_beliefs(&tx, tenant_id, &made, last_rowid)?;
+            insert_beliefs(&tx, (tenant_id, tenant_number), &made, last_rowid)?;
         }
         let superseded: Vec<Superseded> = superseded
             .iter()
@@ -883,13 +899,15 @@ impl Store {
         let query = if soft {
             db::query(
                 "UPDATE memgraph_beliefs SET is_active = 0, epistemic_status = 'retracted', updated_at = ?
-                  WHERE tenant_id = ?2 AND subject_id = ?3 AND (?4 IS NULL OR domain = ?4) AND is_active",
+                  WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?2)
+                    AND subject_id = ?3 AND (?4 IS NULL OR domain = ?4) AND is_active",
             )
             .bind(self.now())
         } else {
             db::query(
                 "DELETE FROM memgraph_beliefs
-                  WHERE tenant_id = ?1 AND subject_id = ?2 AND (?3 IS NULL OR domain = ?3)",
+                  WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)
+                    AND subject_id = ?2 AND (?3 IS NULL OR domain = ?3)",
             )
         };
         Ok(query
@@ -912,7 +930,8 @@ impl Store {
     ) -> Result<Vec<Belief>, Internal> {
         Ok(db::query_as(&format!(
             "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
-              WHERE tenant_id = ? AND subject_id = ? AND key = ? AND (?4 OR is_active)
+              WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)
+                AND subject_id = ?2 AND key = ?3 AND (?4 OR is_active)
                 AND (?5 IS NULL OR created_at <= ?5)
               ORDER BY created_at, version, rowid"
         ))
@@ -960,9 +979,12 @@ impl Store {
                    FROM (SELECT 1) LEFT JOIN memgraph_tenant_counts c ON c.tenant_id = ?1",
             ),
             Some(_) => db::query_as(
-                "SELECT (SELECT count(*) FROM memgraph_beliefs WHERE tenant_id = ?1 AND subject_id = ?2),
+                "SELECT (SELECT count(*) FROM memgraph_beliefs
+                          WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)
+                            AND subject_id = ?2),
                         (SELECT count(*) FROM memgraph_beliefs
-                          WHERE tenant_id = ?1 AND subject_id = ?2 AND is_active = 1),
+                          WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)
+                            AND subject_id = ?2 AND is_active = 1),
                         (SELECT count(*) FROM memgraph_episodes WHERE tenant_id = ?1 AND user_id = ?2),
                         (SELECT count(*) FROM memgraph_events WHERE tenant_id = ?1 AND user_id = ?2)",
             ),
@@ -996,7 +1018,9 @@ impl Store {
             .bind(tenant_id),
             Some(user_id) => db::query_as(
                 "SELECT docs, length FROM (SELECT 1)
-                   LEFT JOIN memgraph_search_users ON tenant_id = ? AND user_id = ?",
+                   LEFT JOIN memgraph_search_users
+                     ON tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?)
+                    AND user_id = ?",
             )
             .bind(tenant_id)
             .bind(user_id),
@@ -1130,7 +1154,9 @@ impl Store {
         .fetch_all(db)
         .await?;
         let beliefs = db::query_as(&format!(
-            "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs WHERE tenant_id = ? ORDER BY created_at, rowid"
+            "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
+              WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?)
+              ORDER BY created_at, rowid"
         ))
         .bind(tenant_id)
         .fetch_all(db)
@@ -1192,8 +1218,9 @@ impl Store {
             }
             // OR IGNORE also skips a second active version of one key.
             let written = db::query(&format!(
-                "INSERT OR IGNORE INTO memgraph_beliefs ({BELIEF_COLUMNS}, search_bag)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT OR IGNORE INTO memgraph_beliefs ({BELIEF_COLUMNS}, search_bag, tenant_number)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                         (SELECT number FROM memgraph_tenants WHERE id = ?2))"
             ))
             .bind(&belief.id)
             .bind(tenant_id)
@@ -1303,10 +1330,18 @@ async fn fetch_belief(
 /// Each `(subject_id, key)` a batch names, and where it stands.
 type KeyStates = HashMap<(String, String), KeyState>;
 
+/// The number of the tenant `tenant_id` (migration 0064).
+fn tenant_number(conn: &db::Connection, tenant_id: &str) -> Result<i64, Internal> {
+    let number: Option<i64> = conn
+        .prepare_cached(TENANT_NUMBER)?
+        .query_row([tenant_id], |row| row.get(0))?;
+    number.ok_or_else(|| Internal::msg("the tenant has no number"))
+}
+
 /// Where each key a batch names stands before it is written, and the table's highest rowid.
 fn key_states(
     conn: &db::Connection,
-    tenant_id: &str,
+    tenant_number: i64,
     beliefs: &[NewBelief],
 ) -> Result<(KeyStates, i64), db::Error> {
     let mut states = KeyStates::with_capacity(beliefs.len());
@@ -1316,7 +1351,7 @@ fn key_states(
         if states.contains_key(&named) {
             continue;
         }
-        let state = statement.query_row((tenant_id, &new.subject_id, &new.key), |row| {
+        let state = statement.query_row((tenant_number, &new.subject_id, &new.key), |row| {
             let id: Option<String> = row.get(0)?;
             let value: Option<String> = row.get(1)?;
             let version: Option<i64> = row.get(2)?;
@@ -1460,7 +1495,7 @@ fn pieces<T>(mut items: &[T]) -> Vec<&[T]> {
 /// batch's row of `memgraph_belief_batches` is there; it never outlives the transaction.
 fn insert_beliefs(
     conn: &db::Connection,
-    tenant_id: &str,
+    (tenant_id, tenant_number): (&str, i64),
     beliefs: &[Belief],
     last_rowid: i64,
 ) -> Result<(), Internal> {
@@ -1484,8 +1519,10 @@ fn insert_beliefs(
     let rows: Vec<(usize, &Belief)> = beliefs.iter().enumerate().collect();
     for chunk in pieces(&rows) {
         w.insert(
-            &format!("INSERT INTO memgraph_beliefs (rowid, {BELIEF_COLUMNS}, search_bag)"),
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            &format!(
+                "INSERT INTO memgraph_beliefs (rowid, {BELIEF_COLUMNS}, search_bag, tenant_number)"
+            ),
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             chunk.len(),
             "",
         );
@@ -1508,6 +1545,7 @@ fn insert_beliefs(
                 Text(&b.created_at),
                 Text(&b.updated_at),
                 Text(&bag_texts[i]),
+                Int(tenant_number),
             ]);
         }
     }
@@ -1533,14 +1571,14 @@ fn insert_beliefs(
     postings.sort_unstable();
     for chunk in pieces(&postings) {
         w.insert(
-            "INSERT INTO memgraph_search_terms (tenant_id, term, user_id, kind, doc)",
+            "INSERT INTO memgraph_search_terms (tenant_number, term, user_id, kind, doc)",
             "(?, ?, ?, 'belief', ?)",
             chunk.len(),
             "",
         );
         for &(term, user, rowid) in chunk {
             w.values
-                .extend([Text(tenant_id), Text(term), Text(user), Int(rowid)]);
+                .extend([Int(tenant_number), Text(term), Text(user), Int(rowid)]);
         }
     }
     let users: Vec<(&str, Added)> = users.into_iter().collect();
@@ -1553,28 +1591,28 @@ fn insert_beliefs(
     }
     for chunk in pieces(&users) {
         w.insert(
-            "INSERT INTO memgraph_tenant_users (tenant_id, user_id, refs)",
+            "INSERT INTO memgraph_tenant_users (tenant_number, user_id, refs)",
             "(?, ?, ?)",
             chunk.len(),
-            " ON CONFLICT (tenant_id, user_id) DO UPDATE SET refs = refs + excluded.refs",
+            " ON CONFLICT (tenant_number, user_id) DO UPDATE SET refs = refs + excluded.refs",
         );
         for (user, added) in chunk {
             w.values
-                .extend([Text(tenant_id), Text(user), Int(added.refs)]);
+                .extend([Int(tenant_number), Text(user), Int(added.refs)]);
         }
     }
     let searched: Vec<&(&str, Added)> = users.iter().filter(|(_, a)| a.docs > 0).collect();
     for chunk in pieces(&searched) {
         w.insert(
-            "INSERT INTO memgraph_search_users (tenant_id, user_id, docs, length)",
+            "INSERT INTO memgraph_search_users (tenant_number, user_id, docs, length)",
             "(?, ?, ?, ?)",
             chunk.len(),
-            " ON CONFLICT (tenant_id, user_id) DO UPDATE
+            " ON CONFLICT (tenant_number, user_id) DO UPDATE
                  SET docs = docs + excluded.docs, length = length + excluded.length",
         );
         for (user, added) in chunk {
             w.values.extend([
-                Text(tenant_id),
+                Int(tenant_number),
                 Text(user),
                 Int(added.docs),
                 Real(added.length),
@@ -1615,6 +1653,7 @@ pub(super) fn statements() -> Vec<(String, bool)> {
         (UNINDEXED.to_owned(), false),
         (KEY.to_owned(), true),
         (LAST_ROWID.to_owned(), false),
+        (TENANT_NUMBER.to_owned(), false),
         (RETIRE.to_owned(), true),
         (beliefs_by_rowid(), true),
         (events_by_rowid(), true),

@@ -563,14 +563,16 @@ async fn derived_of(db: &offcloud::db::Db, tenant: &str) -> Vec<String> {
         "SELECT 'counts', beliefs, active_beliefs, users, NULL, NULL
            FROM memgraph_tenant_counts WHERE tenant_id = ?1",
         "SELECT 'user', user_id, refs, NULL, NULL, NULL
-           FROM memgraph_tenant_users WHERE tenant_id = ?1",
+           FROM memgraph_tenant_users
+          WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)",
         "SELECT 'posting', t.term, t.user_id, t.kind, b.id, t.doc
            FROM memgraph_search_terms t JOIN memgraph_beliefs b ON b.rowid = t.doc
-          WHERE t.tenant_id = ?1 AND t.kind = 'belief'",
+          WHERE t.tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1) AND t.kind = 'belief'",
         "SELECT 'collection', docs, length, NULL, NULL, NULL
            FROM memgraph_search_tenants WHERE tenant_id = ?1",
         "SELECT 'user collection', user_id, docs, length, NULL, NULL
-           FROM memgraph_search_users WHERE tenant_id = ?1",
+           FROM memgraph_search_users
+          WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)",
     ] {
         let found: Vec<offcloud::db::Row> = offcloud::db::query(sql)
             .bind(tenant)
@@ -638,10 +640,10 @@ async fn a_batch_keeps_the_same_counts_and_search_index_as_beliefs_written_one_b
          DELETE FROM memgraph_tenant_users;
          DELETE FROM memgraph_tenant_counts;
          INSERT INTO memgraph_beliefs
-               (rowid, id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
-                epistemic_status, is_active, version, source, supersedes_id, created_at,
-                updated_at, search_bag)
-         SELECT r, id, tenant_id, subject_id, key, value, confidence, belief_type, domain,
+               (rowid, id, tenant_id, tenant_number, subject_id, key, value, confidence,
+                belief_type, domain, epistemic_status, is_active, version, source,
+                supersedes_id, created_at, updated_at, search_bag)
+         SELECT r, id, tenant_id, tenant_number, subject_id, key, value, confidence, belief_type, domain,
                 epistemic_status, is_active, version, source, supersedes_id, created_at,
                 updated_at, search_bag
            FROM temp.written ORDER BY r;
