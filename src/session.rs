@@ -117,7 +117,16 @@ struct Principals {
     /// Counts the forgettings, so a lookup that raced with a change is not cached.
     version: u64,
     known: HashMap<String, Arc<dyn Any + Send + Sync>>,
+    /// The claims of tokens whose signature was checked, by the signing key's purpose and the
+    /// token: a bearer token comes back at every request, and checking it costs an HMAC and a
+    /// JSON parse. Only tokens signed with the session's own keys (it issued them), at most
+    /// [`CHECKED_TOKENS`] per key.
+    tokens: HashMap<String, HashMap<Box<str>, Arc<dyn Any + Send + Sync>>>,
 }
+
+/// How many checked tokens a session keeps; when full it starts again (a client holds a few
+/// tokens at a time, and one not kept is checked again).
+const CHECKED_TOKENS: usize = 256;
 
 /// Milliseconds since the process started: when sessions were last used.
 fn uptime_ms() -> u64 {
@@ -221,12 +230,45 @@ impl Session {
         }
     }
 
-    /// Forgets every cached principal: after any change to keys, users or tenants, a wipe or an
-    /// import.
+    /// The claims of a token signed with the key for `purpose` that were kept by
+    /// [`Session::keep_checked_token`], if still there and of type `C`.
+    pub fn checked_token<C: Any + Send + Sync>(
+        &self,
+        purpose: &str,
+        token: &str,
+    ) -> Option<Arc<C>> {
+        let principals = self.principals();
+        let claims = principals.tokens.get(purpose)?.get(token)?;
+        claims.clone().downcast().ok()
+    }
+
+    /// Keeps the claims of a token whose signature was checked since `version` (see
+    /// [`Session::principals_version`]: a reset meanwhile may have replaced the key).
+    pub fn keep_checked_token<C: Any + Send + Sync>(
+        &self,
+        version: u64,
+        purpose: &str,
+        token: &str,
+        claims: Arc<C>,
+    ) {
+        let mut principals = self.principals();
+        if principals.version != version {
+            return;
+        }
+        let kept = principals.tokens.entry(purpose.to_owned()).or_default();
+        if kept.len() >= CHECKED_TOKENS {
+            kept.clear();
+        }
+        kept.insert(Box::from(token), claims);
+    }
+
+    /// Forgets every cached principal (and checked token): after any change to keys, users or
+    /// tenants, a wipe or an import.
     pub fn forget_principals(&self) {
         let mut principals = self.principals();
         principals.version += 1;
         principals.known.clear();
+        principals.tokens.clear();
     }
 
     fn principals(&self) -> std::sync::MutexGuard<'_, Principals> {

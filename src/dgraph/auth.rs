@@ -186,9 +186,11 @@ fn credentials(headers: &HeaderMap) -> Vec<&str> {
 /// The role a token gives on the backend: its JWT acts as admin, an API key as its role.
 async fn role_of(backend: &Backend, token: &str) -> Result<Option<ApiKeyRole>, Internal> {
     let session = backend.cerebro.store.session();
-    let key = session.signing_key(DEPLOYMENT_KEY).await?;
     let now = session.clock().unix_seconds();
-    if let Some(claims) = jwt::verify::<DeploymentClaims>(token, &key, now) {
+    let claims = jwt::verify_in_session::<DeploymentClaims>(session, DEPLOYMENT_KEY, token)
+        .await?
+        .filter(|claims| claims.exp > now);
+    if let Some(claims) = claims {
         return Ok((claims.deployment == backend.deployment.uid).then_some(ApiKeyRole::Admin));
     }
     backend

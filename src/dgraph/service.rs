@@ -134,9 +134,12 @@ impl Cerebro {
 
     /// The account a bearer token belongs to, while the token is valid and the account exists.
     pub async fn account_of_token(&self, token: &str) -> Result<Option<Account>, Internal> {
-        let key = self.store.session().signing_key(CEREBRO_KEY).await?;
         let now = self.now().unix_timestamp();
-        match jwt::verify::<CerebroClaims>(token, &key, now) {
+        let claims =
+            jwt::verify_in_session::<CerebroClaims>(self.store.session(), CEREBRO_KEY, token)
+                .await?
+                .filter(|claims| claims.exp > now);
+        match claims {
             Some(claims) => self.store.account(&claims.sub).await,
             None => Ok(None),
         }

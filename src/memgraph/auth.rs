@@ -140,9 +140,11 @@ fn bearer_token(parts: &Parts) -> Option<&str> {
 /// the user, and every change to users forgets the cache.
 async fn user_for_token(store: &Store, token: &str) -> Result<Option<Caller>, Internal> {
     let session = store.session();
-    let key = session.signing_key(SIGNING_KEY).await?;
     let now = session.clock().unix_seconds();
-    let Some(claims) = jwt::verify::<Claims>(token, &key, now) else {
+    let Some(claims) = jwt::verify_in_session::<Claims>(session, SIGNING_KEY, token)
+        .await?
+        .filter(|claims| claims.exp > now)
+    else {
         return Ok(None);
     };
     let cache_key = format!("memgraph.user:{}\0{}", claims.tenant_id, claims.sub);

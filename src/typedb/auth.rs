@@ -152,9 +152,10 @@ impl FromRequestParts<AppState> for Authenticated {
         }
         let token = bearer_token(&parts.headers)?.to_owned();
         let store = Store::from_request_parts(parts, state).await?;
-        let key = store.session().signing_key(SIGNING_KEY).await?;
         // Verified first for the signature alone, so that expiry can get its own answer.
-        let claims = jwt::verify::<Claims>(&token, &key, i64::MIN).ok_or(ApiError::InvalidToken)?;
+        let claims = jwt::verify_in_session::<Claims>(store.session(), SIGNING_KEY, &token)
+            .await?
+            .ok_or(ApiError::InvalidToken)?;
         if claims.exp <= store.session().clock().unix_seconds() {
             return Err(ApiError::TokenExpired);
         }
