@@ -700,8 +700,7 @@ impl Store {
         let (mut keys, last_rowid) = key_states(&tx, tenant_number, beliefs)?;
 
         let mut ids = BeliefIds::at(clock);
-        // What each item answers: a belief made here, or an existing version (fetched below).
-        let mut answers: Vec<Result<Belief, String>> = Vec::with_capacity(beliefs.len());
+        let mut answers: Vec<Answer> = Vec::with_capacity(beliefs.len());
         let mut made: Vec<Belief> = Vec::new();
         let mut retired: Vec<String> = Vec::new();
         // Each supersede: the older version's id and value, and the newer's place in `made`.
@@ -714,8 +713,8 @@ impl Store {
                 && active.value == new.value
             {
                 answers.push(match active.made {
-                    Some(i) => Ok(made[i].clone()),
-                    None => Err(active.id.clone()),
+                    Some(i) => Answer::Made(i),
+                    None => Answer::Kept(active.id.clone()),
                 });
                 continue;
             }
@@ -767,11 +766,17 @@ impl Store {
                 value: belief.value.clone(),
                 made: Some(made.len()),
             });
-            answers.push(Ok(belief.clone()));
+            answers.push(Answer::Made(made.len()));
             made.push(belief);
         }
 
-        let kept: Vec<&String> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
+        let kept: Vec<&String> = answers
+            .iter()
+            .filter_map(|a| match a {
+                Answer::Kept(id) => Some(id),
+                Answer::Made(_) => None,
+            })
+            .collect();
         let mut existing: HashMap<String, Belief> = HashMap::new();
         if !kept.is_empty() {
             let found: Vec<Belief> = db::query_as(&beliefs_by_id())
@@ -804,11 +809,35 @@ impl Store {
             .collect();
         record_on_supersede(&mut tx, tenant_id, &superseded, &now).await?;
         tx.commit().await?;
+
+        // Each belief made is answered as it was made, active: a later item of the batch may
+        // have superseded it since. The last answer naming it takes it, any other a copy.
+        let mut uses = vec![0usize; made.len()];
+        for answer in &answers {
+            if let Answer::Made(i) = answer {
+                uses[*i] += 1;
+            }
+        }
+        let mut made: Vec<Option<Belief>> = made.into_iter().map(Some).collect();
         answers
             .into_iter()
             .map(|answer| match answer {
-                Ok(belief) => Ok(belief),
-                Err(id) => existing
+                Answer::Made(i) => {
+                    uses[i] -= 1;
+                    let belief = if uses[i] == 0 {
+                        made[i].take()
+                    } else {
+                        made[i].clone()
+                    };
+                    let mut belief =
+                        belief.ok_or_else(|| Internal::msg("belief answered twice"))?;
+                    if !belief.is_active {
+                        belief.is_active = true;
+                        "active".clone_into(&mut belief.epistemic_status);
+                    }
+                    Ok(belief)
+                }
+                Answer::Kept(id) => existing
                     .get(&id)
                     .cloned()
                     .ok_or_else(|| Internal::msg("active belief vanished")),
@@ -1325,6 +1354,13 @@ async fn fetch_belief(
     .bind(id)
     .fetch_optional(conn)
     .await
+}
+
+/// What one item of a batch answers: a belief the batch made (its place among them), or the
+/// active version it left unchanged (its id).
+enum Answer {
+    Made(usize),
+    Kept(String),
 }
 
 /// Each `(subject_id, key)` a batch names, and where it stands.

@@ -520,6 +520,7 @@ async fn a_batch_applies_the_supersede_rule_item_by_item() {
     assert_eq!(items[0]["value"], "Porto");
     assert_eq!(items[0]["version"], 2);
     assert_eq!(items[0]["is_active"], true);
+    assert_eq!(items[0]["epistemic_status"], "active");
     assert_eq!(items[0]["supersedes_id"], old["id"]);
     assert_eq!(items[1]["value"], "Faro");
     assert_eq!(items[1]["version"], 3);
