@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::model::Access;
-use super::store::{ApiToken, Scope, Store};
+use super::store::{Scope, Store};
 use crate::AppState;
 use crate::auth::{jwt, random_token, sha256_hex};
 
@@ -43,10 +43,6 @@ impl jwt::Expiring for Claims {
     fn exp(&self) -> i64 {
         self.exp
     }
-}
-
-fn generation(token: &ApiToken) -> String {
-    sha256_hex(&token.secret_hash)[..16].to_owned()
 }
 
 // ---- token exchange -----------------------------------------------------------------------------
@@ -123,7 +119,7 @@ pub async fn exchange(
         iat: now,
         exp: now.saturating_add(ttl_seconds),
         jti: random_token(12),
-        generation: generation(&token),
+        generation: token.generation(),
     };
     let key = store.session().signing_key(SIGNING_KEY).await?;
     Ok(jwt::sign(&claims, &key)?)
@@ -160,11 +156,12 @@ impl FromRequestParts<AppState> for Authenticated {
             return Err(ApiError::TokenExpired);
         }
         // The API token must still exist, in the generation the access token was issued for.
-        let api_token = store
+        let bearer = store
             .api_token_of_bearer(&claims.sub)
             .await?
-            .filter(|t| generation(t) == claims.generation)
+            .filter(|b| b.generation == claims.generation)
             .ok_or(ApiError::InvalidToken)?;
+        let api_token = &bearer.token;
         let access = Access::parse(&api_token.access).ok_or(ApiError::InvalidToken)?;
         let caller = Authenticated {
             scope: Scope {

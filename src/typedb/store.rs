@@ -46,6 +46,21 @@ pub struct ApiToken {
     pub access: String,
 }
 
+impl ApiToken {
+    /// Which generation of the client id this is (a hash of the secret's hash): what an access
+    /// token names, so revoking and re-creating a client id does not bring old ones back.
+    pub fn generation(&self) -> String {
+        crate::auth::sha256_hex(&self.secret_hash)[..16].to_owned()
+    }
+}
+
+/// An API token as bearer tokens are checked against it: with its generation, worked out once.
+#[derive(Clone)]
+pub struct Bearer {
+    pub token: ApiToken,
+    pub generation: String,
+}
+
 impl db::FromRow for ApiToken {
     fn from_row(row: &impl db::Columns) -> rusqlite::Result<Self> {
         Ok(ApiToken {
@@ -258,17 +273,21 @@ impl Store {
     pub async fn api_token_of_bearer(
         &self,
         client_id: &str,
-    ) -> Result<Option<Arc<ApiToken>>, ApiError> {
+    ) -> Result<Option<Arc<Bearer>>, ApiError> {
         let key = format!("typedb.token:{client_id}");
-        if let Some(token) = self.session.cached_principal::<ApiToken>(&key) {
-            return Ok(Some(token));
+        if let Some(bearer) = self.session.cached_principal::<Bearer>(&key) {
+            return Ok(Some(bearer));
         }
         let version = self.session.principals_version();
         let Some(token) = self.api_token(client_id).await? else {
             return Ok(None);
         };
-        self.session.cache_principal(version, key, token.clone());
-        Ok(Some(Arc::new(token)))
+        let bearer = Bearer {
+            generation: token.generation(),
+            token,
+        };
+        self.session.cache_principal(version, key, bearer.clone());
+        Ok(Some(Arc::new(bearer)))
     }
 
     /// Creates the token, and its team and space when they are new. `false` when the client id
