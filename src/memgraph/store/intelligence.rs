@@ -95,7 +95,7 @@ fn profile() -> String {
             "SELECT * FROM (SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
               WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)
                 AND subject_id = ?2 AND belief_type = '{belief_type}' AND is_active = 1
-              ORDER BY created_at DESC, id DESC LIMIT ?3)"
+              ORDER BY created_at DESC, rowid DESC LIMIT ?3)"
         )
     };
     format!(
@@ -113,7 +113,7 @@ fn reminders() -> String {
         "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
           WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?)
             AND subject_id = ? AND is_active = 1 AND domain = '{PROSPECTIVE_DOMAIN}'
-          ORDER BY created_at DESC, id DESC LIMIT ?"
+          ORDER BY created_at DESC, rowid DESC LIMIT ?"
     )
 }
 
@@ -136,7 +136,7 @@ fn newest(by_subject: bool, superseded: bool, typed: bool) -> String {
         "SELECT {BELIEF_COLUMNS} FROM memgraph_beliefs
           WHERE tenant_number = (SELECT number FROM memgraph_tenants WHERE id = ?1)
             {subject} AND {status} {typed}
-          ORDER BY created_at DESC, id DESC LIMIT ?4"
+          ORDER BY created_at DESC, rowid DESC LIMIT ?4"
     )
 }
 

@@ -434,13 +434,18 @@ fn beliefs_query(tenant_id: &str, f: &BeliefFilter) -> BeliefsQuery {
         (sql, filter.values.clone())
     };
     let after = if f.after.is_some() {
-        "AND (created_at, id) < (?, ?)"
+        // The cursor names the last belief of the page before by its id; its rowid breaks the tie
+        // of beliefs made in the same millisecond (migration 0065). A belief deleted since is
+        // not found: the page then starts at its time, repeating those made in that millisecond
+        // rather than skipping any.
+        "AND (created_at, rowid)
+           < (?, coalesce((SELECT rowid FROM memgraph_beliefs WHERE id = ?), 9223372036854775807))"
     } else {
         ""
     };
     let page = format!(
         "SELECT ({count}) AS total, {BELIEF_COLUMNS} FROM memgraph_beliefs WHERE {} {after}
-          ORDER BY created_at DESC, id DESC LIMIT ?",
+          ORDER BY created_at DESC, rowid DESC LIMIT ?",
         filter.sql
     );
     BeliefsQuery {

@@ -412,7 +412,21 @@ async fn a_batch_lists_newest_first_in_the_order_made_every_time() {
         .get("/v1/beliefs?subject_id=alice&limit=50", a.key())
         .await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert_eq!(page["items"], Value::Array(made));
+    assert_eq!(page["items"], Value::Array(made.clone()));
+
+    // Pages of 7 through the same moment: each belief once, in the same order.
+    let mut seen = Vec::new();
+    let mut path = "/v1/beliefs?subject_id=alice&limit=7".to_owned();
+    loop {
+        let (status, page) = s.get(&path, a.key()).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(page["items"].as_array().unwrap().clone());
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/v1/beliefs?subject_id=alice&limit=7&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, made);
 }
 
 #[tokio::test]
