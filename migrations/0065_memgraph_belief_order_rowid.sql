@@ -2,11 +2,12 @@
 --
 -- Eight belief indexes ended in `created_at, id`: 36 characters of id in six keys that every
 -- belief writes, which the rowid ending every index already orders (a belief's rowid is given
--- when it is made and kept by a snapshot, like migration 0063's clusters). Without them,
--- 100,000 beliefs loaded by batches take 128 MiB of memory rather than 150, and each a few
--- percent fewer instructions. Beliefs made in the same millisecond (a batch) now list in the
--- order they were made rather than by their ids. The lists still come straight from the
--- indexes, with no sort (the plan test in src/memgraph/store.rs checks it).
+-- when it is made, in the order made, and a state document keeps that order: src/snapshot.rs
+-- writes and loads rows in rowid order; migration 0063 did the same for TypeDB's clusters).
+-- Without them, 100,000 beliefs loaded by batches take 128 MiB of memory rather than 150, and
+-- each a few percent fewer instructions. Beliefs made in the same millisecond (a batch) list in
+-- the order they were made, as their UUIDv7 ids sorted them. The lists still come straight from
+-- the indexes, with no sort (the plan test in src/memgraph/store.rs checks it).
 
 DROP INDEX memgraph_beliefs_created;
 CREATE INDEX memgraph_beliefs_created ON memgraph_beliefs (tenant_number, created_at);
