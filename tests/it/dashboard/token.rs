@@ -48,5 +48,16 @@ async fn with_a_control_token_the_page_asks_for_it_and_acts_with_it() {
     b.click("#act-export").await;
     b.wait_for_text("#notice", "Downloaded offcloud-default.json")
         .await;
+    let saved: serde_json::Value =
+        serde_json::from_slice(&b.downloaded("offcloud-default.json").await)
+            .expect("the download is a JSON document");
+    let (status, state) = send(
+        s.http
+            .get(s.main_url("/_offcloud/state"))
+            .bearer_auth(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{state}");
+    assert_eq!(saved, state, "the download is the session's state");
     b.screenshot("token-accepted").await;
 }

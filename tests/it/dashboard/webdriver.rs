@@ -1,6 +1,6 @@
 //! A small W3C WebDriver client over reqwest, driving Debian's headless Chromium through its
 //! chromedriver: just what the dashboard's tests need (navigate, find, click, type, run a script,
-//! take a screenshot).
+//! take a screenshot, read a download).
 //!
 //! The browser and driver are `$OFFCLOUD_CHROMIUM` and `$OFFCLOUD_CHROMEDRIVER` (what
 //! `.ci/clients/dashboard.sh` exports), else `/usr/bin/chromium` and `/usr/bin/chromedriver`.
@@ -38,6 +38,8 @@ pub struct Browser {
     /// `http://127.0.0.1:PORT/session/ID`
     session: String,
     driver: Child,
+    /// Where the browser saves downloads: inside the profile, never the user's own folder.
+    downloads: PathBuf,
     _profile: tempfile::TempDir,
 }
 
@@ -95,9 +97,14 @@ impl Browser {
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.path().display()),
         ];
+        let downloads = profile.path().join("downloads");
+        let prefs = json!({
+            "download.default_directory": downloads,
+            "download.prompt_for_download": false,
+        });
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": {"binary": chromium, "args": args},
+            "goog:chromeOptions": {"binary": chromium, "args": args, "prefs": prefs},
         }}});
         let answer = post(&http, &format!("{base}/session"), capabilities).await;
         let id = answer["sessionId"]
@@ -108,6 +115,7 @@ impl Browser {
             http,
             session: format!("{base}/session/{id}"),
             driver,
+            downloads,
             _profile: profile,
         };
         browser.resize(width, height).await;
@@ -280,9 +288,19 @@ impl Browser {
         html.as_str().unwrap_or_default().to_owned()
     }
 
-    /// Saves a PNG under `target/dashboard-screenshots/`; answers its path.
+    /// Saves a PNG under `target/dashboard-screenshots/`; answers its path. Chromium under load
+    /// can fail a capture once (its renderer answering late): it is asked again before failing.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        let answer = get(&self.http, &format!("{}/screenshot", self.session)).await;
+        let url = format!("{}/screenshot", self.session);
+        let mut answer = send(self.http.get(&url).send().await).await;
+        for _ in 0..3 {
+            if answer.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            answer = send(self.http.get(&url).send().await).await;
+        }
+        let answer = answer.unwrap_or_else(|body| panic!("WebDriver {url}: {body}"));
         let png = base64::engine::general_purpose::STANDARD
             .decode(answer.as_str().unwrap_or_default())
             .expect("a base64 PNG");
@@ -291,6 +309,28 @@ impl Browser {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("screenshot written");
         path
+    }
+
+    /// The bytes of a file the page downloaded, waiting for Chromium to finish writing it.
+    pub async fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self.downloads.join(name);
+        let started = Instant::now();
+        loop {
+            // Chromium writes into `NAME.crdownload` and renames it when done.
+            if let Ok(bytes) = std::fs::read(&path) {
+                return bytes;
+            }
+            if started.elapsed() > Duration::from_secs(15) {
+                let found: Vec<_> = std::fs::read_dir(&self.downloads)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.file_name())
+                    .collect();
+                panic!("{name} was not downloaded; the folder holds {found:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }
 
@@ -323,10 +363,6 @@ impl Browser {
 
 async fn post(http: &reqwest::Client, url: &str, body: Value) -> Value {
     answer(url, http.post(url).json(&body).send().await).await
-}
-
-async fn get(http: &reqwest::Client, url: &str) -> Value {
-    answer(url, http.get(url).send().await).await
 }
 
 async fn answer(url: &str, sent: reqwest::Result<reqwest::Response>) -> Value {
