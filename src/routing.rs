@@ -128,10 +128,10 @@ impl FrontDoor {
     pub fn into_router(self, state: &AppState) -> Router {
         // One reference count per request rather than one per field.
         let shared = Arc::new(self);
-        let door = Router::new().fallback_service(tower::service_fn(move |req| {
+        let door = tower::service_fn(move |req| {
             let door = shared.clone();
             async move { Ok::<_, Infallible>(door.dispatch(req).await) }
-        }));
+        });
         crate::server::with_request_layers(door, state.config.body_limit)
     }
 

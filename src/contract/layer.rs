@@ -1,12 +1,16 @@
 //! The layer that checks a request inside a service's router, where axum knows the route template
 //! that matched (`MatchedPath`), before the handler runs.
 
+use std::convert::Infallible;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
+use axum::routing::Route;
+use tower::{Layer, Service};
 
 use super::{Checked, Probe, Rule};
 
@@ -25,9 +29,26 @@ pub fn routes<S>(router: Router<S>, label: &'static str) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    router.layer(axum::middleware::from_fn(
-        move |req: Request, next: Next| check(label, req, next),
-    ))
+    router.layer(layer(label))
+}
+
+/// The layer [`routes`] adds, for a router that stacks it with layers of its own into one
+/// `Router::layer` (each such call wraps every route in one more boxed route, copied at every
+/// request).
+pub fn layer(
+    label: &'static str,
+) -> impl Layer<
+    Route,
+    Service: Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
+                 + Clone
+                 + Send
+                 + Sync
+                 + 'static,
+> + Clone
++ Send
++ Sync
++ 'static {
+    axum::middleware::from_fn(move |req: Request, next: Next| check(label, req, next))
 }
 
 async fn check(label: &'static str, mut req: Request, next: Next) -> Response {

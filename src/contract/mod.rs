@@ -33,7 +33,7 @@ use crate::config::Config;
 use crate::service::{Service, Services};
 use crate::session::SessionName;
 
-pub use layer::routes;
+pub use layer::{layer as check_layer, routes};
 pub use ledger::Violation;
 pub use model::Model;
 

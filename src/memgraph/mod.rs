@@ -146,17 +146,22 @@ pub fn router(state: AppState) -> Router {
     }
     let router = router.fallback(move |req: Request| not_found(templates.clone(), req));
     // Checked against the OpenAPI document here, where the routes are (the front door's layer
-    // sees only the wrapper below).
-    let router = crate::contract::routes(router, "memgraph")
+    // sees only the wrapper below), inside the metrics: the two stacked as one layer, since each
+    // `Router::layer` wraps every route in one more boxed route, copied at every request.
+    let layers = tower::ServiceBuilder::new()
         .layer(middleware::from_fn_with_state(
             Memgraph::of(&state).metrics.clone(),
             metrics::track,
         ))
-        .with_state(state);
-    // axum adds `Allow` to a 405 after the route's own layers, so the rewrite wraps the router.
-    Router::new()
-        .fallback_service(router)
-        .layer(middleware::map_response(method_not_allowed))
+        .layer(crate::contract::check_layer("memgraph"));
+    let router = router.layer(layers).with_state(state);
+    // axum adds `Allow` to a 405 after the route's own layers, so the rewrite wraps the router
+    // (as one service: a `Router::layer` would add a route copied at every request).
+    Router::new().fallback_service(
+        tower::ServiceBuilder::new()
+            .layer(middleware::map_response(method_not_allowed))
+            .service(router),
+    )
 }
 
 /// FastAPI's `redirect_slashes`: `/v1/stats/` answers 307 to `/v1/stats` when that route
