@@ -280,3 +280,32 @@ impl AppState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_behind_the_request_layers_answers_500_with_a_request_id() {
+        let door = tower::service_fn(|req: Request<Body>| async move {
+            if req.uri().path() == "/panic" {
+                panic!("a handler's bug");
+            }
+            Ok::<_, Infallible>(axum::response::Response::new(Body::empty()))
+        });
+        let app = with_request_layers(door, 1024);
+        let request = |path: &str| {
+            Request::builder()
+                .uri(path)
+                .body(Body::empty())
+                .expect("a request")
+        };
+        let fine = app.clone().oneshot(request("/")).await.expect("an answer");
+        assert_eq!(fine.status(), 200);
+        let panicked = app.oneshot(request("/panic")).await.expect("an answer");
+        assert_eq!(panicked.status(), 500);
+        assert!(panicked.headers().contains_key("x-request-id"));
+    }
+}
