@@ -13,15 +13,17 @@ async fn with_a_control_token_the_page_asks_for_it_and_acts_with_it() {
     let mut config = test_config();
     config.control_token = Some(TOKEN.to_owned());
     let s = TestServer::start_with(config).await;
-    let clock = || async {
-        let (status, clock) = send(
-            s.http
-                .get(s.main_url("/_offcloud/clock"))
-                .bearer_auth(TOKEN),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{clock}");
-        clock["offset_ms"].as_u64().unwrap_or_default()
+    // A control API read, with the token.
+    let server = &s;
+    let read = move |path: &'static str| async move {
+        let (status, body) = send(server.http.get(server.main_url(path)).bearer_auth(TOKEN)).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        body
+    };
+    let clock = move || async move {
+        read("/_offcloud/clock").await["offset_ms"]
+            .as_u64()
+            .unwrap_or_default()
     };
     let b = Browser::start(1400, 900).await;
 
@@ -51,13 +53,7 @@ async fn with_a_control_token_the_page_asks_for_it_and_acts_with_it() {
     let saved: serde_json::Value =
         serde_json::from_slice(&b.downloaded("offcloud-default.json").await)
             .expect("the download is a JSON document");
-    let (status, state) = send(
-        s.http
-            .get(s.main_url("/_offcloud/state"))
-            .bearer_auth(TOKEN),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{state}");
+    let state = read("/_offcloud/state").await;
     assert_eq!(saved, state, "the download is the session's state");
     b.screenshot("token-accepted").await;
 }

@@ -292,15 +292,15 @@ impl Browser {
     /// can fail a capture once (its renderer answering late): it is asked again before failing.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let url = format!("{}/screenshot", self.session);
-        let mut answer = send(self.http.get(&url).send().await).await;
-        for _ in 0..3 {
-            if answer.is_ok() {
-                break;
+        let mut attempt = 0;
+        let answer = loop {
+            match send(self.http.get(&url).send().await).await {
+                Ok(answer) => break answer,
+                Err(body) if attempt == 3 => panic!("WebDriver {url}: {body}"),
+                Err(_) => attempt += 1,
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
-            answer = send(self.http.get(&url).send().await).await;
-        }
-        let answer = answer.unwrap_or_else(|body| panic!("WebDriver {url}: {body}"));
+        };
         let png = base64::engine::general_purpose::STANDARD
             .decode(answer.as_str().unwrap_or_default())
             .expect("a base64 PNG");
