@@ -145,7 +145,7 @@ impl Db {
         }
     }
 
-    /// The lock, once free when this task asks.
+    /// The lock, as soon as it is free when this task asks.
     async fn wait(&self) -> tokio::sync::OwnedMutexGuard<Option<Connection>> {
         loop {
             // Listening before asking: a connection put back in between still wakes this task.
@@ -191,10 +191,7 @@ impl Db {
     /// Closes the connection (after the statements before it); later ones fail.
     pub async fn close(&self) {
         self.0.closed.store(true, Ordering::Relaxed);
-        let mut guard = match self.0.conn.clone().try_lock_owned() {
-            Ok(guard) => guard,
-            Err(_) => self.wait().await,
-        };
+        let mut guard = self.wait().await;
         let taken = guard.take();
         drop(guard);
         // The next waiter is told it is closed, and wakes the one after it (`acquire`).
