@@ -119,19 +119,86 @@ fn as_list(value: &Value) -> &[Value] {
 }
 
 fn count_arg(value: Option<Value>, path: &str, name: &str) -> Result<Option<u64>, ApiError> {
+    let path = format!("{path}.args.{name}");
     match value {
         None => Ok(None),
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(n) => Ok(Some(n)),
-            None => Err(ApiError::validation(
-                &format!("{path}.args.{name}"),
-                "unexpected negative value",
+        Some(Value::Number(n)) => match int32(&n) {
+            Some(n) => u64::try_from(n)
+                .map(Some)
+                .map_err(|_| ApiError::validation(&path, "unexpected negative value")),
+            // Hasura reads the number before its sign: a float or a number past the 32 bits of
+            // `Int` is refused as such, whatever its sign.
+            None => Err(ApiError::parse_failed(
+                &path,
+                format!(
+                    "The value {} lies outside the bounds or is not an integer. Maybe it is a \
+                     float, or is there integer overflow?",
+                    scientific(&n)
+                ),
             )),
         },
         Some(_) => Err(ApiError::validation(
-            &format!("{path}.args.{name}"),
+            &path,
             "expected a 32-bit integer for type 'Int'",
         )),
+    }
+}
+
+/// The digits, or the `0` Haskell writes where there are none.
+fn or_zero(digits: &str) -> &str {
+    if digits.is_empty() { "0" } else { digits }
+}
+
+/// The number as a GraphQL `Int` (32 bits) if it is a whole number in range, written as an
+/// integer or not (`10.0`).
+fn int32(n: &serde_json::Number) -> Option<i32> {
+    match n.as_i64() {
+        Some(i) => i32::try_from(i).ok(),
+        None => n
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(f))
+            // In range and whole: the cast is exact.
+            .map(|f| f as i32),
+    }
+}
+
+/// A number as Hasura's messages write it (Haskell's `Scientific`): positional from `0.1` up to
+/// 8 digits before the point (`3.5`, `0.5`, `1234567.5`), else `2.147483648e9`, `5.0e-2`.
+fn scientific(n: &serde_json::Number) -> String {
+    let exponential = match n.as_i64() {
+        Some(i) => format!("{i:e}"),
+        None => match n.as_u64() {
+            Some(u) => format!("{u:e}"),
+            None => format!("{:e}", n.as_f64().unwrap_or(0.0)),
+        },
+    };
+    // `d.ddd` times ten to the `exponent`, the digits without trailing zeros.
+    let (mantissa, exponent) = exponential
+        .split_once('e')
+        .unwrap_or((exponential.as_str(), "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    match usize::try_from(exponent + 1) {
+        Ok(whole_len @ 1..=7) => {
+            let mut whole = digits
+                .get(..whole_len.min(digits.len()))
+                .unwrap_or("")
+                .to_owned();
+            while whole.len() < whole_len {
+                whole.push('0');
+            }
+            let fraction = or_zero(digits.get(whole_len..).unwrap_or(""));
+            format!("{sign}{whole}.{fraction}")
+        }
+        Ok(0) => format!("{sign}0.{digits}"),
+        _ => {
+            let (first, rest) = digits.split_at(1.min(digits.len()));
+            format!("{sign}{first}.{}e{exponent}", or_zero(rest))
+        }
     }
 }
 
@@ -378,4 +445,44 @@ fn collect_order(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(text: &str) -> serde_json::Number {
+        serde_json::from_str(text).expect("a JSON number")
+    }
+
+    #[test]
+    fn numbers_are_written_as_hasura_writes_them() {
+        for (text, written) in [
+            ("3.5", "3.5"),
+            ("-2.5", "-2.5"),
+            ("42.25", "42.25"),
+            ("12345678.5", "1.23456785e7"),
+            ("0.05", "5.0e-2"),
+            ("2147483648", "2.147483648e9"),
+            ("-2147483649", "-2.147483649e9"),
+            ("18446744073709551615", "1.8446744073709551615e19"),
+            ("1e23", "1.0e23"),
+            ("10000000", "1.0e7"),
+            ("1234567.5", "1234567.5"),
+            ("0.5", "0.5"),
+        ] {
+            assert_eq!(scientific(&number(text)), written, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_int_argument_is_a_whole_number_of_32_bits() {
+        let arg = |text: &str| count_arg(Some(Value::Number(number(text))), "$", "limit");
+        assert_eq!(arg("10").ok().flatten(), Some(10));
+        assert_eq!(arg("10.0").ok().flatten(), Some(10));
+        assert_eq!(arg("2147483647").ok().flatten(), Some(2_147_483_647));
+        for refused in ["-1", "2147483648", "2.5", "-2.5", "1e30"] {
+            assert!(arg(refused).is_err(), "{refused}");
+        }
+    }
 }

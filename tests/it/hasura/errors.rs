@@ -171,6 +171,34 @@ async fn validation_errors_use_hasura_messages_and_paths() {
                 "validation-failed",
             ),
         ),
+        // A number that is no 32-bit integer is refused as such, before its sign is looked at.
+        (
+            "{ projects(limit: 3000000000) { id } }",
+            json!({}),
+            hasura_error(
+                "The value 3.0e9 lies outside the bounds or is not an integer. Maybe it is a float, or is there integer overflow?",
+                "$.selectionSet.projects.args.limit",
+                "parse-failed",
+            ),
+        ),
+        (
+            "query($o: Int) { projects(offset: $o) { id } }",
+            json!({"o": 2147483648_i64}),
+            hasura_error(
+                "The value 2.147483648e9 lies outside the bounds or is not an integer. Maybe it is a float, or is there integer overflow?",
+                "$.selectionSet.projects.args.offset",
+                "parse-failed",
+            ),
+        ),
+        (
+            "query($l: Int) { projects(limit: $l) { id } }",
+            json!({"l": -2.5}),
+            hasura_error(
+                "The value -2.5 lies outside the bounds or is not an integer. Maybe it is a float, or is there integer overflow?",
+                "$.selectionSet.projects.args.limit",
+                "parse-failed",
+            ),
+        ),
     ];
     for (query, vars, want) in cases {
         assert_eq!(error(&s, Some(&pat), query, vars).await, want, "{query}");
