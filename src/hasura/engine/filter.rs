@@ -119,17 +119,18 @@ fn as_list(value: &Value) -> &[Value] {
 }
 
 fn count_arg(value: Option<Value>, path: &str, name: &str) -> Result<Option<u64>, ApiError> {
-    let path = format!("{path}.args.{name}");
+    // Spelled only for an error: these arguments are read at every request.
+    let at = || format!("{path}.args.{name}");
     match value {
         None => Ok(None),
         Some(Value::Number(n)) => match int32(&n) {
             Some(n) => u64::try_from(n)
                 .map(Some)
-                .map_err(|_| ApiError::validation(&path, "unexpected negative value")),
+                .map_err(|_| ApiError::validation(&at(), "unexpected negative value")),
             // Hasura reads the number before its sign: a float or a number past the 32 bits of
             // `Int` is refused as such, whatever its sign.
             None => Err(ApiError::parse_failed(
-                &path,
+                &at(),
                 format!(
                     "The value {} lies outside the bounds or is not an integer. Maybe it is a \
                      float, or is there integer overflow?",
@@ -138,7 +139,7 @@ fn count_arg(value: Option<Value>, path: &str, name: &str) -> Result<Option<u64>
             )),
         },
         Some(_) => Err(ApiError::validation(
-            &path,
+            &at(),
             "expected a 32-bit integer for type 'Int'",
         )),
     }
